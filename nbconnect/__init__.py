@@ -1,0 +1,76 @@
+"""nbconnect: connect LLM providers in Jupyter and compare their structured outputs in pandas.
+
+The public surface is what ``__all__`` lists; everything in ``_modules`` is private.
+"""
+
+from __future__ import annotations
+
+from importlib.metadata import PackageNotFoundError, version
+
+from ._catalog import Catalog, ModelInfo, catalog
+from ._connection import Connection
+from ._errors import (
+    AuthenticationError,
+    BadRequestError,
+    ConfigError,
+    NbconnectError,
+    NetworkError,
+    NotFoundError,
+    OrganizationRuleError,
+    OverloadedError,
+    PermissionDeniedError,
+    ProviderError,
+    QuotaExceededError,
+    RateLimitError,
+    RequestTimeout,
+    SchemaError,
+    SchemaRejectedError,
+    ServerError,
+    StoreError,
+    TemplateError,
+    UnknownModelError,
+)
+from ._org import EnvReport, Organization
+from ._providers import Anthropic, AzureAIFoundry, AzureOpenAI, CustomLLM, Demo, Gemini, OpenAI, VertexAI
+
+try:
+    __version__ = version("nbconnect")
+except PackageNotFoundError:  # running from a source tree that was never installed
+    __version__ = "0.0.0"
+
+__all__ = [
+    "Anthropic",
+    "AuthenticationError",
+    "AzureAIFoundry",
+    "AzureOpenAI",
+    "BadRequestError",
+    "Catalog",
+    "ConfigError",
+    "Connection",
+    "CustomLLM",
+    "Demo",
+    "EnvReport",
+    "Gemini",
+    "ModelInfo",
+    "NbconnectError",
+    "NetworkError",
+    "NotFoundError",
+    "OpenAI",
+    "Organization",
+    "OrganizationRuleError",
+    "OverloadedError",
+    "PermissionDeniedError",
+    "ProviderError",
+    "QuotaExceededError",
+    "RateLimitError",
+    "RequestTimeout",
+    "SchemaError",
+    "SchemaRejectedError",
+    "ServerError",
+    "StoreError",
+    "TemplateError",
+    "UnknownModelError",
+    "VertexAI",
+    "__version__",
+    "catalog",
+]
