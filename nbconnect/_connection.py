@@ -4,7 +4,11 @@ from __future__ import annotations
 
 from typing import TYPE_CHECKING, Any, ClassVar
 
-from pydantic import BaseModel, ConfigDict, PrivateAttr, SecretStr
+import httpx
+from pydantic import BaseModel, ConfigDict, PrivateAttr, SecretStr, ValidationError
+
+if TYPE_CHECKING:
+    from ._adapter import Verification
 
 __all__ = ["Connection", "mask"]
 
@@ -12,10 +16,10 @@ __all__ = ["Connection", "mask"]
 def mask(secret: str) -> str:
     """A hint that tells keys apart without revealing them: ``sk-…a1b2``.
 
-    Short secrets show nothing but their length class; the prefix is kept only when it is a
-    conventional, non-secret one (``sk-``, ``AIza``...).
+    Short secrets show nothing (under 12 characters, the last 4 would be a third or more of the
+    secret); the prefix is kept only when it is a conventional, non-secret one (``sk-``, ``AIza``...).
     """
-    if len(secret) < 8:
+    if len(secret) < 12:
         return "…"
     prefix = ""
     for known in ("sk-ant-", "sk-proj-", "sk-", "AIza"):
@@ -94,6 +98,37 @@ class Connection(BaseModel):
             **data,
         }
 
+    # -- talking to the provider ------------------------------------------------------------
+    async def averify(
+        self, *, client: httpx.AsyncClient | None = None, timeout: float = 30.0
+    ) -> Verification:
+        """Check the credentials with the cheapest real request; returns, never raises, a Verification."""
+        from ._adapters import adapter_for
+
+        async with adapter_for(self, client=client, timeout=timeout) as adapter:
+            return await adapter.verify()
+
+    def verify(self, *, timeout: float = 30.0) -> Verification:
+        """Sync :meth:`averify` (works inside a notebook's running event loop too)."""
+        from ._sync import run_sync
+
+        return run_sync(self.averify(timeout=timeout))
+
+    async def alist_models(
+        self, *, client: httpx.AsyncClient | None = None, timeout: float = 30.0
+    ) -> list[str]:
+        """Model ids the provider lists for these credentials (raises ProviderError on failure)."""
+        from ._adapters import adapter_for
+
+        async with adapter_for(self, client=client, timeout=timeout) as adapter:
+            return await adapter.list_models()
+
+    def list_models(self, *, timeout: float = 30.0) -> list[str]:
+        """Sync :meth:`alist_models`."""
+        from ._sync import run_sync
+
+        return run_sync(self.alist_models(timeout=timeout))
+
     # -- store round trip ------------------------------------------------------------------
     def to_store(self) -> dict[str, Any]:
         """Everything needed to rebuild this connection, secrets in clear (only for the 0600 store)."""
@@ -103,6 +138,18 @@ class Connection(BaseModel):
             if value is not None:
                 data[field] = value
         return {"provider": self.provider, "fields": data}
+
+    def __setattr__(self, name: str, value: Any) -> None:
+        # pydantic's "Instance is frozen" error repeats the assigned value whatever
+        # hide_input_in_errors says, so `conn.api_key = "sk-..."` would print the key: raise the
+        # same error without the input. Private attributes and class variables keep pydantic's path.
+        if not name.startswith("_") and name not in type(self).__class_vars__:
+            raise ValidationError.from_exception_data(
+                type(self).__name__,
+                [{"type": "frozen_instance", "loc": (name,), "input": value}],
+                hide_input=True,
+            )
+        super().__setattr__(name, value)
 
     def __repr_args__(self):  # show the hint instead of SecretStr('**********')
         for key, value in super().__repr_args__():

@@ -101,8 +101,11 @@ class ProviderError(NbconnectError):
         code: str | None = None,
         request_id: str | None = None,
         retry_after: float | None = None,
+        retryable: bool | None = None,
     ) -> None:
         super().__init__(message)
+        if retryable is not None:  # the provider said so (x-should-retry), or the status class decides
+            self.retryable = retryable
         self.message = message
         self.provider = provider
         self.connection = connection

@@ -2,10 +2,12 @@
 
 from __future__ import annotations
 
+import asyncio
 import os
 from collections.abc import Callable, Iterable, Iterator, Mapping
 from dataclasses import dataclass, field
 from pathlib import Path
+from typing import TYPE_CHECKING
 
 from ._catalog import catalog
 from ._connection import Connection
@@ -13,6 +15,10 @@ from ._env import connections_from_env
 from ._errors import OrganizationRuleError, UnknownModelError
 from ._providers import Demo
 from ._store import default_store_path, locked, read_store, write_store
+from ._sync import run_sync
+
+if TYPE_CHECKING:
+    from ._adapter import Verification
 
 __all__ = ["EnvReport", "Organization"]
 
@@ -51,6 +57,8 @@ class Organization:
         )
         self._conns: _Conns = read_store(self._path) if self._path else {}
         self._listeners: list[Callable[[Organization], None]] = []
+        self._checks: dict[str, Verification] = {}
+        self._live: dict[str, list[str]] = {}
         for conn in connections:
             self.add(conn)
 
@@ -142,16 +150,63 @@ class Organization:
         """Call ``callback(org)`` after every add or remove (widgets use this to refresh)."""
         self._listeners.append(callback)
 
-    # -- models ----------------------------------------------------------------------------
+    # -- checking and models -----------------------------------------------------------------
+    async def averify(self, *, timeout: float = 30.0) -> dict[str, Verification]:
+        """Verify every connection concurrently; remembers each outcome and its live model list."""
+        conns = list(self._conns.values())
+        results = await asyncio.gather(*(c.averify(timeout=timeout) for c in conns))
+        for conn, outcome in zip(conns, results):
+            self._checks[conn.name] = outcome
+            if outcome.ok and not conn.single_model:
+                self._live[conn.name] = list(outcome.models)
+        for callback in list(self._listeners):
+            callback(self)
+        return {c.name: v for c, v in zip(conns, results)}
+
+    def verify(self, *, timeout: float = 30.0) -> dict[str, Verification]:
+        """Sync :meth:`averify` (safe inside a notebook)."""
+        return run_sync(self.averify(timeout=timeout))
+
+    def status(self, name: str) -> Verification | None:
+        """The last verification of connection ``name`` (``None`` if never verified)."""
+        return self._checks.get(name)
+
     def models(self) -> list[str]:
-        """Model references usable with this organization's connections (catalog models for now)."""
-        refs: list[str] = []
+        """Model references usable now: the live list of each verified connection (filtered to models
+        the catalog supports when it knows any for that provider), else the catalog's models."""
+        return [row["ref"] for row in self.model_rows()]
+
+    def model_rows(self) -> list[dict[str, object]]:
+        """One dict per usable model: ref, connection, model, tags from the catalog, connection status."""
+        rows: list[dict[str, object]] = []
         for conn in self._conns.values():
+            check = self._checks.get(conn.name)
+            state = "unverified" if check is None else ("ok" if check.ok else "failing")
             if conn.single_model:
-                refs.append(conn.name)
+                ids = [conn.name]
             else:
-                refs.extend(f"{conn.name}:{info.id}" for info in catalog.models(conn.provider))
-        return refs
+                known = [info.id for info in catalog.models(conn.provider)]
+                live = self._live.get(conn.name)
+                # A live list proves access; keep the catalog's order and drop what the key cannot use.
+                ids = ([m for m in known if m in live] or live) if live is not None else known
+            for model in ids:
+                info = catalog.get(conn.provider, model)
+                rows.append(
+                    {
+                        "ref": conn.name if conn.single_model else f"{conn.name}:{model}",
+                        "connection": conn.name,
+                        "provider": conn.title,
+                        "model": model,
+                        "supported": bool(info and info.supported),
+                        "native": None if info is None else info.native,
+                        "input_per_m": None if info is None else info.input_per_m,
+                        "output_per_m": None if info is None else info.output_per_m,
+                        "context": None if info is None else info.context,
+                        "status": state,
+                        "demo": conn.provider == "demo",
+                    }
+                )
+        return rows
 
     def resolve(self, ref: str) -> tuple[Connection, str]:
         """Split a model reference into its connection and model id.

@@ -8,6 +8,7 @@ from __future__ import annotations
 
 import json
 import os
+import re
 import stat
 import tempfile
 import warnings
@@ -79,20 +80,26 @@ def read_store(path: Path) -> dict[str, Connection]:
         ) from None
     if not isinstance(raw, dict) or not isinstance(raw.get("connections"), list):
         raise StoreError(f"the connection store {path} has no 'connections' list; it was left as it is")
-    if raw.get("version", STORE_VERSION) > STORE_VERSION:
+    version = raw.get("version", STORE_VERSION)
+    if not isinstance(version, int):
+        raise StoreError(f"the connection store {path} has a bad 'version' field; it was left as it is")
+    if version > STORE_VERSION:
         raise StoreError(
             f"{path} was written by a newer nbconnect (format {raw['version']}); upgrade nbconnect"
         )
     out: dict[str, Connection] = {}
     for i, entry in enumerate(raw["connections"]):
         provider = entry.get("provider") if isinstance(entry, dict) else None
-        cls = PROVIDERS.get(provider or "")
+        cls = PROVIDERS.get(provider) if isinstance(provider, str) else None
         if cls is None:
             raise StoreError(
                 f"{path}: entry {i} has unknown provider {provider!r}; known: {', '.join(PROVIDERS)}"
             )
+        fields = entry.get("fields", {})
+        if not isinstance(fields, dict):
+            raise StoreError(f"{path}: entry {i} ({cls.title}) has no 'fields' object; it was left as it is")
         try:
-            conn = cls(**entry.get("fields", {}))
+            conn = cls(**fields)
         except ValidationError as exc:
             raise StoreError(f"{path}: entry {i} ({cls.title}) is invalid: {exc}") from None
         conn._source = "store"
@@ -130,6 +137,9 @@ def write_store(path: Path, connections: dict[str, Connection]) -> None:
 @contextmanager
 def locked(path: Path) -> Iterator[None]:
     """Hold the store's lock, with a clear error if another process hangs on to it."""
+    # Create the folder here, not in write_store: the lock file would otherwise create it first,
+    # with the umask's looser mode instead of 0700.
+    path.parent.mkdir(parents=True, exist_ok=True, mode=0o700)
     lock = lock_for(path)
     try:
         lock.acquire()
@@ -138,6 +148,12 @@ def locked(path: Path) -> Iterator[None]:
             f"another process has held {lock.lock_file} for 30 s; if none is running, delete it"
         ) from None
     try:
+        # Temp files left by a writer that was killed mid-save hold secrets; under the lock no
+        # other writer is running, so any that remain are orphans.
+        orphan = re.compile(rf"\.{re.escape(path.name)}\.[a-z0-9_]{{8}}\.tmp")  # mkstemp's names
+        for tmp in path.parent.iterdir():
+            if orphan.fullmatch(tmp.name):
+                tmp.unlink(missing_ok=True)
         yield
     finally:
         lock.release()

@@ -27,7 +27,8 @@ def check_url(url: str, *, field: str = "endpoint", allow_insecure_http: bool = 
         raise ValueError(f"{field} is empty; give a URL such as https://host/path")
     parts = urlsplit(url)
     if parts.scheme not in ("http", "https") or not parts.hostname:
-        raise ValueError(f"{field} {url!r} is not an http(s) URL; expected something like https://host/path")
+        # The value is not echoed: a key pasted into the wrong field must not end up in the message.
+        raise ValueError(f"{field} is not an http(s) URL; expected something like https://host/path")
     if parts.username or parts.password:
         raise ValueError(f"{field} must not carry a user name or password; put credentials in the key fields")
     if parts.scheme == "http" and not is_loopback(parts.hostname) and not allow_insecure_http:

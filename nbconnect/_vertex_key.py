@@ -7,6 +7,7 @@ from __future__ import annotations
 
 import json
 import os
+import re
 from pathlib import Path
 from typing import Any
 
@@ -22,12 +23,21 @@ def load_service_account(value: Any) -> str:
     if isinstance(value, (os.PathLike, Path)):
         value = _read_file(Path(value))
     elif isinstance(value, str):
-        text = value.strip()
+        text = value.strip().lstrip("\ufeff").strip()  # a BOM from an editor is not part of the key
         if not text:
             raise ValueError(
                 "credentials are empty; paste the service-account key JSON or give its file path"
             )
-        value = text if text.startswith("{") else _read_file(Path(text).expanduser())
+        if text.startswith(("{", "[")):  # JSON (a list gets the "must be an object" message below)
+            value = text
+        elif "{" in text or "\n" in text or len(text) > 4096:
+            # pasted text that is not a bare JSON object (quoted, a PEM block...): never a file path
+            raise ValueError(
+                "credentials are neither JSON text nor a file path; paste the whole service-account "
+                "key file, from { to }, or give the path of the .json file"
+            )
+        else:
+            value = _read_file(Path(text).expanduser())
     if isinstance(value, str):
         try:
             value = json.loads(value)
@@ -43,8 +53,12 @@ def load_service_account(value: Any) -> str:
         )
     missing = [f for f in REQUIRED_KEY_FIELDS if not value.get(f)]
     if value.get("type") and value.get("type") != "service_account":
+        kind = value["type"]
+        # name the type only when it looks like one ("authorized_user"), never an arbitrary value
+        ok = isinstance(kind, str) and re.fullmatch(r"[a-z_]{1,40}", kind)
+        shown = f"type {kind!r}" if ok else "an unexpected type"
         raise ValueError(
-            f"credentials have type {value.get('type')!r}, but a service-account key (type "
+            f"credentials have {shown}, but a service-account key (type "
             "'service_account') is needed; create one in the Cloud console under IAM > Service accounts > Keys"
         )
     if missing:
@@ -60,9 +74,19 @@ def load_service_account(value: Any) -> str:
 
 
 def _read_file(path: Path) -> str:
-    if not path.is_file():
-        # Echo the text only when it looks like a path: a mistaken paste could be a secret.
-        shown = repr(str(path)) if (os.sep in str(path) or str(path).endswith(".json")) else "that path"
+    try:
+        exists = path.is_file()
+    except (OSError, ValueError):  # name too long, NUL byte: their messages would repeat the text
+        exists = False
+    if not exists:
+        # Echo the text only when it plainly is a key file's name: a mistaken paste could be a secret
+        # (a private key holds "/" characters, so a separator proves nothing).
+        text = str(path)
+        shown = (
+            repr(text)
+            if text.lower().endswith(".json") and not any(c.isspace() for c in text)
+            else "that path"
+        )
         raise ValueError(
             f"credentials are neither JSON text nor an existing file (no file at {shown}); "
             "give the path of the key file, or paste its JSON text"
