@@ -10,6 +10,7 @@ Text columns (``model``, ``_error``...) are ``object`` so that missing is ``None
 
 from __future__ import annotations
 
+import contextlib
 import html
 import json
 from collections.abc import Sequence
@@ -67,27 +68,6 @@ def _system_column(values: pd.Series, dtype: str, default: Any) -> pd.Series:
     return values.astype(dtype)
 
 
-def _field_column(values: pd.Series, kind: str) -> tuple[pd.Series, str]:
-    """The column in the dtype its kind calls for, and the kind (inferred when the schema is silent)."""
-    if kind == "unknown":
-        kind = _score.value_kind(values)
-    want = {"integer": "Int64", "number": "float64", "boolean": "boolean"}.get(kind, "object")
-    if str(values.dtype) == want:
-        return values, kind
-    inferred = pd.api.types.infer_dtype(values, skipna=True)
-    numeric = inferred in ("integer", "floating", "mixed-integer-float", "decimal", "empty")
-    try:
-        if want == "Int64" and numeric:
-            return values.astype("Int64"), kind
-        if want == "float64" and numeric:
-            return values.astype(object).where(values.notna(), np.nan).astype("float64"), kind
-        if want == "boolean" and inferred in ("boolean", "empty"):
-            return values.astype("boolean"), kind
-    except (TypeError, ValueError):  # 2.5 in an integer field: keep what the model said
-        pass
-    return _text(values), kind
-
-
 class Results:
     """The cells of one run, one row per (input row, model); see the module docstring for ``df``.
 
@@ -122,11 +102,11 @@ class Results:
         cols.update({name: _text(df[name]) if name in df else empty for name in IDENT})
         self._kinds = _score.field_kinds(self._schema, self._fields)
         for name in self._fields:
-            cols[name], self._kinds[name] = _field_column(
-                df[name] if name in df else empty, self._kinds[name]
+            cols[name], self._kinds[name] = _score.cast_field(
+                df.get(name, empty), self._kinds[name]
             )
         for name, (dtype, default) in SYSTEM.items():
-            cols[name] = _system_column(df[name] if name in df else empty, dtype, default)
+            cols[name] = _system_column(df.get(name, empty), dtype, default)
         self._df = pd.DataFrame(cols, columns=order)
         extra = sorted(set(self._df[MODEL].dropna().unique()) - set(self._models), key=str)
         if extra or self._df[MODEL].isna().any():
@@ -176,17 +156,13 @@ class Results:
         """Build from one dict per cell with flat keys (``row``, inputs, ``model``, ``connection``,
         ``provider``, field names, ``_valid``...). Keys left out take their defaults: ``None``,
         ``_valid``/``_cached`` False, ``_attempts`` 0, ``_wait_s`` 0.0. Input dtypes are inferred."""
-        known = {ROW, *inputs, *IDENT, *fields, *SYSTEM}
-        unknown = set().union(*rows) - known if rows else set()
+        order = [ROW, *inputs, *IDENT, *fields, *SYSTEM]
+        frame = pd.DataFrame(list(rows), dtype=object)  # object: None stays None until the dtypes are set
+        unknown = [c for c in frame.columns if c not in set(order)]
         if unknown:
-            raise ConfigError(f"cell dicts carry unknown key(s) {_listing(sorted(unknown, key=str))}")
-        cols = {
-            k: pd.Series([r.get(k) for r in rows], dtype=object)
-            for k in (ROW, *inputs, *IDENT, *fields, *SYSTEM)
-        }
-        for name in inputs:
-            cols[name] = cols[name].infer_objects()
-        frame = pd.DataFrame(cols)
+            raise ConfigError(f"cell dicts carry unknown key(s) {_listing(unknown)}")
+        frame = frame.reindex(columns=order)
+        frame[list(inputs)] = frame[list(inputs)].infer_objects()
         return cls(frame, fields=fields, models=models, inputs=inputs, schema=schema, truth=truth, meta=meta)
 
     # -- plain accessors ------------------------------------------------------------------------
@@ -283,17 +259,7 @@ class Results:
             series = self._truths(truth, field)[field].reindex(wide.index)
             k = self._truth_keys(series, kind, field)
             cols["truth"] = (k, np.array([v is not None for v in k], dtype=bool))
-        names = list(cols)
-        mat = np.full((len(names), len(names)), np.nan)
-        for i, a in enumerate(names):
-            ka, va = cols[a]
-            mat[i, i] = 1.0 if va.any() else np.nan
-            for j in range(i + 1, len(names)):
-                kb, vb = cols[names[j]]
-                both = va & vb
-                if both.any():
-                    mat[i, j] = mat[j, i] = float(np.mean(ka[both] == kb[both]))
-        return pd.DataFrame(mat, index=pd.Index(names), columns=pd.Index(names))
+        return _score.agreement_matrix(cols)
 
     # -- ground truth and scores ----------------------------------------------------------------
     def _input_column(self, name: Any) -> pd.Series:
@@ -371,28 +337,16 @@ class Results:
         class) with ``precision, recall, f1, support`` for the categorical fields. The figures
         equal scikit-learn's; :mod:`nbconnect._score` says exactly how.
         """
-        truths = self._truths(truth, field)
         rows_here = pd.Index(self._df[ROW].unique())
-        by_model = {m: sub.set_index(ROW) for m, sub in self._df.groupby(MODEL, sort=False)}
-        table, classes = [], []
-        for f, series in truths.items():
-            kind = self._kinds[f]
-            tk = self._truth_keys(series.reindex(rows_here), kind, f)
-            known = np.array([v is not None for v in tk], dtype=bool)
-            for m in self._models:
-                sub = by_model.get(m)
-                if sub is None:
-                    pred = pd.Series([None] * int(known.sum()), dtype=object)
-                else:
-                    pred = sub[f].where(sub["_valid"]).reindex(rows_here[known])
-                scores, per = _score.score_field(tk[known], _score.keys(pred, kind), kind)
-                table.append({"model": m, "field": f, "kind": kind, **scores})
-                if per is not None:
-                    classes.append(per.assign(model=m, field=f))
+        truths = {
+            f: pd.Series(self._truth_keys(t.reindex(rows_here), self._kinds[f], f), index=rows_here)
+            for f, t in self._truths(truth, field).items()
+        }
+        table, classes = _score.score_models(self._df, truths, self._kinds, self._models)
         if per_class:
             cols = ["model", "field", "class", "precision", "recall", "f1", "support"]
             return pd.concat(classes, ignore_index=True)[cols] if classes else pd.DataFrame(columns=cols)
-        return pd.DataFrame(table)
+        return table
 
     def summary(self, truth: Any = None) -> pd.DataFrame:
         """Per model (index, in ``models`` order): ``cells``, ``calls`` (cells sent), ``not_run``
@@ -421,7 +375,11 @@ class Results:
         for m in out.index.intersection(kinds.index.get_level_values(0).unique()):
             out.loc[m, "errors_by_type"] = ", ".join(f"{k}: {n}" for k, n in kinds.loc[m].items())
         if truth is not None or self._truth is not None:
-            out["accuracy"] = self.score(truth).groupby("model")["accuracy"].mean()
+            try:
+                out["accuracy"] = self.score(truth).groupby("model")["accuracy"].mean()
+            except ConfigError:
+                if truth is not None:  # a default truth that fits no single field leaves accuracy out
+                    raise
         latency = df.loc[ran, "_latency_s"].groupby(model[ran]).quantile([0.5, 0.95]).unstack()
         out["latency_p50"] = latency[0.5] if len(latency) else np.nan
         out["latency_p95"] = latency[0.95] if len(latency) else np.nan
@@ -504,7 +462,102 @@ class Results:
         }
 
     def save(self, path: str | Path) -> Path:
-        """Write to ``.parquet`` (needs pyarrow) or ``.jsonl``, keeping dtypes and metadata."""
-        from ._results_io import save
+        """Write to ``.parquet`` (needs pyarrow) or ``.jsonl`` by extension, keeping dtypes, lists,
+        None vs NaN and the metadata (parquet schema metadata / the JSONL header line)."""
+        path = Path(path)
+        writer = {".parquet": _save_parquet, ".jsonl": _save_jsonl}.get(path.suffix.lower())
+        if writer is None:
+            raise ConfigError(f"save() writes .parquet or .jsonl files, not {path.suffix or path.name!r}")
+        tmp = path.with_name(path.name + ".tmp")
+        writer(self._df, self._metadata(), tmp)
+        tmp.replace(path)  # a crash mid-write leaves the previous file whole
+        return path
 
-        return save(self, Path(path))
+    @classmethod
+    def load(cls, path: str | Path) -> Results:
+        """Read what :meth:`save` wrote."""
+        path = Path(path)
+        reader = {".parquet": _load_parquet, ".jsonl": _load_jsonl}.get(path.suffix.lower())
+        if reader is None:
+            raise ConfigError(f"load() reads .parquet or .jsonl files, not {path.suffix or path.name!r}")
+        df, meta = reader(path)
+        if meta.get("format") != _FORMAT:
+            raise ConfigError(f"{path} was not written by Results.save()")
+        for name, dtype in meta["dtypes"].items():
+            s = df[name]
+            if dtype == "object":
+                df[name] = s if s.dtype == object else _text(s)
+            elif str(s.dtype) != dtype:
+                with contextlib.suppress(TypeError, ValueError):  # keep the column as read
+                    df[name] = s.astype(object).where(s.notna(), None).astype(dtype)
+        keep = ("fields", "models", "inputs", "schema", "truth", "meta")
+        return cls(df[meta["columns"]], **{k: meta[k] for k in keep})
+
+
+def _json_default(value: Any) -> Any:
+    if isinstance(value, np.generic):
+        return value.item()
+    if isinstance(value, np.ndarray):
+        return value.tolist()
+    if hasattr(value, "isoformat"):
+        return value.isoformat()
+    if value is pd.NA or value is pd.NaT:
+        return None
+    return str(value)
+
+
+def _dumps(value: Any) -> str:
+    return json.dumps(value, default=_json_default, ensure_ascii=False)
+
+
+def _save_jsonl(df: pd.DataFrame, meta: dict[str, Any], path: Path) -> None:
+    names = [str(c) for c in df.columns]
+    cols = [
+        s.tolist() if s.dtype == object else s.astype(object).where(s.notna(), None).tolist()
+        for _, s in df.items()
+    ]
+    with path.open("w", encoding="utf-8") as fh:
+        fh.write(_dumps(meta) + "\n")
+        fh.writelines(_dumps(dict(zip(names, values))) + "\n" for values in zip(*cols))
+
+
+def _load_jsonl(path: Path) -> tuple[pd.DataFrame, dict[str, Any]]:
+    with path.open(encoding="utf-8") as fh:
+        meta = json.loads(fh.readline() or "{}")
+        records = [json.loads(line) for line in fh if line.strip()]
+    cols = {c: pd.Series([r.get(str(c)) for r in records], dtype=object) for c in meta.get("columns", [])}
+    return pd.DataFrame(cols), meta
+
+
+def _save_parquet(df: pd.DataFrame, meta: dict[str, Any], path: Path) -> None:
+    try:
+        import pyarrow as pa
+        import pyarrow.parquet as pq
+    except ImportError as exc:
+        raise ImportError(
+            "saving to .parquet needs pyarrow: pip install pyarrow (or save to .jsonl)"
+        ) from exc
+    out, as_json = {}, []
+    for name, s in df.items():
+        # Arrow keeps text, numbers and nullable dtypes; other Python values (lists of mixed
+        # items, dicts, NaN among strings) go in as JSON text so that nothing changes on the way.
+        if s.dtype == object and not all(v is None or isinstance(v, str) for v in s):
+            out[name], _ = pd.Series([_dumps(v) for v in s], dtype=object), as_json.append(name)
+        else:
+            out[name] = s
+    table = pa.Table.from_pandas(pd.DataFrame(out), preserve_index=False)
+    extra = {b"nbconnect": _dumps({**meta, "json_columns": as_json}).encode()}
+    pq.write_table(table.replace_schema_metadata({**(table.schema.metadata or {}), **extra}), path)
+
+
+def _load_parquet(path: Path) -> tuple[pd.DataFrame, dict[str, Any]]:
+    try:
+        import pyarrow.parquet as pq
+    except ImportError as exc:
+        raise ImportError("reading .parquet needs pyarrow: pip install pyarrow") from exc
+    table = pq.read_table(path)
+    meta = json.loads((table.schema.metadata or {}).get(b"nbconnect", b"{}"))
+    df = table.to_pandas()
+    for name in meta.get("json_columns", []):
+        df[name] = pd.Series([json.loads(v) for v in df[name]], dtype=object)
+    return df, meta

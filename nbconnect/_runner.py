@@ -122,6 +122,7 @@ class Job:
         self._inputs = plan.data.to_dict("index")
         self._stopping = False
         self._budget_hit = False
+        self._user_stopped = False
         self._loop: asyncio.AbstractEventLoop | None = None
         self._tasks: list[asyncio.Task[None]] = []
         self._spent = 0.0
@@ -135,7 +136,7 @@ class Job:
     # -- control ------------------------------------------------------------------------------
     def stop(self) -> None:
         """Stop scheduling, cancel calls in flight; finished cells are kept. Safe from any thread."""
-        self._stopping = True
+        self._stopping = self._user_stopped = True
         loop = self._loop
         if loop is not None and not loop.is_closed():
             with contextlib.suppress(RuntimeError):  # loop already finished
@@ -194,7 +195,7 @@ class Job:
             await asyncio.gather(*self._tasks, return_exceptions=True)
         except asyncio.CancelledError:
             # Ctrl-C or a cancelled task: keep what finished and return it (documented behaviour).
-            self._stopping = True
+            self._stopping = self._user_stopped = True
             self._cancel_tasks()
             await asyncio.gather(*self._tasks, return_exceptions=True)
         finally:
@@ -207,7 +208,7 @@ class Job:
                 bar.close()
         for i, cell in enumerate(self.plan.cells):
             if i not in self._records:
-                kind = BUDGET if self._budget_hit and not self._stopping else CANCELLED
+                kind = BUDGET if self._budget_hit and not self._user_stopped else CANCELLED
                 text = (
                     "not run: the budget would be exceeded"
                     if kind == BUDGET

@@ -26,11 +26,14 @@ import pandas as pd
 
 __all__ = [
     "CATEGORICAL",
+    "agreement_matrix",
+    "cast_field",
     "field_kinds",
     "jaccard",
     "keys",
     "per_class",
     "score_field",
+    "score_models",
     "value_kind",
 ]
 
@@ -137,6 +140,29 @@ def value_kind(values: pd.Series) -> str:
         "mixed-integer-float": "number",
         "string": "enum",
     }.get(inferred, "unknown")
+
+
+def cast_field(values: pd.Series, kind: str) -> tuple[pd.Series, str]:
+    """The column in the dtype its kind calls for (integer -> ``Int64``, number -> ``float64``,
+    boolean -> ``boolean``, else ``object`` with ``None`` for missing), and the kind, inferred
+    from the values when the schema is silent. Values that do not fit stay ``object``."""
+    if kind == "unknown":
+        kind = value_kind(values)
+    want = {"integer": "Int64", "number": "float64", "boolean": "boolean"}.get(kind, "object")
+    if str(values.dtype) == want:
+        return values, kind
+    inferred = pd.api.types.infer_dtype(values, skipna=True)
+    numeric = inferred in ("integer", "floating", "mixed-integer-float", "decimal", "empty")
+    try:
+        if want == "Int64" and numeric:
+            return values.astype("Int64"), kind
+        if want == "float64" and numeric:
+            return values.astype(object).where(values.notna(), np.nan).astype("float64"), kind
+        if want == "boolean" and inferred in ("boolean", "empty"):
+            return values.astype("boolean"), kind
+    except (TypeError, ValueError):  # 2.5 in an integer field: keep what the model said
+        pass
+    return values.astype(object).where(values.notna(), None), kind
 
 
 # -- comparable values ---------------------------------------------------------------------------
@@ -259,3 +285,43 @@ def score_field(
     elif kind == "array" and has.any():
         row["jaccard"] = float(np.mean(jaccard(y_true[has], y_pred[has])))
     return row, classes
+
+
+def score_models(
+    df: pd.DataFrame, truths: dict[str, pd.Series], kinds: dict[str, str], models: list[str]
+) -> tuple[pd.DataFrame, list[pd.DataFrame]]:
+    """Score each model of the tidy ``df`` on each field of ``truths`` (``{field: truth keys as
+    an object array indexed by row id}``, ``None`` where unknown); returns the table and the
+    per-class frames."""
+    by_model = {m: sub.set_index("row") for m, sub in df.groupby("model", sort=False)}
+    table, classes = [], []
+    for field, truth in truths.items():
+        kind = kinds[field]
+        known = truth[truth.map(lambda v: v is not None).astype(bool)]
+        y_true = known.to_numpy(dtype=object)
+        for model in models:
+            sub = by_model.get(model)
+            if sub is None:
+                pred = pd.Series([None] * len(known), dtype=object)
+            else:
+                pred = sub[field].where(sub["_valid"]).reindex(known.index)
+            scores, per = score_field(y_true, keys(pred, kind), kind)
+            table.append({"model": model, "field": field, "kind": kind, **scores})
+            if per is not None:
+                classes.append(per.assign(model=model, field=field))
+    return pd.DataFrame(table), classes
+
+
+def agreement_matrix(columns: dict[str, tuple[np.ndarray, np.ndarray]]) -> pd.DataFrame:
+    """``{name: (keys, valid mask)}`` -> the square share of jointly valid rows with equal keys."""
+    names = list(columns)
+    mat = np.full((len(names), len(names)), np.nan)
+    for i, a in enumerate(names):
+        ka, va = columns[a]
+        mat[i, i] = 1.0 if va.any() else np.nan
+        for j in range(i + 1, len(names)):
+            kb, vb = columns[names[j]]
+            both = va & vb
+            if both.any():
+                mat[i, j] = mat[j, i] = float(np.mean(ka[both] == kb[both]))
+    return pd.DataFrame(mat, index=pd.Index(names), columns=pd.Index(names))

@@ -746,3 +746,49 @@ def test_json_schema_adaptations_stay_valid_json_schema(adapt, model):
 def test_adaptations_accept_a_schema_object_too():
     schema = as_schema("a: int, b?: str")
     assert for_openai_strict(schema).schema == for_openai_strict(schema.json).schema
+
+
+def test_recursive_refs_with_siblings_terminate_and_say_what_was_dropped():
+    schema = as_schema(
+        {
+            "type": "object",
+            "$defs": {
+                "N": {
+                    "type": "object",
+                    "properties": {
+                        "v": {"type": "integer"},
+                        "next": {"$ref": "#/$defs/N", "description": "next"},
+                    },
+                }
+            },
+            "properties": {"head": {"$ref": "#/$defs/N", "description": "first"}},
+        }
+    )
+    adapted = for_openai_strict(schema)
+    assert adapted.schema["$defs"]["N"]["properties"]["next"] == {
+        "anyOf": [{"$ref": "#/$defs/N"}, {"type": "null"}]
+    }
+    assert any(
+        c.startswith("dropped description next to the recursive $ref of 'head.next'") for c in adapted.changes
+    )
+    restored = adapted.restore({"head": {"v": 1, "next": {"v": None, "next": None}}})
+    assert restored == {"head": {"v": 1, "next": {}}}
+    assert schema.validate(restored) == []
+
+
+def test_restore_follows_allof_of_the_original():
+    schema = as_schema(
+        {
+            "type": "object",
+            "properties": {"x": {"allOf": [{"type": "object", "properties": {"a": {"type": "integer"}}}]}},
+        }
+    )
+    assert for_openai_strict(schema).restore({"x": {"a": None}}) == {"x": {}}
+
+
+def test_a_class_pydantic_cannot_describe_is_refused():
+    class Plain:
+        pass
+
+    with pytest.raises(SchemaError, match="could not build a JSON Schema from Plain"):
+        as_schema(Plain)

@@ -196,7 +196,7 @@ async def test_azure_deployment_not_found_names_the_deployment():
         ),
         conn=conn,
     )
-    with pytest.raises(E.NotFoundError, match="gpt4o-prod.*deployment name"):
+    with pytest.raises(E.NotFoundError, match=r"gpt4o-prod.*deployment name"):
         await adapter.complete(Call(model="gpt4o-prod", user="x", schema=SCHEMA))
 
 
