@@ -7,6 +7,8 @@ from __future__ import annotations
 
 from importlib.metadata import PackageNotFoundError, version
 
+from ._adapter import Verification
+from ._api import arun, estimate, run
 from ._catalog import Catalog, ModelInfo, catalog
 from ._connection import Connection
 from ._errors import (
@@ -31,7 +33,9 @@ from ._errors import (
     UnknownModelError,
 )
 from ._org import EnvReport, Organization
+from ._plan import Estimate
 from ._providers import Anthropic, AzureAIFoundry, AzureOpenAI, CustomLLM, Demo, Gemini, OpenAI, VertexAI
+from ._results import Results
 
 try:
     __version__ = version("nbconnect")
@@ -50,6 +54,7 @@ __all__ = [
     "CustomLLM",
     "Demo",
     "EnvReport",
+    "Estimate",
     "Gemini",
     "ModelInfo",
     "NbconnectError",
@@ -64,13 +69,18 @@ __all__ = [
     "QuotaExceededError",
     "RateLimitError",
     "RequestTimeout",
+    "Results",
     "SchemaError",
     "SchemaRejectedError",
     "ServerError",
     "StoreError",
     "TemplateError",
     "UnknownModelError",
+    "Verification",
     "VertexAI",
     "__version__",
+    "arun",
     "catalog",
+    "estimate",
+    "run",
 ]

@@ -18,7 +18,7 @@ from ._providers import Demo
 from ._schema import Schema, as_schema
 from ._template import Template
 
-__all__ = ["Cell", "Estimate", "Plan", "make_plan"]
+__all__ = ["Cell", "Estimate", "Plan", "flat_fields", "make_plan"]
 
 ROW = "row"
 
@@ -77,6 +77,31 @@ def _frame(data: Any) -> pd.DataFrame:
     if ROW in df.columns:
         raise ConfigError(f"data has a column named {ROW!r}, which nbconnect uses for the row id; rename it")
     return df.reset_index(drop=True)
+
+
+def flat_fields(schema: dict[str, Any], prefix: str = "") -> list[str]:
+    """Schema field names with nested objects flattened: ``address.city``."""
+    out: list[str] = []
+    for name, sub in (schema.get("properties") or {}).items():
+        if isinstance(sub, dict) and sub.get("type") == "object" and sub.get("properties"):
+            out.extend(flat_fields(sub, f"{prefix}{name}."))
+        else:
+            out.append(prefix + name)
+    return out
+
+
+def _check_names(columns: Any, schema: Schema) -> None:
+    """Input columns share the results table with schema fields: refuse clashes before spending."""
+    reserved = {"model", "connection", "provider"}
+    fields = set(flat_fields(schema.json))
+    for col in columns:
+        if col in fields:
+            raise ConfigError(
+                f"the data column {col!r} has the name of a schema field, and both go into the results; "
+                f"rename the column, e.g. df.rename(columns={{{col!r}: 'gold_{col}'}}), then score(truth='gold_{col}')"
+            )
+        if col in reserved or col.startswith("_"):
+            raise ConfigError(f"the data column {col!r} clashes with a results column; rename it")
 
 
 def _models(models: Any, org: Organization | None) -> list[ModelRef]:
@@ -161,6 +186,7 @@ def make_plan(
     if sys_tmpl is not None:
         sys_tmpl.check(df.columns)
     parsed_schema = as_schema(schema)
+    _check_names(df.columns, parsed_schema)
     refs = _models(models, org)
     df = _select(df, limit, sample, seed)
     done: set[tuple[int, str]] = set()

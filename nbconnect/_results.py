@@ -339,7 +339,7 @@ class Results:
         """
         rows_here = pd.Index(self._df[ROW].unique())
         truths = {
-            f: pd.Series(self._truth_keys(t.reindex(rows_here), self._kinds[f], f), index=rows_here)
+            f: pd.Series(self._truth_keys(t.reindex(rows_here), self._kinds[f], f), index=rows_here, dtype=object)
             for f, t in self._truths(truth, field).items()
         }
         table, classes = _score.score_models(self._df, truths, self._kinds, self._models)

@@ -15,7 +15,7 @@ from ._adapter import Adapter, Call, Reply
 from ._adapters import adapter_for
 from ._cache import Cache, cache_key
 from ._limits import Backoff, Gate
-from ._plan import Cell, Plan, estimate_plan, per_call_estimate
+from ._plan import Cell, Plan, estimate_plan, flat_fields, per_call_estimate
 from ._results import Results
 
 __all__ = ["Job", "ModelProgress", "Options", "Progress"]
@@ -80,17 +80,6 @@ class Progress:
     @property
     def spend_usd(self) -> float:
         return sum(m.spend_usd for m in self.models.values())
-
-
-def flat_fields(schema: dict[str, Any], prefix: str = "") -> list[str]:
-    """Schema field names with nested objects flattened: ``address.city``."""
-    out: list[str] = []
-    for name, sub in (schema.get("properties") or {}).items():
-        if isinstance(sub, dict) and sub.get("type") == "object" and sub.get("properties"):
-            out.extend(flat_fields(sub, f"{prefix}{name}."))
-        else:
-            out.append(prefix + name)
-    return out
 
 
 def _dig(value: Any, path: str) -> Any:

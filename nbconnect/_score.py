@@ -297,7 +297,7 @@ def score_models(
     table, classes = [], []
     for field, truth in truths.items():
         kind = kinds[field]
-        known = truth[truth.map(lambda v: v is not None).astype(bool)]
+        known = truth[np.array([v is not None for v in truth.to_numpy()], dtype=bool)]
         y_true = known.to_numpy(dtype=object)
         for model in models:
             sub = by_model.get(model)

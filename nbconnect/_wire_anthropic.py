@@ -101,6 +101,7 @@ class AnthropicAdapter(Adapter):
         return Prepared("POST", f"{self.base_url()}/v1/messages", body, self.headers(), mode)
 
     def parse(self, call: Call, mode: str, body: Any, headers: httpx.Headers) -> Reply:
+        body = body if isinstance(body, dict) else {}
         reply = Reply(model=body.get("model"), request_id=headers.get("request-id") or body.get("id"))
         usage = body.get("usage") or {}
         # input_tokens counts only uncached input; report the whole prompt as the other providers do.
@@ -162,7 +163,8 @@ class AnthropicAdapter(Adapter):
             message = (
                 f"{message}; check the model id (connection.list_models() shows the ones this key can use)"
             )
-        elif kind == "billing_error" or status == 402:
+        elif kind == "billing_error" or status == 402 or "credit balance" in message.lower():
+            # the API says "Your credit balance is too low" as a 400 invalid_request_error
             cls = E.QuotaExceededError
             message = f"{message}; the account is out of credit: add credit at {_BILLING}"
         elif kind == "invalid_request_error" and any(w in message.lower() for w in _SCHEMA_WORDS):

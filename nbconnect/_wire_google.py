@@ -159,6 +159,7 @@ class GoogleAdapter(Adapter):
         return Prepared("POST", self.model_url(call.model), body, self.headers(), mode)
 
     def parse(self, call: Call, mode: str, body: Any, headers: httpx.Headers) -> Reply:
+        body = body if isinstance(body, dict) else {}
         reply = Reply(model=body.get("modelVersion"), request_id=body.get("responseId"))
         usage = body.get("usageMetadata") or {}
         reply.input_tokens = usage.get("promptTokenCount")

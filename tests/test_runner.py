@@ -265,3 +265,10 @@ def test_demo_models_differ_visibly():
     enforcement = res.df.groupby("model")["_enforcement"].first()
     assert enforcement["demo:demo-careful"] == "json_schema_strict"
     assert enforcement["demo:demo-fast"] == "json_object"  # no native JSON schema: fell back
+
+
+def test_input_column_named_like_a_field_is_refused_before_any_request(server):
+    data = [{"text": "good", "label": "positive"}]
+    with pytest.raises(nbc.ConfigError, match="gold_label"):
+        go(server, data=data)
+    assert posts(server) == 0

@@ -186,6 +186,14 @@ async def test_model_failures_come_back_in_the_reply(payload, call, error_type, 
         (error(401, "authentication_error", "invalid x-api-key"), E.AuthenticationError, False, None),
         (error(402, "billing_error", "Your credit balance is too low"), E.QuotaExceededError, False, None),
         (
+            error(
+                400, "invalid_request_error", "Your credit balance is too low to access the Anthropic API."
+            ),
+            E.QuotaExceededError,
+            False,
+            None,
+        ),
+        (
             error(403, "permission_error", "Your API key does not have permission"),
             E.PermissionDeniedError,
             False,
@@ -303,7 +311,7 @@ async def test_list_models_follows_the_pages():
 
 @pytest.fixture
 def server():
-    with FakeProvider(api_keys={KEY}) as fake:
+    with FakeProvider(api_keys={KEY}, models={"anthropic": ["claude-haiku-4-5", "claude-opus-4-1"]}) as fake:
         yield fake
 
 
@@ -338,10 +346,40 @@ async def test_fallback_against_the_loopback_provider(server):
 @pytest.mark.anyio
 async def test_verify_against_the_loopback_provider(server):
     ok = await nbc.Anthropic(api_key=KEY, base_url=server.url).averify()
-    assert ok.ok and set(ok.models) == {"claude-sonnet-4-5", "claude-haiku-4-5", "claude-opus-4-1"}
+    assert ok.ok and ok.models == ["claude-haiku-4-5", "claude-opus-4-1"]
     assert server.requests[-1].query.get("limit") == "1000"
 
     bad = await nbc.Anthropic(api_key="sk-ant-api03-wrong-key-0000000000", base_url=server.url).averify()
     assert not bad.ok and bad.field == "api_key" and bad.error_type == "authentication"
     assert "HTTP 401" in bad.message and "console.anthropic.com/settings/keys" in bad.message
     assert "wrong-key" not in bad.message
+
+
+@pytest.mark.anyio
+@pytest.mark.parametrize(
+    ("fault", "cls", "retry_after"),
+    [
+        (Fault("quota"), E.QuotaExceededError, None),
+        (Fault("rate_limit", retry_after=2), E.RateLimitError, 2.0),
+        (Fault("overloaded"), E.OverloadedError, None),
+        (Fault("server_error"), E.ServerError, None),
+    ],
+)
+async def test_loopback_errors(server, fault, cls, retry_after):
+    server.script("/v1/messages", [fault])
+    async with adapter_for(nbc.Anthropic(api_key=KEY, base_url=server.url)) as adapter:
+        with pytest.raises(cls) as caught:
+            await adapter.complete(CALL)
+    assert type(caught.value) is cls and caught.value.retry_after == retry_after
+
+
+@pytest.mark.anyio
+@pytest.mark.parametrize(
+    ("fault", "error_type"),
+    [("truncated", "truncated"), ("refusal", "refusal"), ("broken_json", "schema_mismatch")],
+)
+async def test_loopback_model_failures(server, fault, error_type):
+    server.script("/v1/messages", [Fault(fault)])
+    async with adapter_for(nbc.Anthropic(api_key=KEY, base_url=server.url)) as adapter:
+        reply = await adapter.complete(CALL)
+    assert not reply.valid and reply.error_type == error_type

@@ -14,7 +14,7 @@ from nbconnect._adapter import Call, remembered_modes
 from nbconnect._adapters import adapter_for
 from nbconnect._schema import as_schema
 from nbconnect._wire_google import GoogleAdapter
-from nbconnect.testing import FakeProvider, answer_for
+from nbconnect.testing import FakeProvider, Fault, answer_for
 
 KEY = "AIzaSyWIRE-SENTINEL-abcdefghijklmnopqrs"
 SCHEMA = as_schema("label: positive|negative, score: float")
@@ -433,9 +433,15 @@ async def test_vertex_list_models_filters_to_gemini(token_server):
 # -- against the loopback fake provider ----------------------------------------------------------------
 
 
+FAKE_MODELS = {
+    "gemini": ["gemini-2.5-flash", "text-embedding-004", "gemini-2.5-pro"],
+    "vertex": ["gemini-2.5-flash", "imagen-3.0-generate-002", "gemini-2.5-pro"],
+}
+
+
 @pytest.fixture
 def server():
-    with FakeProvider(api_keys={KEY}) as fake:
+    with FakeProvider(api_keys={KEY}, models=FAKE_MODELS) as fake:
         yield fake
 
 
@@ -465,7 +471,7 @@ async def test_gemini_verify_against_the_loopback_provider(server):
 
 @pytest.mark.anyio
 async def test_vertex_complete_and_verify_against_the_loopback_provider(token_server):
-    with FakeProvider() as fake:
+    with FakeProvider(models=FAKE_MODELS) as fake:
         conn = vertex(token_server, location="us-central1", project="p1", base_url=fake.url)
         adapter = adapter_for(conn)
         async with adapter:
@@ -486,3 +492,38 @@ async def test_vertex_complete_and_verify_against_the_loopback_provider(token_se
         refused = await conn.averify()
         assert not refused.ok and refused.error_type == "authentication" and refused.field == "credentials"
         assert "HTTP 401" in refused.message and token_server.issued[-1] not in refused.message
+
+
+@pytest.mark.anyio
+@pytest.mark.parametrize(
+    ("fault", "cls", "retry_after"),
+    [
+        (Fault("quota"), E.QuotaExceededError, None),
+        (Fault("rate_limit", retry_after=3), E.RateLimitError, 3.0),
+        (Fault("overloaded"), E.OverloadedError, None),
+        (Fault("server_error", status=504), E.ServerError, None),
+    ],
+)
+async def test_gemini_loopback_errors(server, fault, cls, retry_after):
+    server.script(":generateContent", [fault])
+    async with adapter_for(nbc.Gemini(api_key=KEY, base_url=server.url)) as adapter:
+        with pytest.raises(cls) as caught:
+            await adapter.complete(CALL)
+    assert type(caught.value) is cls and caught.value.retry_after == retry_after
+
+
+@pytest.mark.anyio
+@pytest.mark.parametrize(
+    ("fault", "error_type"),
+    [
+        (Fault("truncated"), "truncated"),
+        (Fault("refusal"), "refusal"),
+        (Fault("refusal", prompt=True), "refusal"),
+        (Fault("broken_json"), "schema_mismatch"),
+    ],
+)
+async def test_gemini_loopback_model_failures(server, fault, error_type):
+    server.script(":generateContent", [fault])
+    async with adapter_for(nbc.Gemini(api_key=KEY, base_url=server.url)) as adapter:
+        reply = await adapter.complete(CALL)
+    assert not reply.valid and reply.error_type == error_type
