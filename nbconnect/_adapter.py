@@ -188,6 +188,7 @@ class Adapter(ABC):
         if resp.status_code >= 400:
             err = self.error(resp)
             err.message = scrub(err.message, self._secrets())
+            err.args = (err.message,)  # args feed repr() and tracebacks: scrub them too
             raise err
         return resp, latency
 

@@ -12,6 +12,7 @@ from __future__ import annotations
 
 import dataclasses
 import hashlib
+import re
 import threading
 from typing import Any
 from urllib.parse import quote
@@ -32,6 +33,7 @@ VERTEX_API_VERSION = "v1beta1"  # what google-genai 3.6.1 sends for Vertex AI (v
 JSON_SCHEMA = "response_json_schema"
 LEGACY_SCHEMA = "response_schema"
 _MAX_PAGES = 50
+_LOCATION = re.compile(r"[a-z][a-z0-9-]{0,62}")
 
 # finishReason / blockReason values meaning the provider withheld the answer.
 _REFUSALS = {"SAFETY", "RECITATION", "PROHIBITED_CONTENT", "BLOCKLIST", "SPII", "IMAGE_SAFETY"}
@@ -82,6 +84,11 @@ class GoogleAdapter(Adapter):
             return conn.base_url.rstrip("/")
         if not self.vertex:
             return GEMINI_BASE
+        if not _LOCATION.fullmatch(conn.location or ""):
+            # the location becomes part of the host name: never let it point the token elsewhere
+            raise E.ConfigError(
+                f"location {conn.location!r} is not a Google Cloud location such as 'us-central1' or 'global'"
+            )
         if conn.location == "global":
             return "https://aiplatform.googleapis.com"
         if conn.location in ("us", "eu"):  # multi-region endpoints

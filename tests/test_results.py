@@ -36,7 +36,7 @@ def make_rows(seed: int = 0, n_rows: int = 40) -> list[dict]:
             cell = {
                 "row": r,
                 "text": f"review number {r}",
-                "gold": gold,
+                "gold_label": gold,
                 "model": model,
                 "connection": model.split(":")[0],
                 "provider": model.split(":")[0],
@@ -71,9 +71,9 @@ def make_rows(seed: int = 0, n_rows: int = 40) -> list[dict]:
 
 
 def make(seed: int = 0, n_rows: int = 40, **kwargs) -> Results:
-    kwargs.setdefault("truth", "gold")
+    kwargs.setdefault("truth", "gold_label")
     return Results.from_rows(
-        make_rows(seed, n_rows), fields=FIELDS, models=MODELS, inputs=["text", "gold"], schema=SCHEMA, **kwargs
+        make_rows(seed, n_rows), fields=FIELDS, models=MODELS, inputs=["text", "gold_label"], schema=SCHEMA, **kwargs
     )
 
 
@@ -94,7 +94,7 @@ def tiny(values: dict[str, list], valid: dict[str, list] | None = None, field_ty
 def test_from_rows_builds_the_contract_columns_and_dtypes():
     res = make()
     df = res.df
-    assert list(df.columns) == ["row", "text", "gold", "model", "connection", "provider", *FIELDS, *SYSTEM]
+    assert list(df.columns) == ["row", "text", "gold_label", "model", "connection", "provider", *FIELDS, *SYSTEM]
     assert len(res) == len(df) == 40 * 3
     dtypes = {c: str(t) for c, t in df.dtypes.items()}
     assert dtypes["row"] == "int64"
@@ -109,7 +109,7 @@ def test_from_rows_builds_the_contract_columns_and_dtypes():
     assert bad["stars"] is pd.NA and np.isnan(bad["confidence"])
     good = df[df["_valid"]].iloc[0]
     assert isinstance(good["tags"], list) and good["_error"] is None
-    assert res.fields == FIELDS and res.models == MODELS and res.inputs == ["text", "gold"]
+    assert res.fields == FIELDS and res.models == MODELS and res.inputs == ["text", "gold_label"]
 
 
 def test_missing_keys_take_defaults_and_the_frame_is_the_callers_to_change():
@@ -127,16 +127,16 @@ def test_missing_keys_take_defaults_and_the_frame_is_the_callers_to_change():
 
 def test_the_constructor_takes_a_dataframe_and_checks_it():
     df = make().df
-    again = Results(df, fields=FIELDS, models=MODELS, inputs=["text", "gold"], schema=SCHEMA)
+    again = Results(df, fields=FIELDS, models=MODELS, inputs=["text", "gold_label"], schema=SCHEMA)
     pd.testing.assert_frame_equal(again.df, df)
     with pytest.raises(ConfigError, match="more than one cell for"):
-        Results(pd.concat([df, df.iloc[:1]]), fields=FIELDS, models=MODELS, inputs=["text", "gold"])
+        Results(pd.concat([df, df.iloc[:1]]), fields=FIELDS, models=MODELS, inputs=["text", "gold_label"])
     with pytest.raises(ConfigError, match="missing from models="):
-        Results(df, fields=FIELDS, models=MODELS[:2], inputs=["text", "gold"])
+        Results(df, fields=FIELDS, models=MODELS[:2], inputs=["text", "gold_label"])
     with pytest.raises(ConfigError, match=r"unexpected column\(s\) 'gold'"):
         Results(df, fields=FIELDS, models=MODELS, inputs=["text"])
     with pytest.raises(ConfigError, match="have the name of schema field"):
-        Results(df.rename(columns={"gold": "label"}).drop(columns="label"), fields=FIELDS, models=MODELS,
+        Results(df.drop(columns="label").rename(columns={"gold_label": "label"}), fields=FIELDS, models=MODELS,
                 inputs=["text", "label"])  # fmt: skip
     with pytest.raises(ConfigError, match="unknown key"):
         Results.from_rows([{"row": 0, "model": "m", "_latency": 1.0}], fields=[], models=["m"], inputs=[])
@@ -205,9 +205,10 @@ def test_unknown_truth_column_names_the_input_columns():
     with pytest.raises(ConfigError, match=r"truth column 'golden'.*'text', 'gold'"):
         res.score("golden", field="label")
     with pytest.raises(ConfigError, match="pass field="):
-        Results(res.df, fields=FIELDS, models=MODELS, inputs=["text", "gold"]).score("gold")
+        renamed = res.df.rename(columns={"gold_label": "gold"})
+        Results(renamed, fields=FIELDS, models=MODELS, inputs=["text", "gold"]).score("gold")
     with pytest.raises(ConfigError, match="no ground truth"):
-        Results(res.df, fields=FIELDS, models=MODELS, inputs=["text", "gold"]).score()
+        Results(res.df, fields=FIELDS, models=MODELS, inputs=["text", "gold_label"]).score()
 
 
 def test_summary_figures():
@@ -215,7 +216,7 @@ def test_summary_figures():
     df = res.df
     summary = res.summary()
     assert list(summary.index) == MODELS
-    scores = res.score("gold", field="label").set_index("model")
+    scores = res.score("gold_label", field="label").set_index("model")
     for model in MODELS:
         cells = df[df["model"] == model]
         ran = cells[~cells["_error_type"].isin(["cancelled", "budget"])]
@@ -262,7 +263,7 @@ def test_save_and_load_keep_everything(tmp_path, suffix):
     df.loc[0, "_raw"] = "ünïcode {\"a\": [1]}"
     df.loc[1, "tags"] = [{"nested": [1, None]}, "mixed"]  # lists of anything survive
     df.loc[2, "address.city"] = float("nan")  # None vs NaN in an object column
-    res = Results(df, fields=FIELDS, models=MODELS, inputs=["text", "gold"], schema=SCHEMA, truth="gold",
+    res = Results(df, fields=FIELDS, models=MODELS, inputs=["text", "gold_label"], schema=SCHEMA, truth="gold_label",
                   meta=res.meta)  # fmt: skip
     path = res.save(tmp_path / f"results{suffix}")
     back = Results.load(path)
@@ -271,8 +272,8 @@ def test_save_and_load_keep_everything(tmp_path, suffix):
     assert back.df["address.city"].map(lambda v: v is None).sum() == res.df["address.city"].map(
         lambda v: v is None
     ).sum()
-    assert (back.fields, back.models, back.inputs) == (FIELDS, MODELS, ["text", "gold"])
-    assert (back.schema, back.truth, back.meta) == (SCHEMA, "gold", {"note": "round trip", "seed": 2})
+    assert (back.fields, back.models, back.inputs) == (FIELDS, MODELS, ["text", "gold_label"])
+    assert (back.schema, back.truth, back.meta) == (SCHEMA, "gold_label", {"note": "round trip", "seed": 2})
     pd.testing.assert_frame_equal(back.summary(), res.summary())
 
 
@@ -303,7 +304,7 @@ def test_plot_returns_a_figure_with_two_panels(truth):
     from matplotlib.figure import Figure
 
     res = make(n_rows=10, truth=None)
-    fig = res.plot(truth={"label": "gold"} if truth else None)
+    fig = res.plot(truth={"label": "gold_label"} if truth else None)
     try:
         assert isinstance(fig, Figure) and len(fig.axes) == 2
         left, right = fig.axes

@@ -150,6 +150,12 @@ def test_vertex_urls(token_server, location, model, url):
     assert adapter.prepare(Call(model=model, user="x", schema=SCHEMA), "response_json_schema").url == url
 
 
+def test_vertex_location_cannot_change_the_host(token_server):
+    adapter = GoogleAdapter(vertex(token_server, location="evil.example/x?"))
+    with pytest.raises(nbc.ConfigError, match="not a Google Cloud location"):
+        adapter.prepare(CALL, "response_json_schema")
+
+
 def test_vertex_base_url_overrides_the_host(token_server):
     adapter = GoogleAdapter(
         vertex(token_server, base_url="http://127.0.0.1:9", project="p2", location="asia-east1")
