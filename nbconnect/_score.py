@@ -149,7 +149,7 @@ def cast_field(values: pd.Series, kind: str) -> tuple[pd.Series, str]:
     if kind == "unknown":
         kind = value_kind(values)
     want = {"integer": "Int64", "number": "float64", "boolean": "boolean"}.get(kind, "object")
-    if str(values.dtype) == want:
+    if want != "object" and str(values.dtype) == want:
         return values, kind
     inferred = pd.api.types.infer_dtype(values, skipna=True)
     numeric = inferred in ("integer", "floating", "mixed-integer-float", "decimal", "empty")

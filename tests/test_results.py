@@ -133,7 +133,7 @@ def test_the_constructor_takes_a_dataframe_and_checks_it():
         Results(pd.concat([df, df.iloc[:1]]), fields=FIELDS, models=MODELS, inputs=["text", "gold_label"])
     with pytest.raises(ConfigError, match="missing from models="):
         Results(df, fields=FIELDS, models=MODELS[:2], inputs=["text", "gold_label"])
-    with pytest.raises(ConfigError, match=r"unexpected column\(s\) 'gold'"):
+    with pytest.raises(ConfigError, match=r"unexpected column\(s\) 'gold_label'"):
         Results(df, fields=FIELDS, models=MODELS, inputs=["text"])
     with pytest.raises(ConfigError, match="have the name of schema field"):
         Results(df.drop(columns="label").rename(columns={"gold_label": "label"}), fields=FIELDS, models=MODELS,
@@ -202,7 +202,7 @@ def test_unknown_field_lists_the_fields():
 
 def test_unknown_truth_column_names_the_input_columns():
     res = make(n_rows=3)
-    with pytest.raises(ConfigError, match=r"truth column 'golden'.*'text', 'gold'"):
+    with pytest.raises(ConfigError, match=r"truth column 'golden'.*'text', 'gold_label'"):
         res.score("golden", field="label")
     with pytest.raises(ConfigError, match="pass field="):
         renamed = res.df.rename(columns={"gold_label": "gold"})

@@ -1,0 +1,113 @@
+"""What nbconnect's widgets share: their front-end files, a background loop, and request/reply messages.
+
+State lives in synced traitlets; actions are custom messages ``{"kind": ..., "id": ...}`` answered
+with ``{"kind": "reply", "id": ..., "ok": ..., ...}`` (errors travel in the reply, never into the
+kernel log). Secrets only ever arrive inside such a message and are never stored in a trait.
+
+Network work (verify, runs) goes to one background thread with its own event loop, so the kernel
+stays free: other cells run while a check or a run is in flight.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import concurrent.futures
+import logging
+import threading
+import traceback
+from collections.abc import Callable, Coroutine
+from pathlib import Path
+from typing import Any, ClassVar
+
+import anywidget
+
+__all__ = ["Widget", "asset", "background"]
+
+log = logging.getLogger("nbconnect.widgets")
+
+_HERE = Path(__file__).resolve().parent
+
+
+def asset(name: str) -> Path:
+    """A front-end file: ``nbconnect/_static/NAME`` in a wheel, ``js/NAME`` in a source checkout."""
+    for folder in (_HERE / "_static", _HERE.parent / "js"):
+        path = folder / name
+        if path.is_file():
+            return path
+    raise FileNotFoundError(f"nbconnect front-end file {name!r} is missing; reinstall nbconnect")
+
+
+class _Background:
+    """One daemon thread running an asyncio loop for all widget work."""
+
+    def __init__(self) -> None:
+        self._loop: asyncio.AbstractEventLoop | None = None
+        self._lock = threading.Lock()
+
+    @property
+    def loop(self) -> asyncio.AbstractEventLoop:
+        with self._lock:
+            if self._loop is None or self._loop.is_closed():
+                loop = asyncio.new_event_loop()
+                ready = threading.Event()
+
+                def main() -> None:
+                    asyncio.set_event_loop(loop)
+                    loop.call_soon(ready.set)
+                    loop.run_forever()
+
+                threading.Thread(target=main, name="nbconnect-widgets", daemon=True).start()
+                ready.wait()
+                self._loop = loop
+            return self._loop
+
+    def submit(self, coro: Coroutine[Any, Any, Any]) -> concurrent.futures.Future[Any]:
+        return asyncio.run_coroutine_threadsafe(coro, self.loop)
+
+
+background = _Background()
+
+
+class Widget(anywidget.AnyWidget):
+    """Base of nbconnect's widgets: dispatches ``{"kind": ...}`` messages to ``on_<kind>`` methods.
+
+    A handler returns a dict (merged into the reply) or a coroutine (run in the background; its
+    result becomes the reply when it finishes). Exceptions become ``{"ok": False, "error": ...}``.
+    """
+
+    handlers: ClassVar[tuple[str, ...]] = ()
+
+    def __init__(self, **kwargs: Any) -> None:
+        super().__init__(**kwargs)
+        self.on_msg(self._dispatch)
+        self.sent: list[dict[str, Any]] = []  # replies sent, for tests and debugging (no secrets)
+
+    def _dispatch(self, _widget: Any, content: Any, _buffers: Any) -> None:
+        if not isinstance(content, dict) or content.get("kind") not in self.handlers:
+            return
+        kind, msg_id = content["kind"], content.get("id")
+        handler: Callable[[dict[str, Any]], Any] = getattr(self, f"on_{kind}")
+        try:
+            outcome = handler(content)
+        except Exception as exc:  # shown next to the form, not raised into the kernel log
+            self._reply(kind, msg_id, {"ok": False, "error": str(exc)})
+            return
+        if asyncio.iscoroutine(outcome):
+            future = background.submit(outcome)
+            future.add_done_callback(lambda f: self._finish(kind, msg_id, f))
+        else:
+            self._reply(kind, msg_id, {"ok": True, **(outcome or {})})
+
+    def _finish(self, kind: str, msg_id: Any, future: concurrent.futures.Future[Any]) -> None:
+        try:
+            result = future.result()
+        except Exception as exc:
+            log.debug("widget action %s failed:\n%s", kind, "".join(traceback.format_exception(exc)))
+            self._reply(kind, msg_id, {"ok": False, "error": str(exc)})
+            return
+        self._reply(kind, msg_id, {"ok": True, **(result or {})})
+
+    def _reply(self, kind: str, msg_id: Any, payload: dict[str, Any]) -> None:
+        message = {"kind": "reply", "for": kind, "id": msg_id, **payload}
+        self.sent.append(message)
+        self.send(message)
