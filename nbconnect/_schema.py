@@ -146,7 +146,7 @@ def _is_pydantic_instance(obj: Any) -> bool:
 
 def _from_text(text: str) -> dict[str, Any]:
     stripped = text.strip()
-    if not (stripped.startswith("{") and stripped.endswith("}")):
+    if not stripped.startswith("{"):  # a short-form name never starts with a brace
         return parse_dsl(text)
     try:
         value = json.loads(stripped)

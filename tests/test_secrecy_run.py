@@ -24,14 +24,26 @@ def test_no_secret_in_results_cache_logs_or_errors(server, tmp_path, caplog):
     caplog.set_level(logging.DEBUG)  # httpx / httpcore debug logs included
     org = nbc.Organization(tmp_path / "store.json")
     org.add(nbc.OpenAI(api_key=SENTINEL, base_url=f"{server.url}/v1"))
-    org.add(nbc.CustomLLM(name="gpt-4.1-mini", endpoint=f"{server.url}/v1", api_key=SENTINEL,
-                          auth_token=SENTINEL + "-token"))
+    org.add(
+        nbc.CustomLLM(
+            name="gpt-4.1-mini", endpoint=f"{server.url}/v1", api_key=SENTINEL, auth_token=SENTINEL + "-token"
+        )
+    )
     # one call fails with an error that echoes the key back, as some providers do
-    server.script("/chat/completions", [Fault("status", status=400, message=f"bad request for key {SENTINEL}")])
+    server.script(
+        "/chat/completions", [Fault("status", status=400, message=f"bad request for key {SENTINEL}")]
+    )
     cache = tmp_path / "cache.sqlite"
-    res = nbc.run("Classify: {text}", data=["good", "bad", "fine"], schema="label: positive|negative|neutral",
-                  models=["openai:gpt-4.1-mini", "gpt-4.1-mini"], org=org, cache=str(cache), progress=False,
-                  per_connection=1)
+    res = nbc.run(
+        "Classify: {text}",
+        data=["good", "bad", "fine"],
+        schema="label: positive|negative|neutral",
+        models=["openai:gpt-4.1-mini", "gpt-4.1-mini"],
+        org=org,
+        cache=str(cache),
+        progress=False,
+        per_connection=1,
+    )
     assert res.df["_valid"].sum() == 5
     assert "bad request for key <secret>" in res.df["_error"].dropna().iloc[0]
     places = {
@@ -49,7 +61,9 @@ def test_no_secret_in_results_cache_logs_or_errors(server, tmp_path, caplog):
 
 @pytest.mark.anyio
 async def test_provider_errors_never_carry_the_key(server):
-    server.script("/chat/completions", [Fault("status", status=401, message=f"Incorrect API key provided: {SENTINEL}")])
+    server.script(
+        "/chat/completions", [Fault("status", status=401, message=f"Incorrect API key provided: {SENTINEL}")]
+    )
     conn = nbc.OpenAI(api_key=SENTINEL, base_url=f"{server.url}/v1")
     from nbconnect._adapter import Call
     from nbconnect._schema import as_schema

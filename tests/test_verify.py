@@ -18,8 +18,10 @@ BAD = "sk-bad-0123456789abcdefXYZ2"
 
 @pytest.fixture
 def server():
-    with FakeProvider(api_keys={GOOD}, models={"openai": ["gpt-4.1-mini", "gpt-5-mini", "text-embedding-3-small",
-                                                          "llama3.2:latest"]}) as srv:
+    with FakeProvider(
+        api_keys={GOOD},
+        models={"openai": ["gpt-4.1-mini", "gpt-5-mini", "text-embedding-3-small", "llama3.2:latest"]},
+    ) as srv:
         yield srv
 
 
@@ -42,15 +44,28 @@ def test_azure_deployment_ok_and_unknown(server):
     check = conn.verify()
     assert check.ok and check.models == ["gpt-4.1-mini"]
     sent = server.requests[-1]
-    assert sent.path == "/openai/deployments/gpt-4.1-mini/chat/completions" and sent.headers["api-key"] == GOOD
-    server.script("/chat/completions", [Fault("status", status=404, code="DeploymentNotFound",
-                                              message="The API deployment for this resource does not exist.")])
+    assert (
+        sent.path == "/openai/deployments/gpt-4.1-mini/chat/completions" and sent.headers["api-key"] == GOOD
+    )
+    server.script(
+        "/chat/completions",
+        [
+            Fault(
+                "status",
+                status=404,
+                code="DeploymentNotFound",
+                message="The API deployment for this resource does not exist.",
+            )
+        ],
+    )
     missing = nbc.AzureOpenAI(deployment="nope", endpoint=server.url, api_key=GOOD).verify()
     assert not missing.ok and missing.field == "deployment" and "'nope'" in missing.message
 
 
 def test_foundry_ok(server):
-    conn = nbc.AzureAIFoundry(model="gpt-4.1-mini", endpoint=f"{server.url}/models/chat/completions", api_key=GOOD)
+    conn = nbc.AzureAIFoundry(
+        model="gpt-4.1-mini", endpoint=f"{server.url}/models/chat/completions", api_key=GOOD
+    )
     assert conn.verify().ok
     assert server.requests[-1].query["api-version"] == "2024-05-01-preview"
 
@@ -72,7 +87,10 @@ def test_custom_json_mode_auto_falls_back_and_remembers(server):
     conn = nbc.CustomLLM(name="llama3.2:latest", endpoint=f"{server.url}/v1", api_key=GOOD)
     assert conn.verify().ok
     kinds = [r.json["response_format"] for r in server.requests if r.path.endswith("/chat/completions")]
-    assert kinds[0]["type"] == "json_schema" and kinds[1] == {"type": "json_object", "schema": kinds[1]["schema"]}
+    assert kinds[0]["type"] == "json_schema" and kinds[1] == {
+        "type": "json_object",
+        "schema": kinds[1]["schema"],
+    }
     key = ("custom", f"{server.url}/v1", "llama3.2:latest")
     assert remembered_modes()[key] == "json_object_schema"
     remembered_modes().clear()
@@ -80,7 +98,9 @@ def test_custom_json_mode_auto_falls_back_and_remembers(server):
 
 def test_custom_without_json_mode_is_reported(server):
     remembered_modes().clear()
-    server.script("/chat/completions", [Fault("status", status=400, message="response_format not supported")] * 3)
+    server.script(
+        "/chat/completions", [Fault("status", status=400, message="response_format not supported")] * 3
+    )
     check = nbc.CustomLLM(name="llama3.2:latest", endpoint=f"{server.url}/v1", api_key=GOOD).verify()
     assert not check.ok and check.error_type == "schema_rejected" and "JSON mode" in check.message
     remembered_modes().clear()
@@ -113,13 +133,23 @@ def test_tls_error_is_named(tmp_path):
     key = ec.generate_private_key(ec.SECP256R1())
     name = x509.Name([x509.NameAttribute(NameOID.COMMON_NAME, "localhost")])
     now = datetime.now(timezone.utc)
-    cert = (x509.CertificateBuilder().subject_name(name).issuer_name(name).public_key(key.public_key())
-            .serial_number(1).not_valid_before(now - timedelta(days=1)).not_valid_after(now + timedelta(days=1))
-            .add_extension(x509.SubjectAlternativeName([x509.DNSName("localhost")]), critical=False)
-            .sign(key, hashes.SHA256()))
+    cert = (
+        x509.CertificateBuilder()
+        .subject_name(name)
+        .issuer_name(name)
+        .public_key(key.public_key())
+        .serial_number(1)
+        .not_valid_before(now - timedelta(days=1))
+        .not_valid_after(now + timedelta(days=1))
+        .add_extension(x509.SubjectAlternativeName([x509.DNSName("localhost")]), critical=False)
+        .sign(key, hashes.SHA256())
+    )
     (tmp_path / "c.pem").write_bytes(cert.public_bytes(serialization.Encoding.PEM))
-    (tmp_path / "k.pem").write_bytes(key.private_bytes(serialization.Encoding.PEM, serialization.PrivateFormat.PKCS8,
-                                                       serialization.NoEncryption()))
+    (tmp_path / "k.pem").write_bytes(
+        key.private_bytes(
+            serialization.Encoding.PEM, serialization.PrivateFormat.PKCS8, serialization.NoEncryption()
+        )
+    )
     ctx = ssl.SSLContext(ssl.PROTOCOL_TLS_SERVER)
     ctx.load_cert_chain(tmp_path / "c.pem", tmp_path / "k.pem")
     listener = socket.socket()
@@ -155,7 +185,10 @@ def test_org_verify_feeds_models_and_status(server):
     outcome = org.verify()
     assert outcome["openai"].ok and not outcome["broken"].ok
     # the live list proves access; the catalog's order and tags are kept
-    assert [r for r in org.models() if r.startswith("openai:")] == ["openai:gpt-5-mini", "openai:gpt-4.1-mini"]
+    assert [r for r in org.models() if r.startswith("openai:")] == [
+        "openai:gpt-5-mini",
+        "openai:gpt-4.1-mini",
+    ]
     rows = {r["ref"]: r for r in org.model_rows()}
     assert rows["broken"]["status"] == "failing" and rows["openai:gpt-5-mini"]["status"] == "ok"
     assert rows["openai:gpt-4.1-mini"]["input_per_m"] == 0.4

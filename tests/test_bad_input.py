@@ -1,0 +1,241 @@
+"""The bad-input corpus: every case gets a specific error that names the problem, and no run loses a cell."""
+
+from __future__ import annotations
+
+import json
+
+import pandas as pd
+import pytest
+
+import nbconnect as nbc
+from nbconnect._schema import as_schema, for_anthropic, for_openai_strict
+from nbconnect.testing import FakeProvider, Fault
+
+SCHEMA = "label: positive|negative, score: float"
+
+
+def demo_run(data, template="Classify: {text}", schema=SCHEMA, models=("demo:demo-careful",)):
+    return nbc.run(
+        template,
+        data=data,
+        schema=schema,
+        models=list(models),
+        org=nbc.Organization.demo(),
+        cache=False,
+        progress=False,
+    )
+
+
+# -- schemas ---------------------------------------------------------------------------------------
+@pytest.mark.parametrize(
+    ("schema", "needle"),
+    [
+        ({"type": "strng"}, "strng"),
+        ({"type": "object", "properties": []}, "properties"),
+        ({"type": "object", "properties": {"a": {"type": "string"}}, "required": "a"}, "required"),
+        ({"type": "array", "items": {"type": "string"}}, "object"),
+        ({"type": "object", "properties": {"a": {"$ref": "#/$defs/missing"}}}, "missing"),
+        ({"type": "object", "properties": {"a": {"type": "string"}}, "required": ["b"]}, "b"),
+        ({"type": "object", "properties": {"a": {"enum": []}}}, "enum"),
+        ('{"type": "object", ', "JSON"),
+        ("label: ", "type"),
+        ("label positive", ":"),
+        ("tags: list[str", "]"),
+        ("a: str, a: int", "a"),
+        ("a: banana", "banana"),
+        ("1abc: str", "1abc"),
+        (42, "int"),
+    ],
+)
+def test_malformed_schemas(schema, needle):
+    with pytest.raises(nbc.SchemaError) as info:
+        as_schema(schema)
+    assert needle in str(info.value)
+
+
+@pytest.mark.parametrize("text", ["label: ", "label positive", "tags: list[str"])
+def test_dsl_syntax_errors_carry_a_position(text):
+    with pytest.raises(nbc.SchemaError) as info:
+        as_schema(text)
+    assert info.value.position is not None and 0 <= info.value.position <= len(text)
+
+
+@pytest.mark.parametrize(
+    ("keyword", "sub", "adapt"),
+    [
+        ("not", {"type": "string", "not": {"enum": ["x"]}}, for_openai_strict),
+        ("minLength", {"type": "string", "minLength": 3}, lambda s: for_openai_strict(s, azure=True)),
+        ("maximum", {"type": "number", "maximum": 5}, for_anthropic),
+    ],
+)
+def test_keywords_a_provider_cannot_enforce_are_recorded(keyword, sub, adapt):
+    schema = as_schema({"type": "object", "properties": {"a": sub}, "required": ["a"]})
+    adapted = adapt(schema.json)
+    assert keyword not in json.dumps(adapted.schema["properties"]["a"].get(keyword, ""))
+    assert any(keyword in change for change in adapted.changes)
+
+
+# -- templates and data ------------------------------------------------------------------------------
+@pytest.mark.parametrize(
+    ("template", "needle"),
+    [
+        ("About {title}: {text}", "{title}"),
+        ("Classify {text", "unbalanced"),
+        ("Classify } {text}", "unbalanced"),
+        ("Classify {} {text}", "empty placeholder"),
+        ("Classify {text:>10}", "format spec"),
+    ],
+)
+def test_bad_templates(template, needle):
+    with pytest.raises(nbc.TemplateError, match=None) as info:
+        demo_run(["x"], template=template)
+    assert needle in str(info.value)
+
+
+@pytest.mark.parametrize(
+    ("data", "needle"),
+    [
+        ([], "empty"),
+        (pd.DataFrame({"text": []}), "no rows"),
+        ([1, 2], "all dicts or all strings"),
+        ([{"text": "a"}, "b"], "all dicts or all strings"),
+        (42, "DataFrame"),
+        ([{"text": "a", "row": 1}], "row"),
+    ],
+)
+def test_bad_data(data, needle):
+    with pytest.raises(nbc.ConfigError) as info:
+        demo_run(data)
+    assert needle in str(info.value)
+
+
+@pytest.mark.parametrize(
+    "cells",
+    [
+        [{"text": None}, {"text": "great"}],
+        [{"text": 5}, {"text": 3.5}],
+        [{"text": float("nan")}, {"text": "fine"}],
+        [{"text": "x" * 1_000_000}, {"text": "short"}],
+    ],
+    ids=["missing", "numbers", "nan", "one-megabyte"],
+)
+def test_odd_cells_run_without_losing_rows(cells):
+    res = demo_run(cells)
+    assert len(res.df) == len(cells) and res.df["_valid"].all()
+
+
+# -- credentials and endpoints ---------------------------------------------------------------------
+SECRET = "SECRET-PASTE-0123456789"
+
+
+@pytest.mark.parametrize(
+    ("credentials", "needle"),
+    [
+        ("{not json " + SECRET, "not valid JSON"),
+        ([1, 2], "JSON object"),
+        ({"type": "authorized_user", "client_id": SECRET}, "service_account"),
+        ({"type": "service_account", "private_key": SECRET}, "client_email"),
+        (
+            {
+                "type": "service_account",
+                "client_email": "a@b",
+                "token_uri": "https://t",
+                "private_key": SECRET,
+            },
+            "PEM",
+        ),
+        ("/no/such/key.json", "no file"),
+    ],
+)
+def test_bad_vertex_credentials(credentials, needle):
+    with pytest.raises(ValueError) as info:
+        nbc.VertexAI(credentials=credentials, project="p")
+    assert needle in str(info.value) and SECRET not in str(info.value)
+
+
+@pytest.mark.parametrize(
+    ("make", "needle"),
+    [
+        (lambda: nbc.OpenAI(api_key="k" * 20, base_url="ftp://example.com"), "http(s)"),
+        (lambda: nbc.OpenAI(api_key="k" * 20, base_url="not a url"), "http(s)"),
+        (lambda: nbc.OpenAI(api_key="k" * 20, base_url="http://example.com/v1"), "allow_insecure_http"),
+        (lambda: nbc.OpenAI(api_key="k" * 20, base_url="https://u:p@example.com/v1"), "user name"),
+        (
+            lambda: nbc.AzureOpenAI(
+                deployment="d", api_key="k" * 20, endpoint="https://r.openai.azure.com/foo"
+            ),
+            "Azure OpenAI path",
+        ),
+        (
+            lambda: nbc.AzureOpenAI(
+                deployment="d",
+                api_key="k" * 20,
+                endpoint="https://r.openai.azure.com/openai/deployments/e/chat/completions",
+            ),
+            "differs",
+        ),
+        (
+            lambda: nbc.AzureAIFoundry(
+                model="m", api_key="k" * 20, endpoint="https://r.services.ai.azure.com/x/y"
+            ),
+            "Foundry route",
+        ),
+        (lambda: nbc.CustomLLM(name="m", endpoint="https://llm.example.com"), "https://llm.example.com/v1"),
+        (lambda: nbc.CustomLLM(name="m", endpoint="http://10.0.0.5:8000/v1"), "allow_insecure_http"),
+    ],
+)
+def test_bad_endpoints(make, needle):
+    with pytest.raises(ValueError) as info:
+        make()
+    assert needle in str(info.value)
+
+
+# -- model references ---------------------------------------------------------------------------------
+@pytest.mark.parametrize(
+    ("ref", "needle"),
+    [
+        ("nope:gpt-4.1", "no connection"),
+        ("demo", "no model"),
+        ("demo:demo-carefull", "did you mean demo-careful"),
+        ("", "non-empty"),
+    ],
+)
+def test_bad_model_references(ref, needle):
+    with pytest.raises(nbc.UnknownModelError) as info:
+        demo_run(["x"], models=(ref,))
+    assert needle in str(info.value)
+
+
+# -- what models answer -----------------------------------------------------------------------------------
+@pytest.mark.parametrize(
+    ("fault", "error_type"),
+    [
+        (Fault("ok", text="Sure! It is positive."), "invalid_json"),
+        (Fault("broken_json"), "schema_mismatch"),
+        (Fault("ok", text=""), "empty"),
+        (Fault("truncated"), "truncated"),
+        (Fault("refusal"), "refusal"),
+        (Fault("ok", value=["positive", 0.9]), "schema_mismatch"),
+        (Fault("ok", value={"label": "positive", "score": "high"}), "schema_mismatch"),
+    ],
+    ids=["not-json", "breaks-schema", "empty", "truncated", "refused", "wrong-type", "wrong-field-type"],
+)
+def test_bad_answers_are_recorded_and_other_cells_kept(fault, error_type):
+    with FakeProvider() as server:
+        server.script("/chat/completions", [fault])
+        org = nbc.Organization(persist=False)
+        org.add(nbc.CustomLLM(name="m", endpoint=f"{server.url}/v1", json_mode="json_schema"))
+        res = nbc.run(
+            "Classify: {text}",
+            data=["a", "b", "c"],
+            schema=SCHEMA,
+            models=["m"],
+            org=org,
+            cache=False,
+            progress=False,
+            per_connection=1,
+        )
+    df = res.df
+    assert len(df) == 3 and df["_valid"].sum() == 2
+    bad = df.loc[~df["_valid"]].iloc[0]
+    assert bad["_error_type"] == error_type and bad["_error"]
