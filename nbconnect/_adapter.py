@@ -169,8 +169,14 @@ class Adapter(ABC):
             self._adapted[key] = hit
         return hit[1]
 
+    async def authorize(self, prepared: Prepared) -> Prepared:
+        """Add credentials fetched asynchronously (Vertex's OAuth token) just before sending, so
+        prepared requests and cache keys never hold them."""
+        return prepared
+
     async def request(self, prepared: Prepared) -> tuple[httpx.Response, float]:
         """Send, and return the response with its latency; HTTP errors raise ProviderError."""
+        prepared = await self.authorize(prepared)
         started = time.perf_counter()
         try:
             resp = await self.client.send(prepared.to_httpx())

@@ -14,7 +14,6 @@ import json
 import math
 import random
 import re
-import secrets
 import time
 import uuid
 from collections.abc import Mapping
@@ -113,6 +112,17 @@ def openapi_to_json_schema(schema: Any) -> Any:
     return out
 
 
+_FORMATS = {  # formats we can write; the templates take a slug of a word from the text
+    **dict.fromkeys(("date", "date-time", "time", "duration", "ipv4", "ipv6", "uuid"), ""),
+    "email": "{}@example.com",
+    "idn-email": "{}@example.com",
+    "hostname": "{}.example.com",
+    "idn-hostname": "{}.example.com",
+    "uri": "https://example.com/{}",
+    "url": "https://example.com/{}",
+    "iri": "https://example.com/{}",
+    "uri-reference": "/{}",
+}
 _INT_KEYWORDS = {"minItems", "maxItems", "minLength", "maxLength", "minProperties", "maxProperties"}
 
 
@@ -161,18 +171,18 @@ class _Gen:
         return {}  # an external or unknown ref: anything goes
 
     def _recursive(self, s: Any) -> bool:
-        return isinstance(s, Mapping) and ("$ref" in s or any(k in s for k in ("properties", "items")))
+        return isinstance(s, dict) and ("$ref" in s or any(k in s for k in ("properties", "items")))
 
     # -- the walk ------------------------------------------------------------------------------
     def value(self, s: Any, depth: int) -> Any:
         if depth > _HARD_DEPTH or s is False:
             return None
-        if not isinstance(s, Mapping) or not s:
+        if not isinstance(s, dict) or not s:
             return self.phrase()
         if "$ref" in s:
             target = self.resolve(s["$ref"])
             rest = {k: v for k, v in s.items() if k != "$ref"}
-            merged = {**target, **rest} if rest and isinstance(target, Mapping) else target
+            merged = {**target, **rest} if rest and isinstance(target, dict) else target
             return self.value(merged, depth + 1)
         if "const" in s:
             return copy.deepcopy(s["const"])
@@ -213,7 +223,7 @@ class _Gen:
     def _merge(self, s: Mapping) -> dict:
         out = {k: v for k, v in s.items() if k != "allOf"}
         for sub in s["allOf"]:
-            while isinstance(sub, Mapping) and "$ref" in sub:
+            while isinstance(sub, dict) and "$ref" in sub:
                 sub = self.resolve(sub["$ref"])
             for key, val in (sub or {}).items():
                 if key == "properties":
@@ -225,7 +235,7 @@ class _Gen:
         return out
 
     def _choose(self, options: list, depth: int) -> Any:
-        nulls = [o for o in options if isinstance(o, Mapping) and o.get("type") == "null"]
+        nulls = [o for o in options if isinstance(o, dict) and o.get("type") == "null"]
         others = [o for o in options if o not in nulls] or options
         if nulls and (depth >= _MAX_DEPTH or self.rng.random() < 0.2):
             return nulls[0]
@@ -241,7 +251,7 @@ class _Gen:
         return self.rng.choice(others) if others else None
 
     def _object(self, s: Mapping, depth: int) -> dict:
-        props = s.get("properties") if isinstance(s.get("properties"), Mapping) else {}
+        props = s.get("properties") if isinstance(s.get("properties"), dict) else {}
         required = [k for k in s.get("required") or [] if isinstance(k, str)]
         ordering = [k for k in s.get("propertyOrdering") or [] if k in props]
         deep = depth >= _MAX_DEPTH
@@ -252,11 +262,11 @@ class _Gen:
         extra = s.get("additionalProperties", True)
         for name in required:
             if name not in out:
-                out[name] = self.value(extra if isinstance(extra, Mapping) else {}, depth + 1)
+                out[name] = self.value(extra if isinstance(extra, dict) else {}, depth + 1)
         want = int(_num(s.get("minProperties"), 0))
         i = 0
         while len(out) < want and extra is not False:
-            out.setdefault(f"key{i}", self.value(extra if isinstance(extra, Mapping) else {}, depth + 1))
+            out.setdefault(f"key{i}", self.value(extra if isinstance(extra, dict) else {}, depth + 1))
             i += 1
         return out
 
@@ -278,15 +288,16 @@ class _Gen:
             sub = prefix[i] if i < len(prefix) else items
             if sub is False:
                 break
-            for _ in range(8 if s.get("uniqueItems") else 1):
-                item = self.value(sub, depth + 1)
-                key = json.dumps(item, sort_keys=True)
-                if key not in seen:
-                    break
-            else:
-                if len(out) >= lo_items:
-                    break  # cannot find another distinct value; stop at what is valid
-            seen.add(key)
+            item = self.value(sub, depth + 1)
+            if s.get("uniqueItems"):
+                for _ in range(8):
+                    key = json.dumps(item, sort_keys=True)
+                    if key not in seen:
+                        break
+                    item = self.value(sub, depth + 1)
+                else:
+                    break  # no other distinct value to be found; stop here
+                seen.add(key)
             out.append(item)
         return out
 
@@ -304,26 +315,25 @@ class _Gen:
         return value
 
     def _formatted(self, fmt: Any) -> str | None:
+        if fmt not in _FORMATS:
+            return None
         r = self.rng
-        day = _dt.date(2024, 1, 1) + _dt.timedelta(days=r.randrange(730))
-        clock = f"{r.randrange(24):02d}:{r.randrange(60):02d}:{r.randrange(60):02d}"
-        return {
-            "date": lambda: day.isoformat(),
-            "date-time": lambda: f"{day.isoformat()}T{clock}Z",
-            "time": lambda: f"{clock}Z",
-            "duration": lambda: f"P{r.randint(1, 30)}DT{r.randint(0, 23)}H",
-            "email": lambda: f"{self.slug()}@example.com",
-            "idn-email": lambda: f"{self.slug()}@example.com",
-            "hostname": lambda: f"{self.slug()}.example.com",
-            "idn-hostname": lambda: f"{self.slug()}.example.com",
-            "uri": lambda: f"https://example.com/{self.slug()}",
-            "url": lambda: f"https://example.com/{self.slug()}",
-            "iri": lambda: f"https://example.com/{self.slug()}",
-            "uri-reference": lambda: f"/{self.slug()}",
-            "ipv4": lambda: f"192.0.2.{r.randint(1, 254)}",
-            "ipv6": lambda: f"2001:db8::{r.randint(1, 0xFFFF):x}",
-            "uuid": lambda: str(uuid.UUID(int=r.getrandbits(128), version=4)),
-        }.get(fmt, lambda: None)()
+        if fmt in ("date", "date-time"):
+            day = (_dt.date(2024, 1, 1) + _dt.timedelta(days=r.randrange(730))).isoformat()
+            if fmt == "date":
+                return day
+            return f"{day}T{r.randrange(24):02d}:{r.randrange(60):02d}:{r.randrange(60):02d}Z"
+        if fmt == "time":
+            return f"{r.randrange(24):02d}:{r.randrange(60):02d}:{r.randrange(60):02d}Z"
+        if fmt == "duration":
+            return f"P{r.randint(1, 30)}DT{r.randint(0, 23)}H"
+        if fmt == "ipv4":
+            return f"192.0.2.{r.randint(1, 254)}"
+        if fmt == "ipv6":
+            return f"2001:db8::{r.randint(1, 0xFFFF):x}"
+        if fmt == "uuid":
+            return str(uuid.UUID(int=r.getrandbits(128), version=4))
+        return _FORMATS[fmt].format(self.slug())
 
     def _pattern(self, pattern: str) -> str | None:
         try:
@@ -502,9 +512,7 @@ def _tokens(text: str) -> int:
 
 
 def _usage_counts(ex: Exchange, text: str | None, truncated: bool) -> tuple[int, int]:
-    prompt = _tokens(ex.prompt_text) + 7
-    if ex.schema is not None:
-        prompt += _tokens(json.dumps(ex.schema)) // 2
+    prompt = _tokens(ex.prompt_text) + 7 + (40 if ex.schema is not None else 0)  # the schema costs tokens too
     completion = _tokens(text or "")
     if truncated and ex.max_tokens:
         completion = int(ex.max_tokens)
@@ -528,9 +536,20 @@ def _content(ex: Exchange, kind: str, opts: Mapping) -> tuple[Any, str]:
     return value, text
 
 
+_IDS = random.Random()  # ids only need to look unique, not be secret: no syscall per character
+_B58 = "123456789ABCDEFGHJKLMNPQRSTUVWXYZabcdefghijkmnopqrstuvwxyz"
+
+
 def _b58(n: int) -> str:
-    alphabet = "123456789ABCDEFGHJKLMNPQRSTUVWXYZabcdefghijkmnopqrstuvwxyz"
-    return "".join(secrets.choice(alphabet) for _ in range(n))
+    return "".join(_IDS.choices(_B58, k=n))
+
+
+def _hex(n: int) -> str:
+    return f"{_IDS.getrandbits(4 * n):0{n}x}"
+
+
+def _uuid() -> str:
+    return str(uuid.UUID(int=_IDS.getrandbits(128), version=4))
 
 
 def _mask(key: str) -> str:
@@ -568,9 +587,9 @@ class OpenAIWire:
     # -- plumbing --------------------------------------------------------------------------------
     def ids(self) -> dict[str, str]:
         return {
-            "x-request-id": f"req_{secrets.token_hex(16)}",
+            "x-request-id": f"req_{_hex(32)}",
             "openai-version": "2020-10-01",
-            "openai-processing-ms": str(random.randint(120, 900)),
+            "openai-processing-ms": str(_IDS.randint(120, 900)),
         }
 
     def key(self, headers: Mapping[str, str], query: Mapping[str, str]) -> str | None:
@@ -715,7 +734,7 @@ class OpenAIWire:
                 },
             },
             "service_tier": "default",
-            "system_fingerprint": f"fp_{secrets.token_hex(5)}",
+            "system_fingerprint": f"fp_{_hex(10)}",
         }
         self.decorate(body, choice, kind)
         return _json_reply(200, body, self.ids())
@@ -789,7 +808,7 @@ class AzureWire(OpenAIWire):
     family = "azure"
 
     def ids(self) -> dict[str, str]:
-        rid = str(uuid.uuid4())
+        rid = _uuid()
         return {"apim-request-id": rid, "x-request-id": rid, "x-ms-region": "East US"}
 
     def error(
@@ -942,7 +961,7 @@ class AnthropicWire:
     family = "anthropic"
 
     def ids(self) -> dict[str, str]:
-        return {"request-id": f"req_011C{_b58(20)}", "anthropic-organization-id": str(uuid.uuid4())}
+        return {"request-id": f"req_011C{_b58(20)}", "anthropic-organization-id": _uuid()}
 
     def key(self, headers: Mapping[str, str], query: Mapping[str, str]) -> str | None:
         return headers.get("x-api-key") or _bearer(headers)
@@ -1152,7 +1171,7 @@ class GeminiWire:
         return {
             "vary": "Origin, X-Origin, Referer",
             "server": "scaffolding on HTTPServer2",
-            "server-timing": f"gfet4t7; dur={random.randint(200, 1500)}",
+            "server-timing": f"gfet4t7; dur={_IDS.randint(200, 1500)}",
         }
 
     def key(self, headers: Mapping[str, str], query: Mapping[str, str]) -> str | None:

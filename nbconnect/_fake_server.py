@@ -22,6 +22,7 @@ import secrets
 import socket
 import struct
 import threading
+import time
 from collections import deque
 from collections.abc import Iterable, Mapping, Sequence
 from dataclasses import dataclass
@@ -203,6 +204,17 @@ class _Request:
 
 
 _REASONS = {529: "Site Overloaded"}
+
+
+_date_cache: list = [0, ""]
+
+
+def _date() -> str:
+    """The Date header, formatted once per second (formatdate is slow enough to show up)."""
+    now = int(time.time())
+    if _date_cache[0] != now:
+        _date_cache[:] = [now, formatdate(now, usegmt=True)]
+    return _date_cache[1]
 
 
 def _reason(status: int) -> str:
@@ -576,7 +588,7 @@ class FakeProvider:
 
     @staticmethod
     def _head(reply: Reply, keep_alive: bool, length: int | None = None) -> bytes:
-        headers = {"date": formatdate(usegmt=True), **reply.headers}
+        headers = {"date": _date(), **reply.headers}
         headers["content-length"] = str(len(reply.body) if length is None else length)
         if not keep_alive:
             headers["connection"] = "close"

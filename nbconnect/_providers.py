@@ -109,7 +109,11 @@ class VertexAI(_BaseUrlMixin):
         description="Service-account key: the JSON text, a dict, or the path of the .json file."
     )
     project: str | None = Field(default=None, description="Project id; defaults to the key's project_id.")
-    location: str = Field(default="global", description="Region such as us-central1, or 'global'.")
+    location: str = Field(
+        default="global",
+        pattern=r"^[a-z][a-z0-9-]{0,62}$",  # it becomes part of the API host name
+        description="Region such as us-central1, or 'global'.",
+    )
 
     @field_validator("credentials", mode="before")
     @classmethod

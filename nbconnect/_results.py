@@ -22,6 +22,7 @@ import pandas as pd
 
 from . import _score
 from ._errors import ConfigError
+from ._score import listing as _listing
 
 __all__ = ["NOT_RUN", "SYSTEM", "Results"]
 
@@ -46,10 +47,7 @@ SYSTEM: dict[str, tuple[str, Any]] = {
 #: ``_error_type`` of cells that were never sent: left out of latency, counted as ``not_run``
 NOT_RUN = frozenset({"cancelled", "budget", "pending"})
 _FORMAT = "nbconnect.results/1"
-
-
-def _listing(names: Sequence[Any]) -> str:
-    return ", ".join(repr(n) for n in names) if len(names) else "(none)"
+_META = ("fields", "models", "inputs", "schema", "truth", "meta")  # saved with the cells
 
 
 def _text(values: pd.Series) -> pd.Series:
@@ -101,12 +99,11 @@ class Results:
         cols.update({name: df[name] for name in self._inputs})
         cols.update({name: _text(df[name]) if name in df else empty for name in IDENT})
         self._kinds = _score.field_kinds(self._schema, self._fields)
-        for name in self._fields:
-            cols[name], self._kinds[name] = _score.cast_field(
-                df.get(name, empty), self._kinds[name]
-            )
         for name, (dtype, default) in SYSTEM.items():
             cols[name] = _system_column(df.get(name, empty), dtype, default)
+        for name in self._fields:
+            cast = _score.cast_field(df.get(name, empty), self._kinds[name], cols["_valid"])
+            cols[name], self._kinds[name] = cast
         self._df = pd.DataFrame(cols, columns=order)
         extra = sorted(set(self._df[MODEL].dropna().unique()) - set(self._models), key=str)
         if extra or self._df[MODEL].isna().any():
@@ -161,8 +158,10 @@ class Results:
         unknown = [c for c in frame.columns if c not in set(order)]
         if unknown:
             raise ConfigError(f"cell dicts carry unknown key(s) {_listing(unknown)}")
-        frame = frame.reindex(columns=order)
-        frame[list(inputs)] = frame[list(inputs)].infer_objects()
+        empty = pd.Series([None] * len(frame), dtype=object)  # absent everywhere: None, not NaN
+        cols = {name: frame.get(name, empty) for name in order}
+        cols.update({name: cols[name].infer_objects() for name in inputs})  # text -> str, numbers...
+        frame = pd.DataFrame(cols)
         return cls(frame, fields=fields, models=models, inputs=inputs, schema=schema, truth=truth, meta=meta)
 
     # -- plain accessors ------------------------------------------------------------------------
@@ -186,9 +185,10 @@ class Results:
 
     def __repr__(self) -> str:
         rows = self._df[ROW].nunique()
+        valid = f"{self._valid_pct():.1f}% valid" if len(self) else "nothing yet"
         return (
             f"<Results: {len(self)} cells ({rows} rows × {len(self._models)} models), "
-            f"{self._valid_pct():.1f}% valid; models: {', '.join(self._models)}>"
+            f"{valid}; models: {', '.join(self._models)}>"
         )
 
     def _repr_html_(self) -> str:
@@ -202,14 +202,17 @@ class Results:
     def to_csv(self, path: Any = None, **kwargs: Any) -> str | None:
         """``DataFrame.to_csv`` with lists and dicts written as JSON; ``index=False`` unless given."""
         out = self._df.copy()
-        for name in out.columns[out.dtypes == object]:
+        for name in [c for c, t in out.dtypes.items() if pd.api.types.is_object_dtype(t)]:
             out[name] = out[name].map(lambda v: json.dumps(v) if isinstance(v, (list, dict)) else v)
         kwargs.setdefault("index", False)
         return out.to_csv(path, **kwargs)
 
     def _check_field(self, field: str) -> None:
-        if field not in self._fields:
-            raise ConfigError(f"unknown field {field!r}; the fields are: {_listing(self._fields)}")
+        _score.check_field(field, self._fields)
+
+    def _truth_keys(self, truth: Any, field: str | None) -> dict[str, pd.Series]:
+        truth = self._truth if truth is None else truth
+        return _score.truth_keys(truth, field, self._df, self._inputs, self._fields, self._kinds)
 
     # -- views ----------------------------------------------------------------------------------
     def _wide(self, column: str) -> pd.DataFrame:
@@ -256,72 +259,11 @@ class Results:
         valid = self._wide("_valid").fillna(False).astype(bool)
         cols = {m: (_score.keys(wide[m], kind), valid[m].to_numpy()) for m in self._models}
         if truth is not None:
-            series = self._truths(truth, field)[field].reindex(wide.index)
-            k = self._truth_keys(series, kind, field)
-            cols["truth"] = (k, np.array([v is not None for v in k], dtype=bool))
+            k = self._truth_keys(truth, field)[field].reindex(wide.index).to_numpy()
+            cols["truth"] = (k, pd.notna(k))
         return _score.agreement_matrix(cols)
 
     # -- ground truth and scores ----------------------------------------------------------------
-    def _input_column(self, name: Any) -> pd.Series:
-        if name not in self._inputs:
-            raise ConfigError(
-                f"truth column {name!r} is not an input column; the input columns are: {_listing(self._inputs)}"
-            )
-        return self._df.drop_duplicates(ROW).set_index(ROW)[name]
-
-    def _field_for(self, column: str) -> str:
-        if len(self._fields) == 1:
-            return self._fields[0]
-        hits = [f for f in self._fields if column.endswith("_" + f) or column.startswith(f + "_")]
-        if len(hits) == 1:
-            return hits[0]
-        raise ConfigError(
-            f"which field does truth column {column!r} hold? pass field= (one of {_listing(self._fields)})"
-        )
-
-    def _truths(self, truth: Any, field: str | None = None) -> dict[str, pd.Series]:
-        """``{field: truth values indexed by row id}`` from any form ``score(truth=...)`` takes."""
-        truth = self._truth if truth is None else truth
-        if field is not None:
-            self._check_field(field)
-        if truth is None:
-            raise ConfigError(
-                "no ground truth: pass truth='<input column>' (one of "
-                f"{_listing(self._inputs)}), a dict {{field: column}} or a DataFrame with one column per field"
-            )
-        if isinstance(truth, str):
-            return {field or self._field_for(truth): self._input_column(truth)}
-        if isinstance(truth, dict):
-            for f in truth:
-                self._check_field(f)
-            return {f: self._input_column(c) for f, c in truth.items() if field is None or f == field}
-        if isinstance(truth, pd.Series):
-            name = field or truth.name
-            self._check_field(name)
-            return {name: truth}
-        if isinstance(truth, pd.DataFrame):
-            use = [f for f in self._fields if f in truth.columns and (field is None or f == field)]
-            if not use:
-                raise ConfigError(
-                    f"no column of the truth DataFrame names a field; it has {_listing(list(truth.columns))}, "
-                    f"the fields are {_listing(self._fields)}"
-                )
-            if truth.index.has_duplicates:
-                raise ConfigError("the truth DataFrame's index must hold each row id once")
-            return {f: truth[f] for f in use}
-        raise ConfigError(
-            f"truth= must be a column name, a dict, a Series or a DataFrame, not {type(truth).__name__}"
-        )
-
-    @staticmethod
-    def _truth_keys(series: pd.Series, kind: str, field: str) -> np.ndarray:
-        try:
-            return _score.keys(series, kind)
-        except (TypeError, ValueError) as exc:
-            raise ConfigError(
-                f"the truth for list field {field!r} must hold lists (or JSON arrays): {exc}"
-            ) from exc
-
     def score(self, truth: Any = None, *, field: str | None = None, per_class: bool = False) -> pd.DataFrame:
         """Score every model against ground truth; one row per (model, field).
 
@@ -337,11 +279,7 @@ class Results:
         class) with ``precision, recall, f1, support`` for the categorical fields. The figures
         equal scikit-learn's; :mod:`nbconnect._score` says exactly how.
         """
-        rows_here = pd.Index(self._df[ROW].unique())
-        truths = {
-            f: pd.Series(self._truth_keys(t.reindex(rows_here), self._kinds[f], f), index=rows_here, dtype=object)
-            for f, t in self._truths(truth, field).items()
-        }
+        truths = self._truth_keys(truth, field)
         table, classes = _score.score_models(self._df, truths, self._kinds, self._models)
         if per_class:
             cols = ["model", "field", "class", "precision", "recall", "f1", "support"]
@@ -406,14 +344,10 @@ class Results:
         both = pd.concat([self._df, theirs], ignore_index=True) if len(theirs) else self._df
         rank = both[MODEL].map({m: i for i, m in enumerate(models)})
         both = both.assign(_rank=rank).sort_values([ROW, "_rank"], kind="stable").drop(columns="_rank")
+        schema, truth = self._schema or other._schema, self._truth or other._truth
+        meta = {**other._meta, **self._meta}
         return Results(
-            both,
-            fields=self._fields,
-            models=models,
-            inputs=inputs,
-            schema=self._schema or other._schema,
-            truth=self._truth or other._truth,
-            meta={**other._meta, **self._meta},
+            both, fields=self._fields, models=models, inputs=inputs, schema=schema, truth=truth, meta=meta
         )
 
     def plot(self, truth: Any = None) -> Any:
@@ -448,19 +382,6 @@ class Results:
         plt.close(fig)
         return fig
 
-    def _metadata(self) -> dict[str, Any]:
-        return {
-            "format": _FORMAT,
-            "fields": self._fields,
-            "models": self._models,
-            "inputs": self._inputs,
-            "schema": self._schema,
-            "truth": self._truth,
-            "meta": self._meta,
-            "columns": list(self._df.columns),
-            "dtypes": {c: str(t) for c, t in self._df.dtypes.items()},
-        }
-
     def save(self, path: str | Path) -> Path:
         """Write to ``.parquet`` (needs pyarrow) or ``.jsonl`` by extension, keeping dtypes, lists,
         None vs NaN and the metadata (parquet schema metadata / the JSONL header line)."""
@@ -469,7 +390,12 @@ class Results:
         if writer is None:
             raise ConfigError(f"save() writes .parquet or .jsonl files, not {path.suffix or path.name!r}")
         tmp = path.with_name(path.name + ".tmp")
-        writer(self._df, self._metadata(), tmp)
+        meta = {
+            "format": _FORMAT,
+            **{k: getattr(self, "_" + k) for k in _META},
+            "columns": list(self._df.columns),
+        }
+        writer(self._df, {**meta, "dtypes": {c: str(t) for c, t in self._df.dtypes.items()}}, tmp)
         tmp.replace(path)  # a crash mid-write leaves the previous file whole
         return path
 
@@ -490,8 +416,7 @@ class Results:
             elif str(s.dtype) != dtype:
                 with contextlib.suppress(TypeError, ValueError):  # keep the column as read
                     df[name] = s.astype(object).where(s.notna(), None).astype(dtype)
-        keep = ("fields", "models", "inputs", "schema", "truth", "meta")
-        return cls(df[meta["columns"]], **{k: meta[k] for k in keep})
+        return cls(df[meta["columns"]], **{k: meta[k] for k in _META})
 
 
 def _json_default(value: Any) -> Any:
@@ -499,10 +424,10 @@ def _json_default(value: Any) -> Any:
         return value.item()
     if isinstance(value, np.ndarray):
         return value.tolist()
-    if hasattr(value, "isoformat"):
-        return value.isoformat()
     if value is pd.NA or value is pd.NaT:
         return None
+    if hasattr(value, "isoformat"):
+        return value.isoformat()
     return str(value)
 
 
@@ -542,9 +467,8 @@ def _save_parquet(df: pd.DataFrame, meta: dict[str, Any], path: Path) -> None:
         # Arrow keeps text, numbers and nullable dtypes; other Python values (lists of mixed
         # items, dicts, NaN among strings) go in as JSON text so that nothing changes on the way.
         if s.dtype == object and not all(v is None or isinstance(v, str) for v in s):
-            out[name], _ = pd.Series([_dumps(v) for v in s], dtype=object), as_json.append(name)
-        else:
-            out[name] = s
+            as_json.append(name)
+        out[name] = pd.Series([_dumps(v) for v in s], dtype=object) if name in as_json else s
     table = pa.Table.from_pandas(pd.DataFrame(out), preserve_index=False)
     extra = {b"nbconnect": _dumps({**meta, "json_columns": as_json}).encode()}
     pq.write_table(table.replace_schema_metadata({**(table.schema.metadata or {}), **extra}), path)

@@ -24,16 +24,21 @@ from typing import Any
 import numpy as np
 import pandas as pd
 
+from ._errors import ConfigError
+
 __all__ = [
     "CATEGORICAL",
     "agreement_matrix",
     "cast_field",
+    "check_field",
     "field_kinds",
     "jaccard",
     "keys",
+    "listing",
     "per_class",
     "score_field",
     "score_models",
+    "truth_keys",
     "value_kind",
 ]
 
@@ -55,7 +60,7 @@ def field_kinds(schema: dict[str, Any] | None, fields: Iterable[str]) -> dict[st
     out = {}
     for name in fields:
         node = _node(schema, name) if schema else None
-        out[name] = _kind_of(node, schema) if node is not None else "unknown"
+        out[name] = _kind_of(node)
     return out
 
 
@@ -65,14 +70,11 @@ def _resolve(node: Any, root: dict[str, Any]) -> Any:
             return None
         ref = node.get("$ref")
         if isinstance(ref, str) and ref.startswith("#/"):
-            target: Any = root
+            node = root
             for part in ref[2:].split("/"):
-                target = (
-                    target.get(part.replace("~1", "/").replace("~0", "~"), {})
-                    if isinstance(target, dict)
-                    else {}
+                node = (
+                    node.get(part.replace("~1", "/").replace("~0", "~")) if isinstance(node, dict) else None
                 )
-            node = target
             continue
         options = node.get("anyOf") or node.get("oneOf")
         if isinstance(options, list):
@@ -103,7 +105,7 @@ def _node(schema: dict[str, Any], dotted: str) -> Any:
     return node
 
 
-def _kind_of(node: Any, root: dict[str, Any]) -> str:
+def _kind_of(node: Any) -> str:
     if not isinstance(node, dict):
         return "unknown"
     if "enum" in node or "const" in node:
@@ -142,26 +144,33 @@ def value_kind(values: pd.Series) -> str:
     }.get(inferred, "unknown")
 
 
-def cast_field(values: pd.Series, kind: str) -> tuple[pd.Series, str]:
+def cast_field(values: pd.Series, kind: str, valid: pd.Series | None = None) -> tuple[pd.Series, str]:
     """The column in the dtype its kind calls for (integer -> ``Int64``, number -> ``float64``,
     boolean -> ``boolean``, else ``object`` with ``None`` for missing), and the kind, inferred
-    from the values when the schema is silent. Values that do not fit stay ``object``."""
+    from the values when the schema is silent.
+
+    When values do not fit (``"0.8"`` in a number field), the values of cells that are not
+    ``valid`` are dropped (the answer stays in ``_raw``); if valid cells still do not fit, the
+    column stays ``object`` as the models said it.
+    """
     if kind == "unknown":
         kind = value_kind(values)
     want = {"integer": "Int64", "number": "float64", "boolean": "boolean"}.get(kind, "object")
     if want != "object" and str(values.dtype) == want:
         return values, kind
-    inferred = pd.api.types.infer_dtype(values, skipna=True)
-    numeric = inferred in ("integer", "floating", "mixed-integer-float", "decimal", "empty")
-    try:
-        if want == "Int64" and numeric:
-            return values.astype("Int64"), kind
-        if want == "float64" and numeric:
-            return values.astype(object).where(values.notna(), np.nan).astype("float64"), kind
-        if want == "boolean" and inferred in ("boolean", "empty"):
-            return values.astype("boolean"), kind
-    except (TypeError, ValueError):  # 2.5 in an integer field: keep what the model said
-        pass
+    tries = [values] if want == "object" or valid is None else [values, values.where(valid, None)]
+    for attempt in tries:
+        inferred = pd.api.types.infer_dtype(attempt, skipna=True)
+        numeric = inferred in ("integer", "floating", "mixed-integer-float", "decimal", "empty")
+        try:
+            if want == "Int64" and numeric:
+                return attempt.astype("Int64"), kind
+            if want == "float64" and numeric:
+                return attempt.astype(object).where(attempt.notna(), np.nan).astype("float64"), kind
+            if want == "boolean" and inferred in ("boolean", "empty"):
+                return attempt.astype("boolean"), kind
+        except (TypeError, ValueError):  # 2.5 in an integer field
+            pass
     return values.astype(object).where(values.notna(), None), kind
 
 
@@ -202,6 +211,99 @@ def keys(values: pd.Series, kind: str) -> np.ndarray:
     return pd.Series([_hashable(v) for v in obj], dtype=object).to_numpy()
 
 
+# -- ground truth --------------------------------------------------------------------------------
+
+
+def listing(names: Iterable[Any]) -> str:
+    names = list(names)
+    return ", ".join(repr(n) for n in names) if names else "(none)"
+
+
+def check_field(field: Any, fields: list[str]) -> None:
+    if field not in fields:
+        raise ConfigError(f"unknown field {field!r}; the fields are: {listing(fields)}")
+
+
+def _field_for(column: str, fields: list[str]) -> str:
+    """The field an input column holds truth for: the only one, or the one its name ends or
+    starts with (``gold_label`` / ``label_true`` -> ``label``)."""
+    hits = (
+        fields
+        if len(fields) == 1
+        else [f for f in fields if column.endswith("_" + f) or column.startswith(f + "_")]
+    )
+    if len(hits) == 1:
+        return hits[0]
+    raise ConfigError(
+        f"which field does truth column {column!r} hold? pass field= (one of {listing(fields)})"
+    )
+
+
+def _truths(
+    truth: Any, field: str | None, df: pd.DataFrame, inputs: list[str], fields: list[str]
+) -> dict[str, pd.Series]:
+    if field is not None:
+        check_field(field, fields)
+    per_row = df.drop_duplicates("row").set_index("row")
+
+    def column(name: Any) -> pd.Series:
+        if name not in inputs:
+            raise ConfigError(
+                f"truth column {name!r} is not an input column; the input columns are: {listing(inputs)}"
+            )
+        return per_row[name]
+
+    if truth is None:
+        raise ConfigError(
+            f"no ground truth: pass truth='<input column>' (one of {listing(inputs)}), "
+            "a dict {field: column} or a DataFrame with one column per field"
+        )
+    if isinstance(truth, str):
+        return {field or _field_for(truth, fields): column(truth)}
+    if isinstance(truth, dict):
+        for f in truth:
+            check_field(f, fields)
+        return {f: column(c) for f, c in truth.items() if field is None or f == field}
+    if isinstance(truth, pd.Series):
+        check_field(field or truth.name, fields)
+        return {field or truth.name: truth}
+    if isinstance(truth, pd.DataFrame):
+        use = [f for f in fields if f in truth.columns and (field is None or f == field)]
+        if not use:
+            raise ConfigError(
+                f"no column of the truth DataFrame names a field; it has {listing(truth.columns)}, "
+                f"the fields are {listing(fields)}"
+            )
+        return {f: truth[f] for f in use}
+    raise ConfigError(
+        f"truth= must be a column name, a dict, a Series or a DataFrame, not {type(truth).__name__}"
+    )
+
+
+def truth_keys(
+    truth: Any,
+    field: str | None,
+    df: pd.DataFrame,
+    inputs: list[str],
+    fields: list[str],
+    kinds: dict[str, str],
+) -> dict[str, pd.Series]:
+    """``{field: truth as :func:`keys`, indexed by the row ids of df}`` from any form of ``truth=``:
+    an input column name, a dict ``{field: column}``, a Series or a DataFrame indexed by row id."""
+    rows = pd.Index(df["row"].unique())
+    out = {}
+    for f, values in _truths(truth, field, df, inputs, fields).items():
+        if values.index.has_duplicates:
+            raise ConfigError(f"the truth for {f!r} has row ids more than once in its index")
+        try:
+            out[f] = pd.Series(keys(values.reindex(rows), kinds[f]), index=rows, dtype=object)
+        except (TypeError, ValueError) as exc:
+            raise ConfigError(
+                f"the truth for list field {f!r} must hold lists (or JSON arrays): {exc}"
+            ) from exc
+    return out
+
+
 # -- metrics -------------------------------------------------------------------------------------
 
 
@@ -229,15 +331,8 @@ def per_class(y_true: np.ndarray, y_pred: np.ndarray) -> pd.DataFrame:
         precision = np.where(ps > 0, tp / ps, 0.0)
         recall = np.where(ts > 0, tp / ts, 0.0)
         f1 = np.where(ts + ps > 0, 2.0 * tp / (ts + ps), 0.0)
-    return pd.DataFrame(
-        {
-            "class": pd.Series(labels, dtype=object),
-            "precision": precision,
-            "recall": recall,
-            "f1": f1,
-            "support": ts.astype("int64"),
-        }
-    )
+    out = {"class": pd.Series(labels, dtype=object), "precision": precision, "recall": recall, "f1": f1}
+    return pd.DataFrame({**out, "support": ts.astype("int64")})
 
 
 def jaccard(y_true: np.ndarray, y_pred: np.ndarray) -> np.ndarray:
@@ -262,16 +357,8 @@ def score_field(
     n = len(y_true)
     has = np.array([v is not None for v in y_pred], dtype=bool)
     hit = (y_pred == y_true) & has
-    row: dict[str, Any] = {
-        "n": n,
-        "n_valid": int(has.sum()),
-        "accuracy": float(hit.mean()) if n else np.nan,
-        "macro_precision": np.nan,
-        "macro_recall": np.nan,
-        "macro_f1": np.nan,
-        "mae": np.nan,
-        "jaccard": np.nan,
-    }
+    row: dict[str, Any] = {"n": n, "n_valid": int(has.sum()), "accuracy": float(hit.mean()) if n else np.nan}
+    row.update(dict.fromkeys(("macro_precision", "macro_recall", "macro_f1", "mae", "jaccard"), np.nan))
     classes = None
     if kind in CATEGORICAL and n:
         classes = per_class(y_true, y_pred)
@@ -279,9 +366,7 @@ def score_field(
         row["macro_recall"] = float(np.mean(classes["recall"].to_numpy()))
         row["macro_f1"] = float(np.mean(classes["f1"].to_numpy()))
     elif kind in ("integer", "number") and has.any():
-        t = y_true[has].astype("float64")
-        p = y_pred[has].astype("float64")
-        row["mae"] = float(np.mean(np.abs(p - t)))
+        row["mae"] = float(np.mean(np.abs(y_pred[has].astype("float64") - y_true[has].astype("float64"))))
     elif kind == "array" and has.any():
         row["jaccard"] = float(np.mean(jaccard(y_true[has], y_pred[has])))
     return row, classes

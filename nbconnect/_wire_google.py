@@ -133,9 +133,6 @@ class GoogleAdapter(Adapter):
             headers["x-goog-user-project"] = source.quota_project
         return dataclasses.replace(prepared, headers=headers)
 
-    async def request(self, prepared: Prepared) -> tuple[httpx.Response, float]:
-        return await super().request(await self.authorize(prepared))
-
     def _secrets(self) -> list[str | None]:
         return [*super()._secrets(), self._token]
 

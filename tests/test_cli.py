@@ -93,6 +93,7 @@ def test_usage_errors_exit_with_status_2(capsys):
     assert info.value.code == 2
 
 
+@pytest.mark.slow
 def test_python_dash_m_entry_point(store):
     done = subprocess.run(
         [sys.executable, "-m", "nbconnect", "list", "--store", str(store)],

@@ -73,11 +73,18 @@ def make_rows(seed: int = 0, n_rows: int = 40) -> list[dict]:
 def make(seed: int = 0, n_rows: int = 40, **kwargs) -> Results:
     kwargs.setdefault("truth", "gold_label")
     return Results.from_rows(
-        make_rows(seed, n_rows), fields=FIELDS, models=MODELS, inputs=["text", "gold_label"], schema=SCHEMA, **kwargs
+        make_rows(seed, n_rows),
+        fields=FIELDS,
+        models=MODELS,
+        inputs=["text", "gold_label"],
+        schema=SCHEMA,
+        **kwargs,
     )
 
 
-def tiny(values: dict[str, list], valid: dict[str, list] | None = None, field_type: dict | None = None) -> Results:
+def tiny(
+    values: dict[str, list], valid: dict[str, list] | None = None, field_type: dict | None = None
+) -> Results:
     """Two or three models over a few rows, one field ``v``, by hand."""
     rows = []
     for model, vals in values.items():
@@ -94,7 +101,16 @@ def tiny(values: dict[str, list], valid: dict[str, list] | None = None, field_ty
 def test_from_rows_builds_the_contract_columns_and_dtypes():
     res = make()
     df = res.df
-    assert list(df.columns) == ["row", "text", "gold_label", "model", "connection", "provider", *FIELDS, *SYSTEM]
+    assert list(df.columns) == [
+        "row",
+        "text",
+        "gold_label",
+        "model",
+        "connection",
+        "provider",
+        *FIELDS,
+        *SYSTEM,
+    ]
     assert len(res) == len(df) == 40 * 3
     dtypes = {c: str(t) for c, t in df.dtypes.items()}
     assert dtypes["row"] == "int64"
@@ -123,6 +139,29 @@ def test_missing_keys_take_defaults_and_the_frame_is_the_callers_to_change():
     df = res.df
     df.loc[0, "label"] = "changed"
     assert res.df.loc[0, "label"] == "pos"
+
+
+def test_values_of_invalid_cells_that_do_not_fit_the_schema_type_are_dropped():
+    base = {"text": "t", "model": "m"}
+    rows = [
+        {**base, "row": 0, "n": 0.5, "_valid": True},
+        {
+            **base,
+            "row": 1,
+            "n": "0.8",
+            "_valid": False,
+            "_error_type": "schema_mismatch",
+            "_raw": '{"n": "0.8"}',
+        },
+    ]
+    schema = {"type": "object", "properties": {"n": {"type": "number"}}}
+    res = Results.from_rows(rows, fields=["n"], models=["m"], inputs=["text"], schema=schema)
+    assert str(res.df["n"].dtype) == "float64" and np.isnan(res.df.loc[1, "n"])
+    assert res.df.loc[1, "_raw"] == '{"n": "0.8"}'
+    rows[1]["_valid"] = True  # a valid cell that does not fit: the column keeps what models said
+    res = Results.from_rows(rows, fields=["n"], models=["m"], inputs=["text"], schema=schema)
+    assert res.df["n"].tolist() == [0.5, "0.8"]
+    assert str(res.df["text"].dtype) == str(pd.Series(["t"]).dtype)  # inputs get pandas' own dtype
 
 
 def test_the_constructor_takes_a_dataframe_and_checks_it():
@@ -159,7 +198,11 @@ def test_compare_by_hand():
 
 
 def test_compare_numbers_keep_their_dtype_and_the_model_order():
-    res = tiny({"b": [1, 2], "a": [3, 4]}, valid={"b": [True, False], "a": [True, True]}, field_type={"type": "integer"})
+    res = tiny(
+        {"b": [1, 2], "a": [3, 4]},
+        valid={"b": [True, False], "a": [True, True]},
+        field_type={"type": "integer"},
+    )
     wide = res.compare("v", inputs=False)
     assert list(wide.columns) == ["b", "a"]
     assert wide["b"].tolist()[0] == 1 and wide["b"].tolist()[1] is pd.NA
@@ -209,6 +252,10 @@ def test_unknown_truth_column_names_the_input_columns():
         Results(renamed, fields=FIELDS, models=MODELS, inputs=["text", "gold"]).score("gold")
     with pytest.raises(ConfigError, match="no ground truth"):
         Results(res.df, fields=FIELDS, models=MODELS, inputs=["text", "gold_label"]).score()
+    vague = Results(renamed, fields=FIELDS, models=MODELS, inputs=["text", "gold"], truth="gold")
+    assert "accuracy" not in vague.summary().columns  # a default truth that fits no one field
+    with pytest.raises(ConfigError, match="pass field="):
+        vague.summary(truth="gold")
 
 
 def test_summary_figures():
@@ -258,21 +305,30 @@ def test_summary_of_a_model_without_calls_and_unknown_costs():
 def test_save_and_load_keep_everything(tmp_path, suffix):
     if suffix == ".parquet":
         pytest.importorskip("pyarrow")
-    res = make(seed=2, meta={"note": "round trip", "seed": 2})
+    rows = make_rows(seed=2)
+    odd = [{"k": [1, None]}, None, float("nan"), ["x", 2.5], "text", 7]
+    for cell in rows:  # an object input column: None vs NaN, dicts and lists must survive
+        cell["payload"] = odd[cell["row"] % len(odd)]
+    inputs = ["text", "gold_label", "payload"]
+    meta = {"note": "round trip", "seed": 2}
+    res = Results.from_rows(
+        rows, fields=FIELDS, models=MODELS, inputs=inputs, schema=SCHEMA, truth="gold_label", meta=meta
+    )
     df = res.df
-    df.loc[0, "_raw"] = "ünïcode {\"a\": [1]}"
-    df.loc[1, "tags"] = [{"nested": [1, None]}, "mixed"]  # lists of anything survive
-    df.loc[2, "address.city"] = float("nan")  # None vs NaN in an object column
-    res = Results(df, fields=FIELDS, models=MODELS, inputs=["text", "gold_label"], schema=SCHEMA, truth="gold_label",
-                  meta=res.meta)  # fmt: skip
+    df.loc[0, "_raw"] = 'ünïcode {"a": [1]}'
+    df.at[1, "tags"] = [{"nested": [1, None]}, "mixed"]  # lists of anything survive
+    res = Results(
+        df, fields=FIELDS, models=MODELS, inputs=inputs, schema=SCHEMA, truth="gold_label", meta=meta
+    )
+    assert res.df["payload"].dtype == object and res.df["stars"].isna().any()
     path = res.save(tmp_path / f"results{suffix}")
     back = Results.load(path)
     pd.testing.assert_frame_equal(back.df, res.df)
-    assert back.df.loc[2, "address.city"] != back.df.loc[2, "address.city"]  # NaN stayed NaN
-    assert back.df["address.city"].map(lambda v: v is None).sum() == res.df["address.city"].map(
-        lambda v: v is None
-    ).sum()
-    assert (back.fields, back.models, back.inputs) == (FIELDS, MODELS, ["text", "gold_label"])
+    payload = back.df.loc[back.df["row"] < len(odd), "payload"].tolist()[:: len(MODELS)]
+    assert payload[0] == {"k": [1, None]} and payload[1] is None and isinstance(payload[2], float)
+    assert np.isnan(payload[2]) and payload[3] == ["x", 2.5] and payload[5] == 7
+    assert back.df.at[1, "tags"] == [{"nested": [1, None]}, "mixed"]
+    assert (back.fields, back.models, back.inputs) == (FIELDS, MODELS, inputs)
     assert (back.schema, back.truth, back.meta) == (SCHEMA, "gold_label", {"note": "round trip", "seed": 2})
     pd.testing.assert_frame_equal(back.summary(), res.summary())
 
@@ -290,7 +346,7 @@ def test_save_refuses_other_extensions(tmp_path):
     with pytest.raises(ConfigError, match=r"\.parquet or \.jsonl"):
         make(n_rows=1).save(tmp_path / "r.csv")
     (tmp_path / "x.jsonl").write_text('{"hello": 1}\n')
-    with pytest.raises(ConfigError, match="not written by Results.save"):
+    with pytest.raises(ConfigError, match=r"not written by Results\.save"):
         Results.load(tmp_path / "x.jsonl")
 
 
@@ -338,5 +394,10 @@ def test_merge_keeps_earlier_cells_the_rerun_lacks():
     schema = {"type": "object", "properties": {"v": {"type": "string"}}}
     rerun = Results.from_rows(rerun_rows, fields=["v"], models=["a", "b"], inputs=["text"], schema=schema)
     merged = rerun.merge(earlier)
-    assert merged.df[["row", "model", "v"]].values.tolist() == [[0, "a", "x"], [0, "b", "p"], [1, "a", "z"], [1, "b", "q"]]
+    assert merged.df[["row", "model", "v"]].values.tolist() == [
+        [0, "a", "x"],
+        [0, "b", "p"],
+        [1, "a", "z"],
+        [1, "b", "q"],
+    ]
     assert merged.df["_valid"].all()

@@ -187,7 +187,15 @@ def test_rows_without_truth_are_left_out_and_n_counts_the_rest():
 def test_per_class_is_empty_without_categorical_fields():
     res, _ = dataset(1, n_rows=5)
     out = res.score("gold_count", field="count", per_class=True)
-    assert out.empty and list(out.columns) == ["model", "field", "class", "precision", "recall", "f1", "support"]
+    assert out.empty and list(out.columns) == [
+        "model",
+        "field",
+        "class",
+        "precision",
+        "recall",
+        "f1",
+        "support",
+    ]
 
 
 # -- the pieces -----------------------------------------------------------------------------------

@@ -233,11 +233,14 @@ def test_orphan_temp_files_are_removed_on_the_next_save(tmp_path):
 
 
 # -- other processes ---------------------------------------------------------------------------
+# Children print "ready" once imported and wait for a "go" file, so the racing part starts together
+# however long the import takes on a loaded machine.
 ADDER = """
 import sys, time, pathlib
 import nbconnect as nbc
 path, who, go = sys.argv[1], sys.argv[2], pathlib.Path(sys.argv[3])
 org = nbc.Organization(path=path)  # opened before the other process writes anything
+print("ready", flush=True)
 while not go.exists():
     time.sleep(0.001)
 for i in range(10):
@@ -245,15 +248,22 @@ for i in range(10):
 """
 
 
-def _python(code: str, *args: str, **kwargs) -> subprocess.Popen:
+def _python(code: str, *args: str) -> subprocess.Popen:
     return subprocess.Popen(
         [sys.executable, "-c", code, *args],
         cwd=PROJECT_ROOT,
         env=dict(os.environ),
+        stdout=subprocess.PIPE,
         stderr=subprocess.PIPE,
         text=True,
-        **kwargs,
     )
+
+
+def _wait_ready(child: subprocess.Popen) -> None:
+    line = child.stdout.readline()
+    if line.strip() != "ready":
+        child.kill()
+        pytest.fail(f"child did not start: {child.communicate(timeout=30)[1]}")
 
 
 @pytest.mark.slow
@@ -262,11 +272,17 @@ def test_two_processes_adding_at_once_lose_nothing(tmp_path):
     nbc.Organization(path=path, connections=[custom("existing")])
     go = tmp_path / "go"
     children = [_python(ADDER, str(path), who, str(go)) for who in ("p1", "p2")]
-    time.sleep(1.0)  # both have imported nbconnect and read the store
-    go.touch()
-    for child in children:
-        _, err = child.communicate(timeout=120)
-        assert child.returncode == 0, err
+    try:
+        for child in children:
+            _wait_ready(child)
+        go.touch()
+        for child in children:
+            _, err = child.communicate(timeout=120)
+            assert child.returncode == 0, err
+    finally:
+        for child in children:
+            child.kill()
+            child.communicate()
 
     org = nbc.Organization(path=path)
     expected = {"existing"} | {f"{who}-{i}" for who in ("p1", "p2") for i in range(10)}
@@ -276,17 +292,31 @@ def test_two_processes_adding_at_once_lose_nothing(tmp_path):
     assert mode(path) == 0o600 or os.name != "posix"
 
 
-TOGGLER = """
-import sys
+# One child imports nbconnect once (slow on a loaded machine) and forks a fresh writer per round;
+# the test SIGKILLs the writer while it rewrites the store, and the child reports how it died.
+KILLABLE = """
+import os, sys
 import nbconnect as nbc
-org = nbc.Organization(path=sys.argv[1])
-for i in range(5):
-    org.add(nbc.CustomLLM(name=f"base-{i}", endpoint="http://localhost:11434/v1", api_key="k" * 20), replace=True)
+path = sys.argv[1]
+def rewrite_forever():
+    org = nbc.Organization(path=path)
+    for i in range(5):
+        org.add(nbc.CustomLLM(name=f"base-{i}", endpoint="http://localhost:11434/v1", api_key="k" * 20), replace=True)
+    print("saving", os.getpid(), flush=True)
+    while True:  # old version, new version, old version...
+        # replace=True: a kill in the previous round may have left "toggle" in the store
+        org.add(nbc.CustomLLM(name="toggle", endpoint="http://localhost:11434/v1", api_key="t" * 20), replace=True)
+        org.remove("toggle")
 print("ready", flush=True)
-while True:  # rewrite the store as fast as possible: old version, new version, old version...
-    # replace=True: a kill in the previous round may have left "toggle" in the store
-    org.add(nbc.CustomLLM(name="toggle", endpoint="http://localhost:11434/v1", api_key="t" * 20), replace=True)
-    org.remove("toggle")
+for _ in sys.stdin:
+    pid = os.fork()
+    if pid == 0:
+        try:
+            rewrite_forever()
+        finally:
+            os._exit(1)
+    _, status = os.waitpid(pid, 0)
+    print("died", os.WTERMSIG(status) if os.WIFSIGNALED(status) else -1, flush=True)
 """
 
 
@@ -296,19 +326,35 @@ def test_writer_killed_at_random_moments_leaves_a_valid_store(tmp_path):
     path = tmp_path / "store.json"
     rng = random.Random(2)
     base = {f"base-{i}" for i in range(5)}
-    for _ in range(6):
-        child = _python(TOGGLER, str(path), stdout=subprocess.PIPE)
-        assert child.stdout.readline().strip() == "ready", child.stderr.read()
-        time.sleep(rng.uniform(0.0, 0.25))
-        os.kill(child.pid, signal.SIGKILL)
-        _, err = child.communicate(timeout=30)
-        assert child.returncode == -signal.SIGKILL, err  # still busy saving when it was killed
+    child = subprocess.Popen(
+        [sys.executable, "-c", KILLABLE, str(path)],
+        cwd=PROJECT_ROOT,
+        env=dict(os.environ),
+        stdin=subprocess.PIPE,
+        stdout=subprocess.PIPE,
+        stderr=subprocess.PIPE,
+        text=True,
+    )
+    try:
+        _wait_ready(child)
+        for _ in range(8):
+            child.stdin.write("go\n")
+            child.stdin.flush()
+            word, pid = child.stdout.readline().split()
+            assert word == "saving"
+            time.sleep(rng.uniform(0.0, 0.2))
+            os.kill(int(pid), signal.SIGKILL)
+            assert child.stdout.readline().split() == ["died", str(int(signal.SIGKILL))]
 
-        raw = json.loads(path.read_text())  # always complete JSON, never a torn write
-        names = {e["fields"]["name"] for e in raw["connections"]}
-        assert names in (base, base | {"toggle"})
-        assert all(e["fields"]["api_key"] in ("k" * 20, "t" * 20) for e in raw["connections"])
-        assert mode(path) == 0o600
+            raw = json.loads(path.read_text())  # always complete JSON, never a torn write
+            names = {e["fields"]["name"] for e in raw["connections"]}
+            assert names in (base, base | {"toggle"})
+            assert all(e["fields"]["api_key"] in ("k" * 20, "t" * 20) for e in raw["connections"])
+            assert mode(path) == 0o600
+    finally:
+        child.kill()
+        _, err = child.communicate(timeout=30)
+    assert "Traceback" not in err, err
 
     # the lock died with the writer: the next writer gets in at once and tidies its temp files
     org = nbc.Organization(path=path)

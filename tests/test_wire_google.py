@@ -151,9 +151,9 @@ def test_vertex_urls(token_server, location, model, url):
 
 
 def test_vertex_location_cannot_change_the_host(token_server):
-    adapter = GoogleAdapter(vertex(token_server, location="evil.example/x?"))
-    with pytest.raises(nbc.ConfigError, match="not a Google Cloud location"):
-        adapter.prepare(CALL, "response_json_schema")
+    # refused where the connection is made, before anything could be sent
+    with pytest.raises(ValueError, match="location"):
+        vertex(token_server, location="evil.example/x?")
 
 
 def test_vertex_base_url_overrides_the_host(token_server):

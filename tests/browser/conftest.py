@@ -1,0 +1,304 @@
+"""Real-browser fixtures: throw-away JupyterLab servers and a system-Chromium Playwright page.
+
+Everything the servers, their kernels and the browser write (Jupyter config, lab settings and
+workspaces, runtime files, IPython dir, NBCONNECT_HOME, the Chromium profile) lives under pytest's
+tmp dirs; nothing touches ~/.jupyter, ~/.config or the user's nbconnect store.
+
+Without a Chromium the tests skip with the reason, except under ``CI=true`` where they fail.
+``CHROMIUM_PATH`` picks the browser; ``WIDGET_TEST_ARTIFACTS`` the screenshot dir (default
+``artifacts/`` at the repo root).
+"""
+
+from __future__ import annotations
+
+import json
+import os
+import secrets
+import signal
+import socket
+import subprocess
+import sys
+import time
+import urllib.error
+import urllib.request
+from dataclasses import dataclass
+from pathlib import Path
+
+import pytest
+from lab import CHROMIUM_ARGS, artifact, find_chromium, in_ci
+
+VENV_BIN = Path(sys.executable).parent  # `jupyter` lives next to the python running pytest
+
+# provider settings a kernel must never inherit from the developer's shell
+_PROVIDER_ENV_PREFIXES = ("OPENAI_", "ANTHROPIC_", "GEMINI_", "GOOGLE_", "AZURE_", "NBCONNECT_")
+
+SAVE_WIDGET_STATE = {"@jupyter-widgets/jupyterlab-manager:plugin": {"saveState": True}}
+
+
+def pytest_collection_modifyitems(config, items):
+    here = Path(__file__).parent
+    for item in items:
+        if here in Path(str(item.fspath)).parents:
+            item.add_marker(pytest.mark.browser)
+
+
+# -- browser availability ----------------------------------------------------------------------
+
+
+@pytest.fixture(scope="session")
+def chromium_executable() -> str:
+    """Path of the Chromium to drive; skip (developer laptop) or fail (CI=true) without one."""
+    problems = []
+    try:
+        import playwright.sync_api  # noqa: F401
+    except ImportError as exc:
+        problems.append(f"the playwright package is not importable ({exc}); install the dev extra")
+    path = find_chromium()
+    if path is None:
+        where = os.environ.get("CHROMIUM_PATH") or "/usr/bin/chromium or chromium on PATH"
+        problems.append(
+            f"no Chromium found ({where}); install it with `apt-get install chromium` "
+            "or set CHROMIUM_PATH (never `playwright install`)"
+        )
+    if problems:
+        reason = "browser tests need a real Chromium: " + "; ".join(problems)
+        if in_ci():
+            pytest.fail(reason + " [CI=true: failing instead of skipping]", pytrace=False)
+        pytest.skip(reason)
+    return path
+
+
+# -- JupyterLab servers ------------------------------------------------------------------------
+
+
+def isolated_env(base: Path) -> dict[str, str]:
+    """Env for server, kernels and browser: private HOME/XDG/JUPYTER/IPython/nbconnect dirs under ``base``."""
+    env = {k: v for k, v in os.environ.items() if not k.startswith(_PROVIDER_ENV_PREFIXES)}
+    dirs = {
+        "HOME": base / "home",
+        "XDG_CONFIG_HOME": base / "home/.config",
+        "XDG_CACHE_HOME": base / "home/.cache",
+        "XDG_DATA_HOME": base / "home/.local/share",
+        "JUPYTER_CONFIG_DIR": base / "jupyter-config",  # lab/user-settings + lab/workspaces
+        "JUPYTER_DATA_DIR": base / "jupyter-data",  # sys.prefix/share/jupyter still searched
+        "JUPYTER_RUNTIME_DIR": base / "jupyter-runtime",  # kernel connection files (kernel_eval)
+        "IPYTHONDIR": base / "ipython",
+        "NBCONNECT_HOME": base / "nbconnect-home",  # kernels never see the real store
+    }
+    for key, path in dirs.items():
+        path.mkdir(parents=True, exist_ok=True)
+        env[key] = str(path)
+    env["JUPYTER_PLATFORM_DIRS"] = "1"
+    env.pop("JUPYTER_TOKEN", None)
+    env["PATH"] = f"{VENV_BIN}{os.pathsep}{env.get('PATH', '')}"
+    return env
+
+
+@dataclass
+class Server:
+    base_url: str
+    token: str
+    root_dir: Path
+    proc: subprocess.Popen
+    log_path: Path
+    env: dict
+    base: Path
+
+    def url(self, path: str) -> str:
+        sep = "&" if "?" in path else "?"
+        return f"{self.base_url}{path}{sep}token={self.token}"
+
+    def api(self, path: str, method: str = "GET", data: dict | None = None):
+        req = urllib.request.Request(
+            self.base_url + path,
+            method=method,
+            data=None if data is None else json.dumps(data).encode(),
+            headers={"Authorization": f"token {self.token}"},
+        )
+        with urllib.request.urlopen(req, timeout=10) as r:
+            body = r.read()
+            return json.loads(body) if body else None
+
+    def log_tail(self, chars: int = 4000) -> str:
+        try:
+            return self.log_path.read_text(errors="replace")[-chars:]
+        except OSError:
+            return ""
+
+    def drop_sessions(self) -> None:
+        """Shut down every kernel session, so the next test gets a fresh kernel."""
+        for s in self.api("/api/sessions") or []:
+            self.api(f"/api/sessions/{s['id']}", method="DELETE")
+
+
+def _free_port() -> int:
+    with socket.socket() as s:
+        s.bind(("127.0.0.1", 0))
+        return s.getsockname()[1]
+
+
+def _wait_ready(server: Server, timeout: float = 90) -> None:
+    deadline = time.monotonic() + timeout
+    while time.monotonic() < deadline:
+        if server.proc.poll() is not None:
+            raise RuntimeError(f"jupyter lab exited rc={server.proc.returncode}\n{server.log_tail()}")
+        try:
+            server.api("/api/status")
+            return
+        except (urllib.error.URLError, ConnectionError, TimeoutError, OSError):
+            time.sleep(0.2)
+    raise TimeoutError(f"jupyter lab not ready after {timeout}s\n{server.log_tail()}")
+
+
+def _stop(server: Server) -> None:
+    """Stop the server we started, by its own PID (and process group), kernels included."""
+    proc = server.proc
+    if proc.poll() is None:
+        try:
+            server.api("/api/shutdown", method="POST")  # graceful: shuts its kernels down too
+        except Exception:
+            pass
+        try:
+            proc.wait(timeout=15)
+        except subprocess.TimeoutExpired:
+            proc.send_signal(signal.SIGTERM)
+            try:
+                proc.wait(timeout=15)
+            except subprocess.TimeoutExpired:
+                os.killpg(proc.pid, signal.SIGKILL)  # its own session: started with start_new_session
+                proc.wait(timeout=10)
+
+
+def start_lab(base: Path, settings: dict | None = None) -> Server:
+    root = base / "notebooks"
+    root.mkdir(parents=True)
+    env = isolated_env(base)
+    # user settings: <JUPYTER_CONFIG_DIR>/lab/user-settings/<package>/<plugin>.jupyterlab-settings
+    all_settings = {
+        "@jupyterlab/apputils-extension:notification": {"fetchNews": "false", "checkForUpdates": False},
+        **(settings or {}),
+    }
+    for plugin_id, values in all_settings.items():
+        package, plugin = plugin_id.split(":")
+        f = Path(env["JUPYTER_CONFIG_DIR"], "lab", "user-settings", package, f"{plugin}.jupyterlab-settings")
+        f.parent.mkdir(parents=True, exist_ok=True)
+        f.write_text(json.dumps(values))
+    token = secrets.token_hex(16)
+    port = _free_port()
+    cmd = [
+        str(VENV_BIN / "jupyter"),
+        "lab",
+        "--no-browser",
+        f"--port={port}",
+        f"--IdentityProvider.token={token}",
+        "--ServerApp.ip=127.0.0.1",
+        f"--ServerApp.root_dir={root}",
+        "--ServerApp.port_retries=0",
+        "--expose-app-in-browser",  # window.jupyterapp for commands
+        "--LabApp.news_url=None",
+        "--LabApp.check_for_updates_class=jupyterlab.NeverCheckForUpdate",
+    ]
+    if os.geteuid() == 0:
+        cmd.append("--allow-root")
+    log = base / "jupyterlab.log"
+    with open(log, "w") as lf:
+        proc = subprocess.Popen(
+            cmd, cwd=root, env=env, stdout=lf, stderr=subprocess.STDOUT, start_new_session=True
+        )
+    server = Server(f"http://127.0.0.1:{port}", token, root, proc, log, env, base)
+    try:
+        _wait_ready(server)
+    except BaseException:
+        _stop(server)
+        raise
+    return server
+
+
+@pytest.fixture(scope="session")
+def _lab_server(chromium_executable, tmp_path_factory):
+    server = start_lab(tmp_path_factory.mktemp("lab"))
+    yield server
+    _stop(server)
+
+
+@pytest.fixture(scope="session")
+def _lab_server_savestate(chromium_executable, tmp_path_factory):
+    server = start_lab(tmp_path_factory.mktemp("lab-savestate"), SAVE_WIDGET_STATE)
+    yield server
+    _stop(server)
+
+
+@pytest.fixture
+def lab(_lab_server, request):
+    """The shared JupyterLab (default settings); every session it opened is shut down afterwards."""
+    yield _lab_server
+    _after_test(_lab_server, request)
+
+
+@pytest.fixture
+def lab_savestate(_lab_server_savestate, request):
+    """A second JupyterLab with "Save Widget State Automatically" switched on in its user settings."""
+    yield _lab_server_savestate
+    _after_test(_lab_server_savestate, request)
+
+
+def _after_test(server: Server, request) -> None:
+    rep = getattr(request.node, "rep_call", None)
+    if rep is not None and rep.failed:
+        artifact(f"failure-{_safe(request.node.name)}.server.log").write_text(server.log_tail(20_000))
+    server.drop_sessions()
+
+
+# -- browser -----------------------------------------------------------------------------------
+
+
+@pytest.fixture(scope="session")
+def _playwright(chromium_executable):
+    from playwright.sync_api import sync_playwright
+
+    with sync_playwright() as p:
+        yield p
+
+
+@pytest.fixture
+def page(_playwright, chromium_executable, tmp_path, request):
+    """A fresh headless Chromium profile per test; on failure a screenshot and the console log."""
+    env = isolated_env(tmp_path / "browser-env")
+    # Chromium's SingletonSocket goes under $TMPDIR: a deep pytest path exceeds the 107-char
+    # UNIX-socket limit ("Socket path too long"), so keep the caller's short TMPDIR.
+    ctx = _playwright.chromium.launch_persistent_context(
+        str(tmp_path / "chromium-profile"),
+        executable_path=chromium_executable,
+        headless=True,
+        args=CHROMIUM_ARGS,
+        env=env,
+        viewport={"width": 1400, "height": 1000},
+    )
+    pg = ctx.pages[0] if ctx.pages else ctx.new_page()
+    pg.set_default_timeout(30_000)
+    console: list[str] = []
+    pg.on("console", lambda m: console.append(f"{m.type}: {m.text}"))
+    pg.on("pageerror", lambda e: console.append(f"pageerror: {e}"))
+    pg.console_log = console
+    try:
+        yield pg
+    finally:
+        rep = getattr(request.node, "rep_call", None)
+        if rep is not None and rep.failed:
+            name = _safe(request.node.name)
+            try:
+                pg.screenshot(path=str(artifact(f"failure-{name}.png")), full_page=True)
+            except Exception:
+                pass
+            artifact(f"failure-{name}.console.txt").write_text("\n".join(console))
+        ctx.close()
+
+
+def _safe(name: str) -> str:
+    return "".join(c if c.isalnum() or c in "-_." else "_" for c in name)
+
+
+@pytest.hookimpl(hookwrapper=True)
+def pytest_runtest_makereport(item, call):
+    rep = (yield).get_result()
+    setattr(item, f"rep_{rep.when}", rep)

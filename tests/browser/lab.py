@@ -1,0 +1,138 @@
+"""Helpers for driving JupyterLab 4 with Playwright and for reading the kernel's state.
+
+Used by ``conftest.py`` and the browser tests. Selectors verified on JupyterLab 4.6.
+"""
+
+from __future__ import annotations
+
+import json
+import os
+import shutil
+from pathlib import Path
+from typing import Any
+
+from playwright.sync_api import Page, expect
+
+REPO = Path(__file__).resolve().parents[2]
+ARTIFACTS = Path(os.environ.get("WIDGET_TEST_ARTIFACTS") or REPO / "artifacts")
+
+CHROMIUM_ARGS = [
+    "--headless",
+    "--no-sandbox",
+    "--disable-gpu",
+    "--disable-quic",
+    "--no-first-run",
+    "--disable-background-networking",
+    "--disable-component-update",
+    "--disable-sync",
+]
+
+CELL = ".jp-NotebookPanel .jp-Notebook .jp-Cell"
+KERNEL_IDLE = ".jp-NotebookPanel .jp-Notebook-ExecutionIndicator[data-status='idle']"
+
+
+def in_ci() -> bool:
+    return os.environ.get("CI", "").strip().lower() in {"1", "true", "yes", "on"}
+
+
+def find_chromium() -> str | None:
+    """The Chromium to drive: ``$CHROMIUM_PATH`` if set (and only that), else Debian's or one on PATH."""
+    explicit = os.environ.get("CHROMIUM_PATH")
+    if explicit:
+        return explicit if os.access(explicit, os.X_OK) else None
+    for candidate in ("/usr/bin/chromium", "chromium", "chromium-browser", "google-chrome"):
+        found = shutil.which(candidate)
+        if found:
+            return found
+    return None
+
+
+def artifact(name: str) -> Path:
+    ARTIFACTS.mkdir(parents=True, exist_ok=True)
+    return ARTIFACTS / name
+
+
+# -- JupyterLab UI ---------------------------------------------------------------------------
+
+
+def open_notebook(page: Page, server: Any, name: str, timeout: float = 60_000) -> None:
+    """Open ``name`` (relative to the server's root dir) in a fresh workspace and wait for an idle kernel."""
+    # ?reset: no tabs restored from an earlier test's workspace (hidden tabs would match selectors)
+    page.goto(server.url(f"/lab/tree/{name}?reset"))
+    page.locator(CELL).first.wait_for(timeout=timeout)
+    page.wait_for_function(
+        """() => {
+            const w = window.jupyterapp && window.jupyterapp.shell.currentWidget;
+            const k = w && w.sessionContext && w.sessionContext.session && w.sessionContext.session.kernel;
+            return !!k && k.status === 'idle' && k.connectionStatus === 'connected';
+        }""",
+        timeout=timeout,
+    )
+    page.locator(KERNEL_IDLE).wait_for(timeout=timeout)
+
+
+def command(page: Page, command_id: str, args: dict | None = None) -> Any:
+    """Execute a JupyterLab command (needs ``--expose-app-in-browser``); resolves when it has finished."""
+    return page.evaluate(
+        "([id, args]) => window.jupyterapp.commands.execute(id, args).then(() => null)",
+        [command_id, args or {}],
+    )
+
+
+def run_all_cells(page: Page) -> None:
+    """Run every cell; returns after each cell's execute_reply (JupyterLab 4 has no default shortcut)."""
+    command(page, "notebook:run-all-cells")
+
+
+def assert_no_cell_errors(page: Page) -> None:
+    errors = page.locator(".jp-OutputArea-output[data-mime-type='application/vnd.jupyter.stderr']")
+    tracebacks = [t for t in errors.all_inner_texts() if "Traceback" in t or "Error" in t]
+    assert not tracebacks, "a notebook cell failed:\n" + "\n".join(tracebacks)
+
+
+def save_notebook(page: Page) -> None:
+    """Save the current notebook with ``docmanager:save`` and wait until the tab is clean."""
+    command(page, "docmanager:save")
+    expect(page.locator(".lm-TabBar-tab.jp-mod-current.jp-mod-dirty")).to_have_count(0)
+
+
+# -- kernel side -----------------------------------------------------------------------------
+
+
+def kernel_eval(server: Any, notebook: str, code: str, timeout: float = 30) -> str:
+    """Run ``code`` in the kernel JupyterLab started for ``notebook`` and return its stdout.
+
+    A second client on the same kernel (through its connection file in the server's private
+    runtime dir): reads Python-side state without going through the UI.
+    """
+    from jupyter_client import BlockingKernelClient
+
+    sessions = [s for s in server.api("/api/sessions") if s["path"].endswith(notebook)]
+    assert sessions, f"no kernel session for {notebook}"
+    cf = Path(server.env["JUPYTER_RUNTIME_DIR"], f"kernel-{sessions[0]['kernel']['id']}.json")
+    kc = BlockingKernelClient(connection_file=str(cf))
+    kc.load_connection_file()
+    kc.start_channels()
+    try:
+        kc.wait_for_ready(timeout=timeout)
+        out: list[str] = []
+
+        def on_output(msg: dict) -> None:
+            if msg["msg_type"] == "stream" and msg["content"]["name"] == "stdout":
+                out.append(msg["content"]["text"])
+            elif msg["msg_type"] == "error":
+                out.append("\n".join(msg["content"]["traceback"]))
+
+        reply = kc.execute_interactive(code, timeout=timeout, output_hook=on_output, store_history=False)
+        assert reply["content"]["status"] == "ok", "".join(out)
+        return "".join(out)
+    finally:
+        kc.stop_channels()
+
+
+def kernel_json(server: Any, notebook: str, expression: str, timeout: float = 30) -> Any:
+    """The JSON value of a Python ``expression`` evaluated in the notebook's kernel."""
+    marker = "@@KERNEL_JSON@@"
+    code = f"import json as _j\nprint({marker!r} + _j.dumps({expression}))"
+    out = kernel_eval(server, notebook, code, timeout)
+    return json.loads(out.split(marker, 1)[1])
