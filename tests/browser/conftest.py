@@ -19,6 +19,7 @@ import socket
 import subprocess
 import sys
 import time
+import typing
 import urllib.error
 import urllib.request
 from dataclasses import dataclass
@@ -169,7 +170,8 @@ def _stop(server: Server) -> None:
                 proc.wait(timeout=10)
 
 
-def start_lab(base: Path, settings: dict | None = None) -> Server:
+def launch_lab(base: Path, settings: dict | None = None) -> Server:
+    """Start ``jupyter lab`` under ``base`` without waiting for it (see :func:`_wait_ready`)."""
     root = base / "notebooks"
     root.mkdir(parents=True)
     env = isolated_env(base)
@@ -197,6 +199,8 @@ def start_lab(base: Path, settings: dict | None = None) -> Server:
         "--expose-app-in-browser",  # window.jupyterapp for commands
         "--LabApp.news_url=None",
         "--LabApp.check_for_updates_class=jupyterlab.NeverCheckForUpdate",
+        # not needed by the tests; each costs start-up time
+        "--ServerApp.jpserver_extensions={'jupyter_lsp': False, 'jupyter_server_terminals': False}",
     ]
     if os.geteuid() == 0:
         cmd.append("--allow-root")
@@ -205,41 +209,62 @@ def start_lab(base: Path, settings: dict | None = None) -> Server:
         proc = subprocess.Popen(
             cmd, cwd=root, env=env, stdout=lf, stderr=subprocess.STDOUT, start_new_session=True
         )
-    server = Server(f"http://127.0.0.1:{port}", token, root, proc, log, env, base)
-    try:
-        _wait_ready(server)
-    except BaseException:
-        _stop(server)
-        raise
-    return server
+    return Server(f"http://127.0.0.1:{port}", token, root, proc, log, env, base)
+
+
+class _Servers:
+    """The session's JupyterLab servers, all launched together on first use (they start in parallel)."""
+
+    KINDS: typing.ClassVar[dict[str, dict | None]] = {"lab": None, "lab_savestate": SAVE_WIDGET_STATE}
+
+    def __init__(self, tmp_path_factory, wanted: set[str]) -> None:
+        self._factory = tmp_path_factory
+        self._wanted = wanted or set(self.KINDS)
+        self._servers: dict[str, Server] = {}
+        self._ready: set[str] = set()
+
+    def get(self, kind: str) -> Server:
+        if kind not in self._servers:
+            for k in sorted(self._wanted | {kind}):
+                if k not in self._servers:
+                    self._servers[k] = launch_lab(self._factory.mktemp(k.replace("_", "-")), self.KINDS[k])
+        if kind not in self._ready:
+            _wait_ready(self._servers[kind])
+            self._ready.add(kind)
+        return self._servers[kind]
+
+    def stop_all(self) -> None:
+        for server in self._servers.values():
+            _stop(server)
 
 
 @pytest.fixture(scope="session")
-def _lab_server(chromium_executable, tmp_path_factory):
-    server = start_lab(tmp_path_factory.mktemp("lab"))
-    yield server
-    _stop(server)
-
-
-@pytest.fixture(scope="session")
-def _lab_server_savestate(chromium_executable, tmp_path_factory):
-    server = start_lab(tmp_path_factory.mktemp("lab-savestate"), SAVE_WIDGET_STATE)
-    yield server
-    _stop(server)
+def _servers(chromium_executable, tmp_path_factory, request):
+    wanted = {
+        kind
+        for item in request.session.items
+        for kind in _Servers.KINDS
+        if kind in getattr(item, "fixturenames", ())
+    }
+    servers = _Servers(tmp_path_factory, wanted)
+    yield servers
+    servers.stop_all()
 
 
 @pytest.fixture
-def lab(_lab_server, request):
+def lab(_servers, request):
     """The shared JupyterLab (default settings); every session it opened is shut down afterwards."""
-    yield _lab_server
-    _after_test(_lab_server, request)
+    server = _servers.get("lab")
+    yield server
+    _after_test(server, request)
 
 
 @pytest.fixture
-def lab_savestate(_lab_server_savestate, request):
+def lab_savestate(_servers, request):
     """A second JupyterLab with "Save Widget State Automatically" switched on in its user settings."""
-    yield _lab_server_savestate
-    _after_test(_lab_server_savestate, request)
+    server = _servers.get("lab_savestate")
+    yield server
+    _after_test(server, request)
 
 
 def _after_test(server: Server, request) -> None:
