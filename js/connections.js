@@ -15,7 +15,7 @@ function h(tag, attrs = {}, ...children) {
     else if (key.startsWith("on")) el.addEventListener(key.slice(2), value);
     else el.setAttribute(key, value === true ? "" : String(value));
   }
-  for (const child of children.flat()) if (child != null && child !== false) el.append(child);
+  for (const child of children.flat(Infinity)) if (child != null && child !== false) el.append(child);
   return el;
 }
 
@@ -125,7 +125,7 @@ function providerSection(spec, ctx) {
 
   function setStatus(text, kind = "", extra = null) {
     status.dataset.state = kind;
-    status.replaceChildren(h("span", { class: "nbc-status-text", text }), extra);
+    status.replaceChildren(h("span", { class: "nbc-status-text", text }), ...(extra ? [extra] : []));
   }
 
   function clearErrors() {
@@ -243,15 +243,16 @@ function providerSection(spec, ctx) {
     setStatus(msg.ok ? msg.message : msg.error, msg.ok ? "ok" : "error");
   }
 
+  const verdict = (conn) => (conn.status === "ok" ? `OK · ${conn.models} model${conn.models === 1 ? "" : "s"}` : conn.status === "failing" ? conn.message : "not verified yet");
+
   function connItem(conn) {
     const facts = SHOWN.filter((k) => conn[k] != null).map((k) => h("span", { class: `nbc-fact nbc-fact-${k}`, text: `${k}: ${conn[k]}` }));
-    const verdict = conn.status === "ok" ? `OK · ${conn.models} models` : conn.status === "failing" ? conn.message : "not verified yet";
     return h("li", { class: "nbc-conn", "data-name": conn.name },
       h("div", { class: "nbc-conn-head" },
         h("strong", { class: "nbc-conn-name", text: conn.name }),
         conn.hint ? h("span", { class: "nbc-hint", text: `key ${conn.hint}` }) : null,
         h("span", { class: `nbc-source nbc-source-${conn.source}`, text: SOURCES[conn.source] || conn.source }),
-        h("span", { class: "nbc-conn-status", "data-status": conn.status, text: verdict })),
+        h("span", { class: "nbc-conn-status", "data-status": conn.status, text: verdict(conn) })),
       facts.length ? h("div", { class: "nbc-facts" }, facts) : null,
       h("div", { class: "nbc-conn-actions" },
         btn("nbc-replace", "Replace", `Replace ${spec.title} connection ${conn.name}`, () => openForm(conn)),
@@ -269,8 +270,8 @@ function providerSection(spec, ctx) {
     saveBtn.textContent = state.replace ? "Replace" : "Save";
     saveBtn.setAttribute("aria-label", title(state.replace ? "Replace" : "Save"));
     summary.textContent = mine.length === 0 ? "not set up" : spec.one_per_org
-      ? `${mine[0].hint ? `key ${mine[0].hint} · ` : ""}${SOURCES[mine[0].source] || mine[0].source}`
-      : `${mine.length} connection${mine.length === 1 ? "" : "s"}`;
+      ? `${mine[0].hint ? `key ${mine[0].hint} · ` : ""}${SOURCES[mine[0].source] || mine[0].source}${mine[0].status === "unverified" ? "" : ` · ${mine[0].status === "ok" ? "OK" : "failing"}`}`
+      : `${mine.length} connection${mine.length === 1 ? "" : "s"}${mine.some((c) => c.status === "failing") ? " · some failing" : ""}`;
   }
 
   const env = spec.env.length ? h("p", { class: "nbc-env" }, "Or set ", spec.env.map((v, i) => [i ? ", " : "", h("code", { text: v })]), " and call org.add_from_env().") : null;

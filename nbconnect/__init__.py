@@ -33,6 +33,8 @@ from ._errors import (
     UnknownModelError,
 )
 from ._org import EnvReport, Organization
+from ._panel import ConnectionsPanel
+from ._picker import ModelPicker
 from ._plan import Estimate
 from ._providers import Anthropic, AzureAIFoundry, AzureOpenAI, CustomLLM, Demo, Gemini, OpenAI, VertexAI
 from ._results import Results
@@ -51,12 +53,14 @@ __all__ = [
     "Catalog",
     "ConfigError",
     "Connection",
+    "ConnectionsPanel",
     "CustomLLM",
     "Demo",
     "EnvReport",
     "Estimate",
     "Gemini",
     "ModelInfo",
+    "ModelPicker",
     "NbconnectError",
     "NetworkError",
     "NotFoundError",

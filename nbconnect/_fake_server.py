@@ -25,7 +25,7 @@ import threading
 import time
 from collections import deque
 from collections.abc import Iterable, Mapping, Sequence
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from email.utils import formatdate
 from typing import Any
 from urllib.parse import parse_qsl, unquote
@@ -143,6 +143,7 @@ class Recorded:
     body: bytes
     family: str = ""  # "openai" | "azure" | "anthropic" | "gemini" | "vertex" | "" (unknown route)
     fault: str | None = None  # the kind of Fault that answered it, None for a normal answer
+    time: float = field(default_factory=time.monotonic)  # when it was received (time.monotonic)
 
 
 @dataclass(frozen=True)

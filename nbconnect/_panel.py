@@ -176,7 +176,11 @@ def _errors_by_field(exc: ValidationError, fields: list[str]) -> dict[str, str]:
         loc = err["loc"][0] if err["loc"] else None
         if loc not in fields:
             loc = next(
-                (f for f in sorted(fields, key=len, reverse=True) if re.match(rf"(the key has no )?{f}\b", message)),
+                (
+                    f
+                    for f in sorted(fields, key=len, reverse=True)
+                    if re.match(rf"(the key has no )?{f}\b", message)
+                ),
                 None,
             ) or next((f for f in fields if f"{f}=" in message), "_form")
         if err["type"] == "missing":
@@ -211,11 +215,15 @@ class ConnectionsPanel(Widget):
     _computed: ClassVar[frozenset[str]] = frozenset({"providers", "connections", "store"})
 
     def __init__(self, org: Organization | None = None, **kwargs: Any) -> None:
-        unknown = sorted(k for k in kwargs if k.startswith("_") or k in self._computed or not self.has_trait(k))
+        unknown = sorted(
+            k for k in kwargs if k.startswith("_") or k in self._computed or not self.has_trait(k)
+        )
         if unknown:
             raise TypeError(f"ConnectionsPanel got unexpected keyword argument(s): {', '.join(unknown)}")
         if org is not None and not isinstance(org, Organization):
-            raise TypeError(f"ConnectionsPanel(org): expected an nbconnect.Organization, got {type(org).__name__}")
+            raise TypeError(
+                f"ConnectionsPanel(org): expected an nbconnect.Organization, got {type(org).__name__}"
+            )
         super().__init__(**kwargs)
         self._org = Organization() if org is None else org
         self.set_trait("providers", [form_spec(cls) for cls in PROVIDERS.values()])
@@ -229,6 +237,10 @@ class ConnectionsPanel(Widget):
 
         self._org.on_change(refresh)
         self._refresh()
+
+    def set_state(self, sync_data: dict[str, Any]) -> None:
+        # The browser may write only what its user controls; computed traits follow the organization.
+        super().set_state({k: v for k, v in sync_data.items() if k not in self._computed})
 
     @property
     def org(self) -> Organization:
@@ -261,8 +273,14 @@ class ConnectionsPanel(Widget):
         names = list(cls.model_fields)
         unknown = [k for k in fields if k not in names]
         if unknown:
-            return {"ok": False, "error": f"{cls.title} has no field(s) {', '.join(map(repr, unknown))}", "errors": {}}
-        data = {k: v for k, v in fields.items() if v is not None and not (isinstance(v, str) and not v.strip())}
+            return {
+                "ok": False,
+                "error": f"{cls.title} has no field(s) {', '.join(map(repr, unknown))}",
+                "errors": {},
+            }
+        data = {
+            k: v for k, v in fields.items() if v is not None and not (isinstance(v, str) and not v.strip())
+        }
         keep = content.get("keep")
         if isinstance(keep, str) and keep in self._org:
             old = self._org[keep]
@@ -273,7 +291,9 @@ class ConnectionsPanel(Widget):
         cred = data.get("credentials")
         if cls.provider == "vertex" and isinstance(cred, str) and not cred.lstrip().startswith("{"):
             # A path would make the kernel read a file named from the browser (think Voila): not here.
-            message = "paste the key's JSON text or choose the .json file (file paths are read only from Python)"
+            message = (
+                "paste the key's JSON text or choose the .json file (file paths are read only from Python)"
+            )
             return {"ok": False, "error": "Check the highlighted field.", "errors": {"credentials": message}}
         try:
             return cls(**data)
@@ -311,7 +331,11 @@ class ConnectionsPanel(Widget):
         replace = content.get("replace") is True
         keep = content.get("keep")
         clash = next(
-            (c for c in self._org if c.name == conn.name or (conn.one_per_org and c.provider == conn.provider)),
+            (
+                c
+                for c in self._org
+                if c.name == conn.name or (conn.one_per_org and c.provider == conn.provider)
+            ),
             None,
         )
         try:
@@ -331,7 +355,8 @@ class ConnectionsPanel(Widget):
             "hints": _hints(conn),
             "replaced": None if clash is None or not replace else clash.name,
             "saved": saved,
-            "message": f"Saved '{conn.name}'" + (" to the store" if saved == "store" else " (in memory only)"),
+            "message": f"Saved '{conn.name}'"
+            + (" to the store" if saved == "store" else " (in memory only)"),
         }
 
     def on_remove(self, content: dict[str, Any]) -> dict[str, Any]:

@@ -45,7 +45,9 @@ class ModelPicker(Widget):
     _computed: ClassVar[frozenset[str]] = frozenset({"rows", "connections"})
 
     def __init__(self, org: Organization | None = None, **kwargs: Any) -> None:
-        unknown = sorted(k for k in kwargs if k.startswith("_") or k in self._computed or not self.has_trait(k))
+        unknown = sorted(
+            k for k in kwargs if k.startswith("_") or k in self._computed or not self.has_trait(k)
+        )
         if unknown:
             raise TypeError(f"ModelPicker got unexpected keyword argument(s): {', '.join(unknown)}")
         if org is not None and not isinstance(org, Organization):
@@ -61,6 +63,10 @@ class ModelPicker(Widget):
                 picker.refresh()
 
         self._org.on_change(refresh)
+
+    def set_state(self, sync_data: dict[str, Any]) -> None:
+        # The browser may write only what its user controls; computed traits follow the organization.
+        super().set_state({k: v for k, v in sync_data.items() if k not in self._computed})
 
     @property
     def org(self) -> Organization:

@@ -2,6 +2,7 @@ import nbconnect
 
 PUBLIC = """
 Anthropic AuthenticationError AzureAIFoundry AzureOpenAI BadRequestError Catalog ConfigError Connection
+ConnectionsPanel ModelPicker
 CustomLLM Demo EnvReport Estimate Gemini ModelInfo NbconnectError NetworkError NotFoundError OpenAI
 Organization OrganizationRuleError OverloadedError PermissionDeniedError ProviderError QuotaExceededError
 RateLimitError RequestTimeout Results SchemaError SchemaRejectedError ServerError StoreError TemplateError

@@ -333,6 +333,23 @@ def test_save_and_load_keep_everything(tmp_path, suffix):
     pd.testing.assert_frame_equal(back.summary(), res.summary())
 
 
+@pytest.mark.parametrize("suffix", [".jsonl", ".parquet"])
+def test_save_and_load_keep_datetime_and_category_inputs(tmp_path, suffix):
+    if suffix == ".parquet":
+        pytest.importorskip("pyarrow")
+    df = pd.DataFrame(
+        {
+            "row": [0, 1],
+            "when": pd.to_datetime(["2024-01-01 12:30", None]),
+            "kind": pd.Categorical(["a", "b"]),
+            "model": ["m", "m"],
+        }
+    )
+    res = Results(df, fields=[], models=["m"], inputs=["when", "kind"])
+    back = Results.load(res.save(tmp_path / f"r{suffix}"))
+    pd.testing.assert_frame_equal(back.df, res.df)
+
+
 def test_jsonl_is_a_header_then_one_record_per_cell(tmp_path):
     res = make(n_rows=2)
     lines = res.save(tmp_path / "r.jsonl").read_text(encoding="utf-8").splitlines()

@@ -11,6 +11,7 @@ Without a Chromium the tests skip with the reason, except under ``CI=true`` wher
 
 from __future__ import annotations
 
+import contextlib
 import json
 import os
 import secrets
@@ -155,10 +156,8 @@ def _stop(server: Server) -> None:
     """Stop the server we started, by its own PID (and process group), kernels included."""
     proc = server.proc
     if proc.poll() is None:
-        try:
+        with contextlib.suppress(Exception):
             server.api("/api/shutdown", method="POST")  # graceful: shuts its kernels down too
-        except Exception:
-            pass
         try:
             proc.wait(timeout=15)
         except subprocess.TimeoutExpired:
@@ -279,8 +278,9 @@ def _after_test(server: Server, request) -> None:
 
 @pytest.fixture(scope="session")
 def _playwright(chromium_executable):
-    from playwright.sync_api import sync_playwright
+    from playwright.sync_api import expect, sync_playwright
 
+    expect.set_options(timeout=20_000)  # widgets answer after a kernel round trip on a busy machine
     with sync_playwright() as p:
         yield p
 
@@ -311,10 +311,8 @@ def page(_playwright, chromium_executable, tmp_path, request):
         rep = getattr(request.node, "rep_call", None)
         if rep is not None and rep.failed:
             name = _safe(request.node.name)
-            try:
+            with contextlib.suppress(Exception):
                 pg.screenshot(path=str(artifact(f"failure-{name}.png")), full_page=True)
-            except Exception:
-                pass
             artifact(f"failure-{name}.console.txt").write_text("\n".join(console))
         ctx.close()
 

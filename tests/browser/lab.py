@@ -9,9 +9,10 @@ import json
 import os
 import shutil
 from pathlib import Path
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
-from playwright.sync_api import Page, expect
+if TYPE_CHECKING:  # playwright is imported lazily: without it the tests skip with a reason
+    from playwright.sync_api import Page
 
 REPO = Path(__file__).resolve().parents[2]
 ARTIFACTS = Path(os.environ.get("WIDGET_TEST_ARTIFACTS") or REPO / "artifacts")
@@ -92,6 +93,8 @@ def assert_no_cell_errors(page: Page) -> None:
 
 def save_notebook(page: Page) -> None:
     """Save the current notebook with ``docmanager:save`` and wait until the tab is clean."""
+    from playwright.sync_api import expect
+
     command(page, "docmanager:save")
     expect(page.locator(".lm-TabBar-tab.jp-mod-current.jp-mod-dirty")).to_have_count(0)
 
@@ -131,8 +134,8 @@ def kernel_eval(server: Any, notebook: str, code: str, timeout: float = 30) -> s
 
 
 def kernel_json(server: Any, notebook: str, expression: str, timeout: float = 30) -> Any:
-    """The JSON value of a Python ``expression`` evaluated in the notebook's kernel."""
+    """The JSON value of a Python ``expression`` evaluated in the notebook's kernel (others as ``str``)."""
     marker = "@@KERNEL_JSON@@"
-    code = f"import json as _j\nprint({marker!r} + _j.dumps({expression}))"
+    code = f"import json as _j\nprint({marker!r} + _j.dumps({expression}, default=str))"
     out = kernel_eval(server, notebook, code, timeout)
     return json.loads(out.split(marker, 1)[1])

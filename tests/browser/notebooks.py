@@ -14,9 +14,15 @@ from nbformat.v4 import new_code_cell, new_markdown_cell, new_notebook
 
 def write_notebook(path: Path, cells: list[str], title: str | None = None) -> Path:
     nb = new_notebook()
-    nb.metadata["kernelspec"] = {"name": "python3", "display_name": "Python 3 (ipykernel)", "language": "python"}
+    nb.metadata["kernelspec"] = {
+        "name": "python3",
+        "display_name": "Python 3 (ipykernel)",
+        "language": "python",
+    }
     nb.metadata["language_info"] = {"name": "python"}
-    nb.cells = ([new_markdown_cell(f"# {title}")] if title else []) + [new_code_cell(c.strip()) for c in cells]
+    nb.cells = ([new_markdown_cell(f"# {title}")] if title else []) + [
+        new_code_cell(c.strip()) for c in cells
+    ]
     nbformat.write(nb, str(path))
     return path
 

@@ -1,0 +1,402 @@
+"""ConnectionsPanel without a browser: form specs, test/save/replace/remove messages, and no secret in
+the widget's state or replies whatever path a key takes (issue 5)."""
+
+from __future__ import annotations
+
+import json
+import os
+import stat
+import time
+
+import pytest
+
+import nbconnect as nbc
+from nbconnect._panel import ConnectionsPanel
+from nbconnect._providers import PROVIDERS
+from nbconnect.testing import FakeProvider
+
+CANARY = "PANELCANARY5d1e"
+SENTINEL = f"sk-proj-{CANARY}-0000beef"  # accepted by the fake server below
+OTHER = f"sk-proj-{CANARY}-1111cafe"  # a second valid key, for Replace
+WRONG = f"sk-bad-{CANARY}-9999dead"
+PEM = f"-----BEGIN PRIVATE KEY-----\n{CANARY}\n-----END PRIVATE KEY-----\n"
+VERTEX_KEY = {
+    "type": "service_account",
+    "project_id": "proj-from-key",
+    "private_key": PEM,
+    "client_email": "runner@proj-from-key.iam.gserviceaccount.com",
+    "token_uri": "https://oauth2.googleapis.com/token",
+}
+
+
+@pytest.fixture(scope="module")
+def server():
+    with FakeProvider(api_keys={SENTINEL, OTHER}) as fake:
+        yield fake
+
+
+@pytest.fixture
+def org(tmp_path):
+    return nbc.Organization(path=tmp_path / "store" / "connections.json")
+
+
+def send(widget, kind: str, timeout: float = 20.0, **body) -> dict:
+    """Dispatch a message as the browser would; return the reply (waiting for background ones)."""
+    msg_id = f"t-{kind}-{time.monotonic_ns()}"
+    widget._dispatch(widget, {"kind": kind, "id": msg_id, **body}, None)
+    deadline = time.monotonic() + timeout
+    while time.monotonic() < deadline:
+        for reply in widget.sent:
+            if reply.get("id") == msg_id:
+                assert reply["kind"] == "reply" and reply["for"] == kind
+                return reply
+        time.sleep(0.01)
+    raise AssertionError(f"no reply to {kind} within {timeout}s")
+
+
+def assert_clean(widget) -> None:
+    """Neither the synced state nor any reply holds the secret (checked on its distinctive middle)."""
+    for text in (json.dumps(widget.get_state(), default=str), json.dumps(widget.sent, default=str)):
+        assert CANARY not in text
+
+
+def openai_fields(server, key: str = SENTINEL) -> dict:
+    return {"api_key": key, "base_url": server.url + "/v1", "organization": "", "allow_insecure_http": False}
+
+
+# -- form specs ----------------------------------------------------------------------------------
+
+
+@pytest.mark.parametrize("cls", list(PROVIDERS.values()), ids=list(PROVIDERS))
+def test_each_form_asks_exactly_its_providers_fields(cls):
+    spec = next(
+        s for s in ConnectionsPanel(nbc.Organization.demo()).providers if s["provider"] == cls.provider
+    )
+    names = [f["name"] for f in spec["fields"]]
+    assert sorted(names) == sorted(cls.model_fields)
+    assert {f["name"] for f in spec["fields"] if f["secret"]} == set(cls.secret_fields)
+    for f in spec["fields"]:
+        assert f["description"] == cls.model_fields[f["name"]].description  # one source of truth
+        assert f["required"] == cls.model_fields[f["name"]].is_required()
+        assert f["default"] is None or not f["secret"]
+    assert spec["title"] == cls.title and spec["one_per_org"] == cls.one_per_org
+
+
+def test_form_details_per_provider():
+    specs = {s["provider"]: s for s in ConnectionsPanel(nbc.Organization.demo()).providers}
+    assert list(specs)[:7] == [
+        "openai",
+        "gemini",
+        "vertex",
+        "anthropic",
+        "azure_openai",
+        "azure_foundry",
+        "custom",
+    ]
+    azure = {f["name"]: f for f in specs["azure_openai"]["fields"]}
+    assert [n for n in azure if azure[n]["required"]] == ["deployment", "endpoint", "api_key"]
+    assert azure["api_key"]["kind"] == "password" and azure["endpoint"]["kind"] == "url"
+    assert azure["api_version"]["default"] == "2024-10-21"
+    custom = {f["name"]: f for f in specs["custom"]["fields"]}
+    assert set(custom) == {"name", "endpoint", "api_key", "auth_token", "json_mode", "allow_insecure_http"}
+    assert custom["api_key"]["kind"] == custom["auth_token"]["kind"] == "password"
+    assert not custom["api_key"]["required"] and not custom["auth_token"]["required"]
+    assert custom["json_mode"]["kind"] == "select" and "json_object" in custom["json_mode"]["options"]
+    vertex = {f["name"]: f for f in specs["vertex"]["fields"]}
+    assert vertex["credentials"]["kind"] == "credentials" and vertex["credentials"]["required"]
+    assert not vertex["project"]["required"] and vertex["location"]["default"] == "global"
+    assert specs["openai"]["fields"][0]["name"] == "api_key"  # advanced ones (base_url) come last
+    assert {f["name"] for f in specs["openai"]["fields"] if f["advanced"]} == {
+        "base_url",
+        "allow_insecure_http",
+    }
+    for provider, spec in specs.items():
+        assert spec["help"], provider
+        if provider != "demo":
+            assert any(link["href"].startswith("https://") for link in spec["links"]), provider
+    assert "OPENAI_API_KEY" in specs["openai"]["env"]
+    assert "platform.openai.com/api-keys" in json.dumps(specs["openai"]["links"])
+    assert specs["demo"]["demo"] is True
+
+
+def test_unknown_keyword_arguments_are_rejected():
+    with pytest.raises(TypeError, match=r"unexpected keyword argument.*colour"):
+        ConnectionsPanel(nbc.Organization.demo(), colour="red")
+    with pytest.raises(TypeError, match="connections"):
+        ConnectionsPanel(nbc.Organization.demo(), connections=[])
+    with pytest.raises(TypeError, match="Organization"):
+        ConnectionsPanel("not an org")
+
+
+def test_store_trait_says_where_saves_go(org):
+    assert ConnectionsPanel(org).store.endswith("connections.json")
+    assert ConnectionsPanel(nbc.Organization(persist=False)).store == ""
+
+
+# -- Test --------------------------------------------------------------------------------------
+
+
+def test_test_ok_reports_model_count_and_hint(org, server):
+    panel = ConnectionsPanel(org)
+    reply = send(panel, "test", provider="openai", fields=openai_fields(server))
+    assert reply["ok"] is True
+    assert reply["models"] == 3 and reply["message"] == "OK · 3 models"
+    assert reply["hints"] == {"api_key": "sk-proj-…beef"}
+    assert len(org) == 0  # Test does not save
+    assert_clean(panel)
+
+
+def test_test_bad_key_names_the_field_with_an_actionable_message(org, server):
+    panel = ConnectionsPanel(org)
+    reply = send(panel, "test", provider="openai", fields=openai_fields(server, WRONG))
+    assert reply["ok"] is False
+    assert reply["field"] == "api_key" and reply["error_type"] == "authentication"
+    assert "not accepted" in reply["message"] and "platform.openai.com/api-keys" in reply["message"]
+    assert_clean(panel)
+
+
+def test_test_unreachable_server_points_at_base_url(org):
+    panel = ConnectionsPanel(org)
+    fields = {"api_key": SENTINEL, "base_url": "http://127.0.0.1:9/v1"}
+    reply = send(panel, "test", provider="openai", fields=fields)
+    assert reply["ok"] is False and reply["field"] == "base_url"
+    assert_clean(panel)
+
+
+def test_test_runs_in_the_background(org, server):
+    panel = ConnectionsPanel(org)
+    panel._dispatch(
+        panel, {"kind": "test", "id": "bg", "provider": "openai", "fields": openai_fields(server)}, None
+    )
+    assert not [r for r in panel.sent if r["id"] == "bg"]  # the handler returned before the check ran
+    assert send(panel, "test", provider="demo", fields={})["message"] == "OK · 3 models"
+
+
+def test_custom_llm_test_reports_a_wrong_name_on_the_name_field(org, server):
+    panel = ConnectionsPanel(org)
+    fields = {
+        "name": "no-such-model",
+        "endpoint": server.url + "/v1",
+        "api_key": SENTINEL,
+        "json_mode": "auto",
+    }
+    reply = send(panel, "test", provider="custom", fields=fields)
+    assert reply["ok"] is False and reply["field"] == "name" and "gpt-4.1-mini" in reply["message"]
+    fields["name"] = "gpt-4.1-mini"
+    assert send(panel, "test", provider="custom", fields=fields)["ok"] is True
+    assert_clean(panel)
+
+
+# -- Save, Replace, Remove -------------------------------------------------------------------------
+
+
+def test_save_adds_to_the_org_and_writes_a_private_store(org, server):
+    panel = ConnectionsPanel(org)
+    reply = send(panel, "save", provider="openai", fields=openai_fields(server))
+    assert reply["ok"] is True and reply["name"] == "openai" and reply["saved"] == "store"
+    assert reply["hints"] == {"api_key": "sk-proj-…beef"}
+    assert org["openai"].secret("api_key") == SENTINEL
+    assert stat.S_IMODE(os.stat(org.path).st_mode) == 0o600
+    assert SENTINEL in org.path.read_text()  # the store is the one place the key lives
+    assert nbc.Organization(path=org.path)["openai"].secret("api_key") == SENTINEL
+    (row,) = panel.connections
+    assert row["name"] == "openai" and row["hint"] == "sk-proj-…beef" and row["source"] == "store"
+    assert row["status"] == "unverified" and row["base_url"] == server.url + "/v1"
+    assert_clean(panel)
+
+
+def test_second_openai_is_refused_with_the_rule_then_replaced(org, server):
+    panel = ConnectionsPanel(org)
+    assert send(panel, "save", provider="openai", fields=openai_fields(server))["ok"]
+    refused = send(panel, "save", provider="openai", fields=openai_fields(server, OTHER))
+    assert refused["ok"] is False and refused["conflict"] == "openai"
+    assert "An organization can hold one OpenAI connection" in refused["error"]
+    assert "sk-proj-…beef" in refused["error"]  # which key is in the way, masked
+    assert org["openai"].secret("api_key") == SENTINEL  # unchanged
+
+    replaced = send(panel, "save", provider="openai", fields=openai_fields(server, OTHER), replace=True)
+    assert replaced["ok"] is True and replaced["replaced"] == "openai"
+    assert org["openai"].secret("api_key") == OTHER
+    assert nbc.Organization(path=org.path)["openai"].secret("api_key") == OTHER
+    assert [c["hint"] for c in panel.connections] == ["sk-proj-…cafe"]
+    assert_clean(panel)
+
+
+def test_replace_with_an_empty_secret_keeps_the_saved_one(org, server):
+    panel = ConnectionsPanel(org)
+    fields = {"deployment": "gpt4o", "endpoint": server.url, "api_key": SENTINEL}
+    assert send(panel, "save", provider="azure_openai", fields=fields)["ok"]
+    edit = {"deployment": "gpt4o", "endpoint": server.url, "api_key": "", "api_version": "2025-01-01"}
+    # Test and Save of an edit send no key: Python takes it from the connection being replaced
+    assert send(panel, "save", provider="azure_openai", fields=edit, keep="gpt4o", replace=True)["ok"]
+    assert org["gpt4o"].secret("api_key") == SENTINEL and org["gpt4o"].api_version == "2025-01-01"
+    # renaming the deployment in a Replace removes the old connection
+    edit["deployment"] = "gpt4o-new"
+    assert send(panel, "save", provider="azure_openai", fields=edit, keep="gpt4o", replace=True)["ok"]
+    assert [c.name for c in org] == ["gpt4o-new"] and org["gpt4o-new"].secret("api_key") == SENTINEL
+    assert_clean(panel)
+
+
+def test_many_azure_deployments_and_a_duplicate_refused(org, server):
+    panel = ConnectionsPanel(org)
+    for name in ("gpt4o", "mini"):
+        fields = {"deployment": name, "endpoint": server.url, "api_key": SENTINEL}
+        assert send(panel, "save", provider="azure_openai", fields=fields)["ok"]
+    assert [c["name"] for c in panel.connections] == ["gpt4o", "mini"]
+    again = send(
+        panel,
+        "save",
+        provider="azure_openai",
+        fields={"deployment": "mini", "endpoint": server.url, "api_key": OTHER},
+    )
+    assert again["ok"] is False and again["conflict"] == "mini" and "deployment 'mini'" in again["error"]
+    assert_clean(panel)
+
+
+def test_remove(org, server):
+    panel = ConnectionsPanel(org)
+    send(panel, "save", provider="openai", fields=openai_fields(server))
+    assert send(panel, "remove", name="openai")["ok"] is True
+    assert len(org) == 0 and panel.connections == []
+    assert "openai" not in nbc.Organization(path=org.path)
+    gone = send(panel, "remove", name="openai")
+    assert gone["ok"] is False and "no such connection" in gone["error"]
+
+
+def test_panel_follows_changes_made_in_python(org):
+    panel = ConnectionsPanel(org)
+    org.add(nbc.Demo())
+    assert [c["name"] for c in panel.connections] == ["demo"]
+    org.verify()
+    (row,) = panel.connections
+    assert row["status"] == "ok" and row["models"] == 3
+
+
+def test_failing_connection_status_is_shown(org, server):
+    org.add(nbc.OpenAI(api_key=WRONG, base_url=server.url + "/v1"))
+    panel = ConnectionsPanel(org)
+    org.verify()
+    (row,) = panel.connections
+    assert row["status"] == "failing" and row["field"] == "api_key" and "not accepted" in row["message"]
+    assert_clean(panel)
+
+
+def test_environment_connection_shown_with_its_source(org, monkeypatch):
+    monkeypatch.setenv("OPENAI_API_KEY", SENTINEL)
+    org.add_from_env()
+    panel = ConnectionsPanel(org)
+    (row,) = panel.connections
+    assert row["source"] == "environment" and row["hint"] == "sk-proj-…beef"
+    assert send(panel, "remove", name="openai")["ok"] and len(org) == 0
+    assert_clean(panel)
+
+
+# -- validation: messages next to their fields, never the values ---------------------------------
+
+
+def test_validation_errors_per_field_without_echoing_values(org):
+    panel = ConnectionsPanel(org)
+    reply = send(panel, "save", provider="azure_openai", fields={"endpoint": SENTINEL, "api_key": SENTINEL})
+    assert reply["ok"] is False
+    assert set(reply["errors"]) == {"endpoint"}
+    assert "not an http(s) URL" in reply["errors"]["endpoint"]
+    reply = send(
+        panel,
+        "save",
+        provider="azure_openai",
+        fields={"endpoint": "https://x.openai.azure.com", "api_key": SENTINEL},
+    )
+    assert reply["errors"] == {"deployment": "required"}
+    reply = send(
+        panel,
+        "test",
+        provider="custom",
+        fields={"name": "m", "endpoint": "https://h.example/api", "api_key": SENTINEL},
+    )
+    assert (
+        "ending in /v1" in reply["errors"]["endpoint"]
+        and "https://h.example/api/v1" in reply["errors"]["endpoint"]
+    )
+    reply = send(
+        panel, "save", provider="openai", fields={"api_key": SENTINEL, "base_url": "http://h.example/v1"}
+    )
+    assert "plain http" in reply["errors"]["base_url"]
+    reply = send(panel, "save", provider="demo", fields={"latency": 99})
+    assert "less than or equal to 10" in reply["errors"]["latency"]
+    reply = send(panel, "save", provider="openai", fields={"api_key": SENTINEL, "nope": 1})
+    assert reply["ok"] is False and "'nope'" in reply["error"]
+    reply = send(panel, "save", provider="no-such", fields={})
+    assert reply["ok"] is False and "unknown provider" in reply["error"]
+    assert len(org) == 0
+    assert_clean(panel)
+
+
+def test_vertex_key_as_json_text_and_never_a_path(org, tmp_path):
+    panel = ConnectionsPanel(org)
+    path = tmp_path / "key.json"
+    path.write_text(json.dumps(VERTEX_KEY))
+    refused = send(panel, "save", provider="vertex", fields={"credentials": str(path)})
+    assert (
+        refused["ok"] is False and "file paths are read only from Python" in refused["errors"]["credentials"]
+    )
+    broken = send(
+        panel, "save", provider="vertex", fields={"credentials": '{"private_key": "' + CANARY + '"}'}
+    )
+    assert "client_email" in broken["errors"]["credentials"]
+    noproject = dict(VERTEX_KEY, project_id="")
+    reply = send(panel, "save", provider="vertex", fields={"credentials": json.dumps(noproject)})
+    assert "project" in reply["errors"]
+    bad_location = send(
+        panel,
+        "save",
+        provider="vertex",
+        fields={"credentials": json.dumps(VERTEX_KEY), "location": "Not A Region"},
+    )
+    assert set(bad_location["errors"]) == {"location"}
+    saved = send(
+        panel,
+        "save",
+        provider="vertex",
+        fields={"credentials": json.dumps(VERTEX_KEY), "location": "us-central1"},
+    )
+    assert saved["ok"] is True and saved["hints"] == {"credentials": VERTEX_KEY["client_email"]}
+    (row,) = panel.connections
+    assert row["project"] == "proj-from-key" and row["location"] == "us-central1"
+    assert org["vertex"].secret("credentials") and CANARY in org["vertex"].secret("credentials")
+    assert_clean(panel)
+
+
+def test_custom_llm_with_two_secrets_gets_two_hints(org, server):
+    panel = ConnectionsPanel(org)
+    fields = {
+        "name": "gpt-4.1-mini",
+        "endpoint": server.url + "/v1",
+        "api_key": SENTINEL,
+        "auth_token": OTHER,
+    }
+    reply = send(panel, "save", provider="custom", fields=fields)
+    assert reply["hints"] == {"api_key": "sk-proj-…beef", "auth_token": "sk-proj-…cafe"}
+    assert_clean(panel)
+
+
+def test_no_secret_in_state_after_every_path(org, server, monkeypatch):
+    """Test ok / failing, Save, refused Save, Replace, validation errors, Remove: state stays clean."""
+    panel = ConnectionsPanel(org)
+    send(panel, "test", provider="openai", fields=openai_fields(server))
+    send(panel, "test", provider="openai", fields=openai_fields(server, WRONG))
+    send(panel, "save", provider="openai", fields=openai_fields(server))
+    send(panel, "save", provider="openai", fields=openai_fields(server, OTHER))
+    send(panel, "save", provider="openai", fields=openai_fields(server, OTHER), replace=True)
+    send(panel, "save", provider="azure_openai", fields={"endpoint": WRONG, "api_key": SENTINEL})
+    send(panel, "test", provider="gemini", fields={"api_key": SENTINEL, "base_url": server.url + "/v1beta"})
+    monkeypatch.setenv("ANTHROPIC_API_KEY", f"sk-ant-{CANARY}-abcd")
+    org.add_from_env()
+    org.verify()
+    send(panel, "remove", name="openai")
+    state = json.dumps(panel.get_state(), default=str)
+    assert CANARY not in state and "anthropic" in state
+    assert_clean(panel)
+    panel.set_state({"connections": [{"name": "forged"}], "store": "/elsewhere"})  # computed: ignored
+    assert [c["name"] for c in panel.connections] == ["anthropic"] and panel.store.endswith(
+        "connections.json"
+    )
