@@ -347,7 +347,13 @@ class ConnectionsPanel(Widget):
                 "conflict": None if clash is None else clash.name,
                 "errors": {},
             }
-        if replace and isinstance(keep, str) and keep != conn.name and keep in self._org:
+        if (
+            replace
+            and isinstance(keep, str)
+            and keep != conn.name
+            and keep in self._org
+            and self._org[keep].provider == conn.provider
+        ):
             self._org.remove(keep)  # an edit that renamed the connection (another deployment, model, name)
         saved = "store" if self._org.path is not None else "memory"
         return {

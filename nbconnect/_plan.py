@@ -16,6 +16,7 @@ from ._errors import ConfigError, UnknownModelError
 from ._org import Organization
 from ._providers import Demo
 from ._schema import Schema, as_schema
+from ._schema_adapt import resolve_ref
 from ._template import Template
 
 __all__ = ["Cell", "Estimate", "Plan", "flat_fields", "make_plan"]
@@ -79,15 +80,32 @@ def _frame(data: Any) -> pd.DataFrame:
     return df.reset_index(drop=True)
 
 
-def flat_fields(schema: dict[str, Any], prefix: str = "") -> list[str]:
-    """Schema field names with nested objects flattened: ``address.city``."""
+def flat_fields(schema: dict[str, Any], prefix: str = "", root: dict[str, Any] | None = None) -> list[str]:
+    """Schema field names with nested objects flattened: ``address.city``. Follows local ``$ref``s
+    (pydantic's nested models) and nullable unions (``Optional[Address]``)."""
+    root = schema if root is None else root
     out: list[str] = []
     for name, sub in (schema.get("properties") or {}).items():
-        if isinstance(sub, dict) and sub.get("type") == "object" and sub.get("properties"):
-            out.extend(flat_fields(sub, f"{prefix}{name}."))
+        node = _object_node(sub, root)
+        if node is not None:
+            out.extend(flat_fields(node, f"{prefix}{name}.", root))
         else:
             out.append(prefix + name)
     return out
+
+
+def _object_node(node: Any, root: dict[str, Any], depth: int = 0) -> dict[str, Any] | None:
+    """The object schema behind ``node`` if it is one (through $ref and a null union), else None."""
+    if not isinstance(node, dict) or depth > 8:  # depth: recursive models stay one column
+        return None
+    if "$ref" in node:
+        return _object_node(resolve_ref(root, node["$ref"]), root, depth + 1)
+    branches = [b for b in node.get("anyOf", []) if not (isinstance(b, dict) and b.get("type") == "null")]
+    if len(branches) == 1:
+        return _object_node(branches[0], root, depth + 1)
+    if node.get("type") == "object" and node.get("properties"):
+        return node
+    return None
 
 
 def _check_names(columns: Any, schema: Schema) -> None:

@@ -272,3 +272,22 @@ def test_input_column_named_like_a_field_is_refused_before_any_request(server):
     with pytest.raises(nbc.ConfigError, match="gold_label"):
         go(server, data=data)
     assert posts(server) == 0
+
+
+def test_nested_pydantic_models_are_flattened():
+    from pydantic import BaseModel
+
+    from nbconnect._plan import flat_fields
+    from nbconnect._schema import as_schema
+
+    class Address(BaseModel):
+        city: str
+        zip: str
+
+    class Person(BaseModel):
+        name: str
+        home: Address
+        work: Address | None = None
+        tags: list[str]
+
+    assert flat_fields(as_schema(Person).json) == ["name", "home.city", "home.zip", "work.city", "work.zip", "tags"]
