@@ -36,6 +36,7 @@ from ._org import EnvReport, Organization
 from ._panel import ConnectionsPanel
 from ._picker import ModelPicker
 from ._plan import Estimate
+from ._playground import Playground
 from ._providers import Anthropic, AzureAIFoundry, AzureOpenAI, CustomLLM, Demo, Gemini, OpenAI, VertexAI
 from ._results import Results
 
@@ -69,6 +70,7 @@ __all__ = [
     "OrganizationRuleError",
     "OverloadedError",
     "PermissionDeniedError",
+    "Playground",
     "ProviderError",
     "QuotaExceededError",
     "RateLimitError",

@@ -422,6 +422,14 @@ class FakeProvider:
                     break
         except (ConnectionError, asyncio.IncompleteReadError, asyncio.CancelledError):
             pass
+        except Exception as exc:  # a bug in the fake (or a malformed request): say so instead of hanging up
+            body = json.dumps(
+                {"error": {"message": f"FakeProvider internal error: {exc!r}", "type": "fake_error"}}
+            )
+            with contextlib.suppress(Exception):
+                await self._write(
+                    writer, Reply(500, body.encode(), {"content-type": "application/json"}), False
+                )
         finally:
             self._tasks.discard(task)
             writer.close()

@@ -94,9 +94,18 @@ class _Core(Widget):
 class Playground(ipywidgets.VBox):
     """``nbc.Playground(org, data=None, prompt=None, schema=None, models=None)``."""
 
-    def __init__(self, org: Organization | None = None, data: Any = None, prompt: str | None = None,
-                 schema: Any = None, models: list[str] | None = None, *, system: str | None = None,
-                 truth: str | None = None, cache: bool | str = True) -> None:
+    def __init__(
+        self,
+        org: Organization | None = None,
+        data: Any = None,
+        prompt: str | None = None,
+        schema: Any = None,
+        models: list[str] | None = None,
+        *,
+        system: str | None = None,
+        truth: str | None = None,
+        cache: bool | str = True,
+    ) -> None:
         self.org = org if org is not None else Organization.demo()
         self.picker = ModelPicker(self.org)
         self.core = _Core()
@@ -117,9 +126,10 @@ class Playground(ipywidgets.VBox):
         core.on_cell = self._on_cell
         core.observe(lambda _: self._check_template(), names=["template", "system"])
         core.observe(lambda _: self._check_schema(), names=["schema_text"])
-        core.observe(lambda _: self._refresh_estimate(),
-                     names=["selection", "n", "seed", "max_tokens", "template"])
-        core.observe(lambda _: self._push_table(0), names=["compare_field"])
+        core.observe(
+            lambda _: self._refresh_estimate(), names=["selection", "n", "seed", "max_tokens", "template"]
+        )
+        core.observe(lambda _: self._refresh_results(), names=["compare_field", "truth"])
         self.picker.observe(lambda _: (self._check_schema(), self._refresh_estimate()), names=["value"])
         if models:
             self.picker.value = list(models)
@@ -147,8 +157,9 @@ class Playground(ipywidgets.VBox):
         self.core.columns = list(self._data.columns)
         self.core.n_rows = len(self._data)
         head = self._data.head(10).astype(object).where(self._data.head(10).notna(), None)
-        self.core.preview = [{k: (None if v is None else str(v)[:300]) for k, v in r.items()}
-                             for r in head.to_dict("records")]
+        self.core.preview = [
+            {k: (None if v is None else str(v)[:300]) for k, v in r.items()} for r in head.to_dict("records")
+        ]
         self._check_template()
 
     @property
@@ -202,22 +213,37 @@ class Playground(ipywidgets.VBox):
         text = core.schema_text.strip()
         if not text:
             self._schema = None
-            core.schema_status = {"ok": False, "message": "write a schema, e.g. label: positive|negative",
-                                  "line": None, "fields": [], "enforcement": []}
+            core.schema_status = {
+                "ok": False,
+                "message": "write a schema, e.g. label: positive|negative",
+                "line": None,
+                "fields": [],
+                "enforcement": [],
+            }
             return
         try:
             schema = as_schema(text)
         except NbconnectError as exc:
             self._schema = None
-            core.schema_status = {"ok": False, "message": str(exc), "line": _line_of(text, exc),
-                                  "fields": [], "enforcement": []}
+            core.schema_status = {
+                "ok": False,
+                "message": str(exc),
+                "line": _line_of(text, exc),
+                "fields": [],
+                "enforcement": [],
+            }
             return
         self._schema = schema
         fields = flat_fields(schema.json)
         if core.compare_field not in fields:
             core.compare_field = fields[0] if fields else ""
-        core.schema_status = {"ok": True, "message": f"{len(fields)} field(s)", "line": None, "fields": fields,
-                              "enforcement": self._enforcement(schema)}
+        core.schema_status = {
+            "ok": True,
+            "message": f"{len(fields)} field(s)",
+            "line": None,
+            "fields": fields,
+            "enforcement": self._enforcement(schema),
+        }
         self._refresh_estimate()
 
     def _enforcement(self, schema: Schema) -> list[dict[str, Any]]:
@@ -238,7 +264,10 @@ class Playground(ipywidgets.VBox):
         core = self.core
         sel = core.selection
         return {
-            "data": self._data, "schema": self._schema, "models": list(self.picker.value), "org": self.org,
+            "data": self._data,
+            "schema": self._schema,
+            "models": list(self.picker.value),
+            "org": self.org,
             "system": core.system or None,
             "limit": core.n if sel == "first" else None,
             "sample": core.n if sel == "sample" else None,
@@ -258,7 +287,11 @@ class Playground(ipywidgets.VBox):
             core.estimate = {"calls": 0, "cost_usd": None, "error": str(exc)}
             return
         cost = est.cost_usd
-        core.estimate = {"calls": est.calls, "cost_usd": None if pd.isna(cost) else round(cost, 6), "error": None}
+        core.estimate = {
+            "calls": est.calls,
+            "cost_usd": None if pd.isna(cost) else round(cost, 6),
+            "error": None,
+        }
 
     # -- run / stop ---------------------------------------------------------------------------------
     def _on_run(self, _msg: dict[str, Any]) -> dict[str, Any]:
@@ -270,8 +303,14 @@ class Playground(ipywidgets.VBox):
         if self._schema is None:
             raise NbconnectError(core.schema_status.get("message") or "no valid schema yet")
         plan = make_plan(core.template, **self._plan_kwargs())
-        options = Options(temperature=core.temperature, max_tokens=core.max_tokens, concurrency=core.concurrency,
-                          budget_usd=core.budget_usd, cache=self._cache, progress=False)
+        options = Options(
+            temperature=core.temperature,
+            max_tokens=core.max_tokens,
+            concurrency=core.concurrency,
+            budget_usd=core.budget_usd,
+            cache=self._cache,
+            progress=False,
+        )
         job = Job(plan, options, on_progress=self._on_progress, truth=core.truth or None)
         previous = self._results if core.selection == "missing" else None
         self._job = job
@@ -300,12 +339,17 @@ class Playground(ipywidgets.VBox):
             return
         self._results = results.merge(previous) if previous is not None else results
         self._push_progress(job.progress, force=True)
-        core.running = False
         df = self._results.df
-        core.message = (f"done: {int(df['_valid'].sum())} valid of {len(df)} cells"
-                        + (" (stopped)" if (df["_error_type"] == "cancelled").any() else ""))
-        self._push_summary()
-        self._push_table(0)
+        message = f"done: {int(df['_valid'].sum())} valid of {len(df)} cells" + (
+            " (stopped)" if (df["_error_type"] == "cancelled").any() else ""
+        )
+        try:
+            self._push_summary()
+            self._push_table(0)
+        except Exception as exc:  # a view problem must not hide that the run finished
+            message += f"; could not draw the results: {exc}"
+        core.message = message
+        core.running = False  # last: wait() and the Run button rely on everything above being done
 
     def _on_progress(self, progress: Progress) -> None:
         self._push_progress(progress)
@@ -317,7 +361,9 @@ class Playground(ipywidgets.VBox):
             wait = self._last_push + PROGRESS_EVERY - now
             if wait > 0 and not force:
                 if self._trailing is None:
-                    self._trailing = threading.Timer(wait, self._push_progress, args=(progress,), kwargs={"force": True})
+                    self._trailing = threading.Timer(
+                        wait, self._push_progress, args=(progress,), kwargs={"force": True}
+                    )
                     self._trailing.daemon = True
                     self._trailing.start()
                 return
@@ -327,8 +373,11 @@ class Playground(ipywidgets.VBox):
             self._last_push = now
         self.progress_messages += 1
         self.core.progress = {
-            "total": progress.total, "done": progress.done, "errors": progress.errors,
-            "spend_usd": round(progress.spend_usd, 6), "finished": progress.finished,
+            "total": progress.total,
+            "done": progress.done,
+            "errors": progress.errors,
+            "spend_usd": round(progress.spend_usd, 6),
+            "finished": progress.finished,
             "models": {ref: vars(m).copy() for ref, m in progress.models.items()},
         }
 
@@ -337,7 +386,12 @@ class Playground(ipywidgets.VBox):
         results = self._results
         if results is None:
             return
-        truth = self.core.truth or None
+        # The truth column holds the answer for the compared field.
+        truth = (
+            {self.core.compare_field: self.core.truth}
+            if self.core.truth and self.core.compare_field
+            else None
+        )
         summary = results.summary(truth=truth) if truth else results.summary()
         self.core.summary = json.loads(summary.reset_index().to_json(orient="records"))
         try:
@@ -357,12 +411,17 @@ class Playground(ipywidgets.VBox):
         except ImportError:
             self.core.plot = ""
 
+    def _refresh_results(self) -> None:
+        if self._results is not None and not self.core.running:
+            self._push_summary()
+            self._push_table(0)
+
     def _on_page(self, msg: dict[str, Any]) -> dict[str, Any]:
         self._push_table(int(msg.get("page", 0)))
         return {}
 
     def _push_table(self, page: int) -> None:
-        results, field = self.results, self.core.compare_field
+        results, field = self._results, self.core.compare_field
         if results is None or not field or field not in results.fields:
             self.core.table = {}
             return
@@ -377,8 +436,20 @@ class Playground(ipywidgets.VBox):
         if hit.empty:
             raise NbconnectError(f"no cell for row {msg['row']} and model {msg['model']}")
         cell = hit.iloc[0]
-        keys = ["_raw", "_error", "_error_type", "_latency_s", "_attempts", "_wait_s", "_input_tokens",
-                "_output_tokens", "_cost_usd", "_enforcement", "_finish_reason", "_cached"]
+        keys = [
+            "_raw",
+            "_error",
+            "_error_type",
+            "_latency_s",
+            "_attempts",
+            "_wait_s",
+            "_input_tokens",
+            "_output_tokens",
+            "_cost_usd",
+            "_enforcement",
+            "_finish_reason",
+            "_cached",
+        ]
         return {"cell": {k.lstrip("_"): _plain(cell[k]) for k in keys}}
 
 
@@ -389,7 +460,7 @@ def table_page(results: Results, field: str, page: int, *, truth: str | None = N
     rows = sorted(df["row"].unique().tolist())
     pages = max(1, -(-len(rows) // PAGE))
     page = min(max(page, 0), pages - 1)
-    chosen = set(rows[page * PAGE:(page + 1) * PAGE])
+    chosen = set(rows[page * PAGE : (page + 1) * PAGE])
     part = df[df["row"].isin(chosen)]
     first_input = results.inputs[0] if results.inputs else None
     out_rows = []
@@ -405,15 +476,23 @@ def table_page(results: Results, field: str, page: int, *, truth: str | None = N
             if cell["_valid"]:
                 values.append(json.dumps(value, sort_keys=True, default=str))
         head = group.iloc[0]
-        out_rows.append({
-            "row": int(row_id),
-            "input": "" if first_input is None else str(_plain(head[first_input]))[:200],
-            "truth": _plain(head[truth]) if truth and truth in group.columns else None,
-            "differ": len(set(values)) > 1,
-            "cells": cells,
-        })
-    return {"field": field, "models": results.models, "rows": out_rows, "page": page, "pages": pages,
-            "total_rows": len(rows)}
+        out_rows.append(
+            {
+                "row": int(row_id),
+                "input": "" if first_input is None else str(_plain(head[first_input]))[:200],
+                "truth": _plain(head[truth]) if truth and truth in group.columns else None,
+                "differ": len(set(values)) > 1,
+                "cells": cells,
+            }
+        )
+    return {
+        "field": field,
+        "models": results.models,
+        "rows": out_rows,
+        "page": page,
+        "pages": pages,
+        "total_rows": len(rows),
+    }
 
 
 def _same(a: Any, b: Any) -> bool:

@@ -4,7 +4,7 @@ PUBLIC = """
 Anthropic AuthenticationError AzureAIFoundry AzureOpenAI BadRequestError Catalog ConfigError Connection
 ConnectionsPanel ModelPicker
 CustomLLM Demo EnvReport Estimate Gemini ModelInfo NbconnectError NetworkError NotFoundError OpenAI
-Organization OrganizationRuleError OverloadedError PermissionDeniedError ProviderError QuotaExceededError
+Organization OrganizationRuleError Playground OverloadedError PermissionDeniedError ProviderError QuotaExceededError
 RateLimitError RequestTimeout Results SchemaError SchemaRejectedError ServerError StoreError TemplateError
 UnknownModelError Verification VertexAI __version__ arun catalog estimate run
 """.split()

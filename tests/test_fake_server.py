@@ -621,7 +621,7 @@ def test_slow_times_out_without_blocking_others(server):
         with httpx.Client(timeout=httpx.Timeout(5, read=0.3)) as impatient, pytest.raises(httpx.ReadTimeout):
             impatient.post(server.url + "/slow/v1/chat/completions", json=openai_body(EVENT))
         assert post(fast, server, "openai").status_code == 200
-        assert time.monotonic() - started < 2
+        assert time.monotonic() - started < 2.5
 
 
 def test_slow_then_another_fault(server, client):
@@ -748,6 +748,7 @@ def test_count_and_recorded_requests(server, client):
     assert second.headers["anthropic-version"] == "2023-06-01"
     assert third.method == "GET" and third.query == {"limit": "5"} and third.headers["x-custom"] == "Yes"
     assert third.json is None and third.body == b""
+    assert first.time <= second.time <= third.time  # time.monotonic() at arrival
     server.reset()
     assert server.count() == 0
 
@@ -775,6 +776,13 @@ def test_connection_close_is_honoured(server):
     head, _, body = data.partition(b"\r\n\r\n")
     assert head.startswith(b"HTTP/1.1 200 OK") and b"connection: close" in head.lower()
     assert json.loads(body)["object"] == "list"
+
+
+def test_malformed_request_gets_a_clear_answer(server):
+    with socket.create_connection(("127.0.0.1", server.port), timeout=5) as sock:
+        sock.sendall(b"POST /v1/chat/completions HTTP/1.1\r\nContent-Length: abc\r\n\r\n")
+        data = sock.recv(65536)
+    assert data.startswith(b"HTTP/1.1 500 ") and b"FakeProvider internal error" in data
 
 
 def test_chunked_request_body(server, client):
@@ -819,7 +827,7 @@ async def test_random_faults_are_seeded_and_per_request():
                     outcome[i] = (r.status_code, finish)
 
                 async with anyio.create_task_group() as tg:
-                    for i in range(200):
+                    for i in range(150):
                         tg.start_soon(one, i)
         return outcome
 
@@ -827,7 +835,7 @@ async def test_random_faults_are_seeded_and_per_request():
     assert first == again  # same seed, same requests -> same faults, whatever the arrival order
     assert first != other
     faulted = sum(1 for status, finish in first.values() if status != 200 or finish == "length")
-    assert 30 < faulted < 90  # about 30 % of 200
+    assert 20 < faulted < 75  # about 30 % of 150
     assert {status for status, _ in first.values()} <= {200, 429, 500}
 
 

@@ -1,0 +1,150 @@
+"""The Playground's Python side: messages in, traits out, runs that never block, throttled progress."""
+
+from __future__ import annotations
+
+import json
+import time
+
+import pytest
+
+import nbconnect as nbc
+from nbconnect._playground import PAGE, Playground
+
+DATA = [
+    {
+        "text": f"I {'love' if i % 2 else 'hate'} it, {'great' if i % 3 else 'awful'} battery",
+        "gold": "positive" if i % 2 else "negative",
+    }
+    for i in range(40)
+]
+SCHEMA = "label: positive|negative|neutral, score: float"
+MODELS = ["demo:demo-careful", "demo:demo-fast"]
+
+
+def send(pg: Playground, kind: str, **body):
+    pg.core._dispatch(pg.core, {"kind": kind, "id": f"t-{kind}", **body}, None)
+    return pg.core.sent[-1]
+
+
+def playground(org=None, **kw) -> Playground:
+    kw.setdefault("data", DATA)
+    kw.setdefault("prompt", "Classify: {text}")
+    kw.setdefault("schema", SCHEMA)
+    kw.setdefault("models", MODELS)
+    return Playground(org or nbc.Organization.demo(), cache=False, **kw)
+
+
+def test_template_chips_and_estimate_follow_typing():
+    pg = playground()
+    assert pg.core.variables == [{"name": "text", "ok": True}]
+    assert pg.core.estimate["calls"] == 80 and pg.core.estimate["cost_usd"] > 0
+    pg.core.template = "About {title}: {text}"
+    assert {"name": "title", "ok": False} in pg.core.variables
+    assert "title" in pg.core.estimate["error"] and "text, gold" in pg.core.estimate["error"]
+    pg.core.selection, pg.core.n = "first", 5
+    pg.core.template = "Classify: {text}"
+    assert pg.core.estimate["calls"] == 10
+
+
+def test_schema_editor_reports_line_and_reason():
+    pg = playground()
+    pg.core.schema_text = '{\n  "type": "object",\n  "properties": {"a": {"type": "strng"}}\n}'
+    status = pg.core.schema_status
+    assert not status["ok"] and "strng" in status["message"]
+    pg.core.schema_text = "label: positive|negative,\nscore: "
+    assert not pg.core.schema_status["ok"] and pg.core.schema_status["line"] == 2
+    pg.core.schema_text = SCHEMA
+    status = pg.core.schema_status
+    assert status["ok"] and status["fields"] == ["label", "score"]
+    modes = {e["model"]: e["mode"] for e in status["enforcement"]}
+    assert modes == {"demo:demo-careful": "json_schema_strict", "demo:demo-fast": "json_schema_strict"}
+
+
+def test_run_through_messages_fills_results_table_and_summary():
+    pg = playground(truth="gold")
+    reply = send(pg, "run")
+    assert reply["ok"] and reply["calls"] == 80
+    results = pg.wait(30)
+    assert not pg.core.running and "done: " in pg.core.message
+    assert len(results.df) == 80
+    table = pg.core.table
+    assert table["field"] == "label" and table["models"] == MODELS and table["pages"] == 1
+    first = table["rows"][0]
+    assert first["truth"] == "negative" and set(first["cells"]) == set(MODELS)
+    assert all("right" in c for c in first["cells"].values())
+    summary = {row["model"]: row for row in pg.core.summary}
+    assert summary["demo:demo-careful"]["accuracy"] >= summary["demo:demo-fast"]["accuracy"]
+    assert pg.core.plot.startswith("data:image/png;base64,")
+    assert pg.core.progress["done"] == 80 and pg.core.progress["finished"]
+    detail = send(pg, "cell", row=0, model="demo:demo-careful")
+    assert detail["ok"] and json.loads(detail["cell"]["raw"])["label"] in ("positive", "negative", "neutral")
+    pg.core.compare_field = "score"
+    assert pg.core.table["field"] == "score"
+
+
+def test_run_does_not_block_and_stop_keeps_finished_cells():
+    org = nbc.Organization(persist=False, connections=[nbc.Demo(latency=0.3)])
+    pg = playground(org, data=DATA * 5)
+    started = time.monotonic()
+    send(pg, "run")
+    assert time.monotonic() - started < 1.0  # the handler returned while the run goes on
+    assert pg.core.running
+    time.sleep(1.0)
+    partial = pg.results  # what finished so far, during the run
+    assert 0 < partial.df["_valid"].sum() < 400
+    send(pg, "stop")
+    stopped_at = time.monotonic()
+    results = pg.wait(10)
+    assert time.monotonic() - stopped_at < 1.5
+    df = results.df
+    assert len(df) == 400 and 0 < df["_valid"].sum() < 400
+    assert set(df.loc[~df["_valid"], "_error_type"]) <= {"cancelled", "schema_mismatch"}
+    assert "(stopped)" in pg.core.message
+
+
+def test_progress_updates_are_throttled():
+    org = nbc.Organization(persist=False, connections=[nbc.Demo(latency=0.0)])
+    pg = playground(org, data=DATA * 10)  # 800 calls, finished in about a second
+    started = time.monotonic()
+    send(pg, "run")
+    pg.wait(60)
+    elapsed = time.monotonic() - started
+    assert pg.core.progress["done"] == 800
+    # at most ~10 a second, plus the first and the last
+    assert pg.progress_messages <= elapsed * 10 + 3, (pg.progress_messages, elapsed)
+
+
+def test_results_pages_hold_one_page_only():
+    pg = playground(data=DATA * 3)
+    send(pg, "run")
+    pg.wait(30)
+    assert pg.core.table["pages"] == 3 and len(pg.core.table["rows"]) == PAGE
+    send(pg, "page", page=2)
+    assert pg.core.table["page"] == 2 and len(pg.core.table["rows"]) == 120 - 2 * PAGE
+
+
+def test_errors_come_back_in_the_reply():
+    pg = playground()
+    pg.core.schema_text = "label: "
+    reply = send(pg, "run")
+    assert not reply["ok"] and "type" in reply["error"]
+
+
+def test_no_secret_in_widget_state(tmp_path):
+    secret = "sk-PLAYGROUND-SENTINEL-123456789"
+    org = nbc.Organization(tmp_path / "s.json")
+    org.add(nbc.Demo())
+    org.add(nbc.OpenAI(api_key=secret))
+    pg = playground(org)
+    send(pg, "run")
+    pg.wait(30)
+    states = json.dumps(pg.core.get_state(), default=str) + json.dumps(pg.picker.get_state(), default=str)
+    assert secret not in states
+
+
+@pytest.mark.anyio
+async def test_run_from_a_cell_with_a_running_loop():
+    pg = playground()
+    send(pg, "run")
+    results = pg.wait(30)
+    assert results.df["_valid"].any()
