@@ -1,44 +1,7 @@
-// The ModelPicker's view (nbconnect/_picker.py). Plain ES module: no imports, no build step.
+// The ModelPicker's view (nbconnect/_picker.py). Plain ES module, no build step: bundled after _shared.js (h, requester).
 //
 // Traits: `rows` and `connections` (read only, from Organization.model_rows()), `value` (the chosen
 // model references, written here when a box is ticked) and `query` (the search text).
-
-/** Create an element: h("button", {class: "x", onclick: f}, "text", child, ...). */
-function h(tag, attrs = {}, ...children) {
-  const el = document.createElement(tag);
-  for (const [key, value] of Object.entries(attrs)) {
-    if (value == null || value === false) continue;
-    if (key === "class") el.className = value;
-    else if (key === "text") el.textContent = value;
-    else if (key.startsWith("on")) el.addEventListener(key.slice(2), value);
-    else el.setAttribute(key, value === true ? "" : String(value));
-  }
-  for (const child of children.flat(Infinity)) if (child != null && child !== false) el.append(child);
-  return el;
-}
-
-/** Request/reply over custom messages: resolves with Python's {"kind": "reply", "id": ...}. */
-function requester(model) {
-  const prefix = Math.random().toString(36).slice(2, 8);
-  const waiting = new Map();
-  let count = 0;
-  const onMessage = (msg) => {
-    if (msg?.kind !== "reply" || !waiting.has(msg.id)) return;
-    waiting.get(msg.id)(msg);
-    waiting.delete(msg.id);
-  };
-  model.on("msg:custom", onMessage);
-  return {
-    request(kind, body = {}) {
-      const id = `${prefix}-${++count}`;
-      return new Promise((resolve) => {
-        waiting.set(id, resolve);
-        model.send({ kind, id, ...body });
-      });
-    },
-    dispose: () => model.off("msg:custom", onMessage),
-  };
-}
 
 const STATUS = { ok: "verified", failing: "failing", unverified: "not verified" };
 const money = (x) => (x >= 1 ? x.toFixed(2) : x >= 0.1 ? x.toFixed(2) : String(+x.toFixed(4)));

@@ -1,22 +1,9 @@
-// The Playground's view (nbconnect/_playground.py, class _Core). Plain ES module, no build step.
+// The Playground's view (nbconnect/_playground.py, class _Core). Plain ES module, no build step:
+// bundled after _shared.js (h, requester).
 //
 // Editors write their text into synced traits (template, system, schema_text, options); Python
 // answers with derived traits (variables, schema_status, estimate, progress, table, summary, plot).
 // Actions are custom messages: run, stop, page, cell. The browser only ever holds one results page.
-
-/** Create an element: h("button", {class: "x", onclick: f}, "text", child, ...). */
-function h(tag, attrs = {}, ...children) {
-  const el = document.createElement(tag);
-  for (const [key, value] of Object.entries(attrs)) {
-    if (value == null || value === false) continue;
-    if (key === "class") el.className = value;
-    else if (key === "text") el.textContent = value;
-    else if (key.startsWith("on")) el.addEventListener(key.slice(2), value);
-    else el.setAttribute(key, value === true ? "" : String(value));
-  }
-  for (const child of children.flat(Infinity)) if (child != null && child !== false) el.append(child);
-  return el;
-}
 
 const money = (x) => (x == null || Number.isNaN(x) ? "–" : `$${Number(x).toFixed(x >= 1 ? 2 : 4)}`);
 const fmt = (v) => (v == null ? "" : typeof v === "object" ? JSON.stringify(v) : String(v));

@@ -22,7 +22,7 @@ from ._errors import OrganizationRuleError
 from ._http import scrub
 from ._org import Organization
 from ._providers import PROVIDERS
-from ._widget_base import Widget, asset
+from ._widget_base import Widget, bundle
 
 __all__ = ["ConnectionsPanel", "form_spec"]
 
@@ -196,8 +196,8 @@ class ConnectionsPanel(Widget):
     forms go from the browser to ``org`` in one message and never into this widget's state.
     """
 
-    _esm = asset("connections.js")
-    _css = asset("connections.css")
+    _esm = bundle("_shared.js", "connections.js")
+    _css = bundle("_shared.css", "connections.css")
     handlers: ClassVar[tuple[str, ...]] = ("test", "save", "remove")
 
     providers = t.List(t.Dict(), read_only=True).tag(sync=True)

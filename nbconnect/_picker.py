@@ -9,7 +9,7 @@ import traitlets as t
 
 from ._http import scrub
 from ._org import Organization
-from ._widget_base import Widget, asset
+from ._widget_base import Widget, bundle
 
 __all__ = ["ModelPicker"]
 
@@ -22,8 +22,8 @@ class ModelPicker(Widget):
     connections are added, removed or verified; references that disappear are dropped from ``value``.
     """
 
-    _esm = asset("model_picker.js")
-    _css = asset("model_picker.css")
+    _esm = bundle("_shared.js", "model_picker.js")
+    _css = bundle("_shared.css", "model_picker.css")
     handlers: ClassVar[tuple[str, ...]] = ("verify",)
 
     value = t.List(t.Unicode()).tag(sync=True)

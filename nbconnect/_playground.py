@@ -26,7 +26,7 @@ from ._results import Results
 from ._runner import Job, Options, Progress
 from ._schema import Schema, as_schema
 from ._template import Template
-from ._widget_base import Widget, asset
+from ._widget_base import Widget, bundle
 
 __all__ = ["Playground"]
 
@@ -37,8 +37,8 @@ PROGRESS_EVERY = 0.1  # seconds: at most ~10 progress updates a second, whatever
 class _Core(Widget):
     """The editor / runner / results part of the Playground (the model picker sits above it)."""
 
-    _esm = asset("playground.js")
-    _css = asset("playground.css")
+    _esm = bundle("_shared.js", "playground.js")
+    _css = bundle("_shared.css", "playground.css")
     handlers = ("run", "stop", "page", "cell")
 
     template = t.Unicode("").tag(sync=True)

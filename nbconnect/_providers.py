@@ -45,63 +45,57 @@ class _BaseUrlMixin(Connection):
         return self
 
 
-class OpenAI(_BaseUrlMixin):
+class _OnePerOrg(_BaseUrlMixin):
+    """A provider an organization holds once: its connection is named after the provider."""
+
+    one_per_org: ClassVar[bool] = True
+
+    @property
+    def name(self) -> str:
+        return self.provider
+
+
+class OpenAI(_OnePerOrg):
     """OpenAI platform key. One per organization."""
 
     provider: ClassVar[str] = "openai"
     title: ClassVar[str] = "OpenAI"
     wire: ClassVar[str] = "openai"
-    one_per_org: ClassVar[bool] = True
     docs_url: ClassVar[str] = "https://platform.openai.com/api-keys"
 
     api_key: SecretStr = Field(description="API key from platform.openai.com/api-keys (starts with sk-).")
     organization: str | None = Field(default=None, description="Optional OpenAI-Organization header.")
     project: str | None = Field(default=None, description="Optional OpenAI-Project header.")
 
-    @property
-    def name(self) -> str:
-        return self.provider
 
-
-class Gemini(_BaseUrlMixin):
+class Gemini(_OnePerOrg):
     """Google AI Studio (Gemini API) key. One per organization."""
 
     provider: ClassVar[str] = "gemini"
     title: ClassVar[str] = "Gemini"
     wire: ClassVar[str] = "google"
-    one_per_org: ClassVar[bool] = True
     docs_url: ClassVar[str] = "https://ai.google.dev/gemini-api/docs/api-key"
 
     api_key: SecretStr = Field(description="Gemini API key from Google AI Studio (starts with AIza).")
 
-    @property
-    def name(self) -> str:
-        return self.provider
 
-
-class Anthropic(_BaseUrlMixin):
+class Anthropic(_OnePerOrg):
     """Anthropic API key. One per organization."""
 
     provider: ClassVar[str] = "anthropic"
     title: ClassVar[str] = "Anthropic"
     wire: ClassVar[str] = "anthropic"
-    one_per_org: ClassVar[bool] = True
     docs_url: ClassVar[str] = "https://console.anthropic.com/settings/keys"
 
     api_key: SecretStr = Field(description="API key from the Anthropic console (starts with sk-ant-).")
 
-    @property
-    def name(self) -> str:
-        return self.provider
 
-
-class VertexAI(_BaseUrlMixin):
+class VertexAI(_OnePerOrg):
     """Google Cloud Vertex AI through a service-account key. One per organization."""
 
     provider: ClassVar[str] = "vertex"
     title: ClassVar[str] = "Vertex AI"
     wire: ClassVar[str] = "google"
-    one_per_org: ClassVar[bool] = True
     secret_fields: ClassVar[tuple[str, ...]] = ("credentials",)
     docs_url: ClassVar[str] = "https://cloud.google.com/iam/docs/keys-create-delete"
 
@@ -130,10 +124,6 @@ class VertexAI(_BaseUrlMixin):
                 raise ValueError("the key has no project_id; pass project='my-gcp-project'")
             object.__setattr__(self, "project", project)
         return self
-
-    @property
-    def name(self) -> str:
-        return self.provider
 
     @property
     def hint(self) -> str:

@@ -13,6 +13,7 @@ from __future__ import annotations
 import asyncio
 import concurrent.futures
 import logging
+import os
 import threading
 import traceback
 from collections.abc import Callable, Coroutine
@@ -21,7 +22,7 @@ from typing import Any, ClassVar
 
 import anywidget
 
-__all__ = ["Widget", "asset", "background"]
+__all__ = ["Widget", "asset", "background", "bundle"]
 
 log = logging.getLogger("nbconnect.widgets")
 
@@ -35,6 +36,29 @@ def asset(name: str) -> Path:
         if path.is_file():
             return path
     raise FileNotFoundError(f"nbconnect front-end file {name!r} is missing; reinstall nbconnect")
+
+
+def bundle(*names: str) -> Any:
+    """The front-end files joined into one ES module (``_shared.js`` first, so every widget uses
+    the same helpers without a build step or runtime imports, which some front ends block).
+
+    With ``ANYWIDGET_HMR=1`` in a source checkout, the bundle is rebuilt and pushed to live
+    widgets whenever one of its files changes (anywidget's hot reload).
+    """
+    paths = [asset(name) for name in names]
+    text = "\n".join(p.read_text(encoding="utf-8") for p in paths)
+    if not os.environ.get("ANYWIDGET_HMR") or "site-packages" in str(paths[0]):
+        return text
+    from anywidget._file_contents import FileContents, VirtualFileContents
+
+    virtual = VirtualFileContents(text)
+    for path in paths:
+        watched = FileContents(path)
+        watched.changed.connect(
+            lambda _new, paths=paths: setattr(virtual, "contents",
+                                              "\n".join(p.read_text(encoding="utf-8") for p in paths))
+        )
+    return virtual
 
 
 class _Background:
