@@ -199,6 +199,20 @@ class Adapter(ABC):
         return resp, latency
 
     @staticmethod
+    def error_parts(resp: httpx.Response) -> tuple[Any, dict[str, Any]]:
+        """An error response's body and its ``error`` object (``{}`` when there is none)."""
+        try:
+            body = resp.json()
+        except ValueError:
+            body = None
+        if isinstance(body, list) and body and isinstance(body[0], dict):  # Vertex wraps some errors in a list
+            body = body[0]
+        err = body.get("error") if isinstance(body, dict) else None
+        if isinstance(err, str):  # some OpenAI-compatible servers: {"error": "text"}
+            err = {"message": err}
+        return body, err if isinstance(err, dict) else {}
+
+    @staticmethod
     def json_body(resp: httpx.Response, context: dict[str, str]) -> Any:
         try:
             return resp.json()

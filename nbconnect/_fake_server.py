@@ -463,7 +463,11 @@ class FakeProvider:
                 body += (await reader.readexactly(size + 2))[:-2]
             await reader.readuntil(b"\r\n")  # the empty trailer
         else:
-            body = await reader.readexactly(int(headers.get("content-length") or 0))
+            length = headers.get("content-length") or "0"
+            if not length.isdigit():
+                await self._write(writer, Reply(400, b"", {}), keep_alive=False)
+                return None
+            body = await reader.readexactly(int(length))
         connection = headers.get("connection", "").lower()
         keep_alive = "close" not in connection if version == "HTTP/1.1" else "keep-alive" in connection
         raw_path, _, qs = target.partition("?")

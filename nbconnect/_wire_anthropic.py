@@ -136,12 +136,7 @@ class AnthropicAdapter(Adapter):
         return reply
 
     def error(self, resp: httpx.Response) -> E.ProviderError:
-        try:
-            body = resp.json()
-        except ValueError:
-            body = None
-        err = body.get("error") if isinstance(body, dict) else None
-        err = err if isinstance(err, dict) else {}
+        body, err = self.error_parts(resp)
         kind = str(err.get("type") or "")
         message = str(err.get("message") or resp.reason_phrase or "request failed")
         status = resp.status_code

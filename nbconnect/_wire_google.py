@@ -209,14 +209,7 @@ class GoogleAdapter(Adapter):
         return reply
 
     def error(self, resp: httpx.Response) -> E.ProviderError:
-        try:
-            body = resp.json()
-        except ValueError:
-            body = None
-        if isinstance(body, list) and body and isinstance(body[0], dict):  # Vertex sometimes wraps it
-            body = body[0]
-        err = body.get("error") if isinstance(body, dict) else None
-        err = err if isinstance(err, dict) else {}
+        body, err = self.error_parts(resp)
         message = str(err.get("message") or resp.reason_phrase or "request failed")
         details = [d for d in err.get("details") or [] if isinstance(d, dict)]
         infos = [d for d in details if str(d.get("@type", "")).endswith("ErrorInfo")]

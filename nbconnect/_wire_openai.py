@@ -181,15 +181,9 @@ class OpenAIAdapter(Adapter):
         return reply
 
     def error(self, resp: httpx.Response) -> E.ProviderError:
-        try:
-            body = resp.json()
-        except ValueError:
-            body = None
-        err = body.get("error") if isinstance(body, dict) else None
-        if isinstance(err, str):  # some compatible servers: {"error": "text"}
-            err = {"message": err}
-        if not isinstance(err, dict):
-            err = body if isinstance(body, dict) else {}
+        body, err = self.error_parts(resp)
+        if not err and isinstance(body, dict):  # vLLM-style {"object": "error", "message": ...}
+            err = body
         message = str(err.get("message") or err.get("detail") or resp.reason_phrase or "request failed")
         code = str(err.get("code") or "") or None
         kind = str(err.get("type") or "")
