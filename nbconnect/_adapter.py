@@ -205,7 +205,9 @@ class Adapter(ABC):
             body = resp.json()
         except ValueError:
             body = None
-        if isinstance(body, list) and body and isinstance(body[0], dict):  # Vertex wraps some errors in a list
+        if (
+            isinstance(body, list) and body and isinstance(body[0], dict)
+        ):  # Vertex wraps some errors in a list
             body = body[0]
         err = body.get("error") if isinstance(body, dict) else None
         if isinstance(err, str):  # some OpenAI-compatible servers: {"error": "text"}

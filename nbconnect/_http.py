@@ -87,12 +87,16 @@ def retry_after(headers: httpx.Headers, body: Any = None) -> float | None:
     return None
 
 
+_PROVIDER_MASKED = re.compile(r"[\w-]{3,}\*{4,}[\w-]{0,8}")
+
+
 def scrub(text: str, secrets: Iterable[str | None]) -> str:
-    """Replace any secret that a provider echoed back (some quote part of a bad key) with a mark."""
+    """Replace any secret a provider echoed back with a mark. Providers also quote bad keys half
+    masked (``sk-bad-0*****XYZ2``), showing more than our own hint does: those go too."""
     for secret in secrets:
         if secret and len(secret) >= 6:
             text = text.replace(secret, "<secret>")
-    return text
+    return _PROVIDER_MASKED.sub("<key>", text)
 
 
 _BY_STATUS: dict[int, type[E.ProviderError]] = {

@@ -19,11 +19,7 @@ import re
 from collections.abc import Iterable
 from dataclasses import dataclass
 from functools import cached_property
-from typing import Any
-
-import jsonschema
-from jsonschema.exceptions import best_match
-from jsonschema.protocols import Validator
+from typing import TYPE_CHECKING, Any
 
 from ._errors import SchemaError
 from ._schema_adapt import (
@@ -35,6 +31,10 @@ from ._schema_adapt import (
     resolve_ref,
 )
 from ._schema_dsl import parse_dsl
+
+if TYPE_CHECKING:  # jsonschema is imported on first use: with its optional format packages it is slow
+    import jsonschema
+    from jsonschema.protocols import Validator
 
 __all__ = [
     "Adapted",
@@ -79,6 +79,8 @@ class Schema:
     @cached_property
     def _validator(self) -> Validator:
         # cached_property writes to the instance __dict__ directly, which a frozen dataclass allows.
+        import jsonschema
+
         cls = jsonschema.validators.validator_for(self.json, default=jsonschema.Draft202012Validator)
         return cls(self.json, format_checker=cls.FORMAT_CHECKER)
 
@@ -168,6 +170,9 @@ def _from_text(text: str) -> dict[str, Any]:
 
 def _checked(schema: dict[str, Any]) -> dict[str, Any]:
     """Check ``schema`` against its meta-schema and our own rules; return it ready to use."""
+    import jsonschema
+    from jsonschema.exceptions import best_match
+
     cls = jsonschema.validators.validator_for(schema, default=jsonschema.Draft202012Validator)
     meta = cls(cls.META_SCHEMA)
     error = best_match(meta.iter_errors(schema))

@@ -30,8 +30,6 @@ from dataclasses import dataclass, field
 from typing import Any, ClassVar
 from urllib.parse import unquote
 
-import jsonschema
-
 __all__ = ["Adapted", "for_anthropic", "for_gemini", "for_gemini_legacy", "for_openai_strict", "resolve_ref"]
 
 JSON = dict[str, Any]
@@ -155,7 +153,9 @@ class _Walker:
         self.changes: list[str] = []
         self._refs: list[str] = []  # the $refs being expanded on the current path, for cycle checks
         self._closed: list[str] = []  # objects that got additionalProperties: false
-        self._null_check = jsonschema.Draft202012Validator(root)
+        from jsonschema import Draft202012Validator  # on first use: importing jsonschema is slow
+
+        self._null_check = Draft202012Validator(root)
 
     def run(self) -> JSON:
         self._refs.append("#")
@@ -624,7 +624,9 @@ class _Restorer:
 
     def __init__(self, root: JSON) -> None:
         self.root = root
-        self.check = jsonschema.Draft202012Validator(root)
+        from jsonschema import Draft202012Validator
+
+        self.check = Draft202012Validator(root)
 
     def fits(self, value: Any, schema: Any) -> bool:
         return self.check.evolve(schema=schema).is_valid(value)

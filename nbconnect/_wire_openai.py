@@ -201,7 +201,8 @@ class OpenAIAdapter(Adapter):
         ):
             cls = E.SchemaRejectedError
         elif status == 401:
-            message = f"the key ({self.conn.hint or 'none given'}) was not accepted: {message}. Fix: {_FIXES.get(self.conn.provider, 'check the key')}"
+            fix = _FIXES.get(self.conn.provider, "check the key")
+            message = f"the key ({self.conn.hint or 'none given'}) was not accepted: {message.rstrip('. ')}. Fix: {fix}"
         elif status == 404:
             message = self._not_found(message, code)
         return error_for_status(

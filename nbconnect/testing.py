@@ -49,8 +49,9 @@ client must survive.
 
 from __future__ import annotations
 
-from ._fake_answers import answer_for, broken_answer, openapi_to_json_schema
-from ._fake_server import DEFAULT_MODELS, FAULT_KINDS, FakeProvider, Fault, Recorded
+from ._fake_faults import FAULT_KINDS, Fault
+from ._fake_server import DEFAULT_MODELS, FakeProvider, Recorded
+from ._fake_values import answer_for, broken_answer, openapi_to_json_schema
 
 __all__ = [
     "DEFAULT_MODELS",

@@ -778,11 +778,23 @@ def test_connection_close_is_honoured(server):
     assert json.loads(body)["object"] == "list"
 
 
-def test_malformed_request_gets_a_clear_answer(server):
+def test_malformed_request_gets_400(server):
     with socket.create_connection(("127.0.0.1", server.port), timeout=5) as sock:
         sock.sendall(b"POST /v1/chat/completions HTTP/1.1\r\nContent-Length: abc\r\n\r\n")
-        data = sock.recv(65536)
-    assert data.startswith(b"HTTP/1.1 500 ") and b"FakeProvider internal error" in data
+        assert sock.recv(65536).startswith(b"HTTP/1.1 400 ")
+
+
+def test_a_bug_in_the_fake_is_a_visible_500(server, client, monkeypatch):
+    def boom(*args, **kwargs):
+        raise KeyError("oops")
+
+    monkeypatch.setattr("nbconnect._fake_answers.OpenAIWire.answer", boom)
+    r = post(client, server, "openai")
+    assert (
+        r.status_code == 500
+        and "FakeProvider internal error: KeyError('oops')" in r.json()["error"]["message"]
+    )
+    assert post(client, server, "anthropic").status_code == 200  # the server itself is fine
 
 
 def test_chunked_request_body(server, client):

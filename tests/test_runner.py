@@ -290,4 +290,11 @@ def test_nested_pydantic_models_are_flattened():
         work: Address | None = None
         tags: list[str]
 
-    assert flat_fields(as_schema(Person).json) == ["name", "home.city", "home.zip", "work.city", "work.zip", "tags"]
+    assert flat_fields(as_schema(Person).json) == [
+        "name",
+        "home.city",
+        "home.zip",
+        "work.city",
+        "work.zip",
+        "tags",
+    ]

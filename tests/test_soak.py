@@ -10,5 +10,13 @@ def test_soak_loses_nothing_and_pays_nothing_twice():
     assert report.retries > 0 and sum(v for k, v in report.faults.items() if k) > 60
     # transient faults were retried away: what is left are the model's own failures and a few timeouts
     assert report.valid >= 0.8 * report.cells, str(report)
-    assert set(report.errors) <= {"truncated", "refusal", "schema_mismatch", "timeout", "server_error",
-                                  "overloaded", "rate_limited", "network"}
+    assert set(report.errors) <= {
+        "truncated",
+        "refusal",
+        "schema_mismatch",
+        "timeout",
+        "server_error",
+        "overloaded",
+        "rate_limited",
+        "network",
+    }

@@ -38,10 +38,13 @@ SAVE_WIDGET_STATE = {"@jupyter-widgets/jupyterlab-manager:plugin": {"saveState":
 
 
 def pytest_collection_modifyitems(config, items):
+    """Mark the tests under this folder `browser` and run them last, after the fast unit tests."""
     here = Path(__file__).parent
-    for item in items:
-        if here in Path(str(item.fspath)).parents:
-            item.add_marker(pytest.mark.browser)
+    browser = [item for item in items if here in Path(str(item.fspath)).parents]
+    for item in browser:
+        item.add_marker(pytest.mark.browser)
+    chosen = set(map(id, browser))
+    items[:] = [item for item in items if id(item) not in chosen] + browser
 
 
 # -- browser availability ----------------------------------------------------------------------
@@ -276,8 +279,10 @@ def _after_test(server: Server, request) -> None:
 # -- browser -----------------------------------------------------------------------------------
 
 
-@pytest.fixture(scope="session")
+@pytest.fixture(scope="module")
 def _playwright(chromium_executable):
+    # module scope: the sync API runs an event loop on the main thread while it is open, which
+    # would break later asyncio tests ("Cannot run the event loop while another loop is running")
     from playwright.sync_api import expect, sync_playwright
 
     expect.set_options(timeout=20_000)  # widgets answer after a kernel round trip on a busy machine

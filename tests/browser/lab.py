@@ -91,6 +91,12 @@ def assert_no_cell_errors(page: Page) -> None:
     assert not tracebacks, "a notebook cell failed:\n" + "\n".join(tracebacks)
 
 
+def assert_no_page_errors(page: Page) -> None:
+    """No uncaught exception in the page (a widget view that threw while rendering or handling an event)."""
+    errors = [line for line in getattr(page, "console_log", []) if line.startswith("pageerror:")]
+    assert not errors, "uncaught errors in the page:\n" + "\n".join(errors)
+
+
 def save_notebook(page: Page) -> None:
     """Save the current notebook with ``docmanager:save`` and wait until the tab is clean."""
     from playwright.sync_api import expect

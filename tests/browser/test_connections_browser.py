@@ -15,6 +15,8 @@ import pytest
 from lab import (
     artifact,
     assert_no_cell_errors,
+    assert_no_page_errors,
+    command,
     in_ci,
     kernel_json,
     open_notebook,
@@ -165,12 +167,22 @@ def test_openai_key_test_ok_then_wrong_key_is_actionable(lab, page, fake, openai
     # typing letters into the widget must not have fired notebook shortcuts (a/b insert cells...)
     assert page.locator(".jp-NotebookPanel .jp-Cell").count() == n_cells
     assert_no_secret_in_page(page, GOOD, BAD)
+    assert_no_page_errors(page)
 
     # kernel side: Test does not add the connection; nothing the widget sent or holds has a key
     assert kernel_json(lab, name, "len(org)") == 0
     state = json.dumps(kernel_json(lab, name, "[panel.get_state(), panel.sent]"), ensure_ascii=False)
     assert GOOD not in state and BAD not in state
     assert "sk-…XYZ2" in state  # the refusal did reach the browser, masked
+
+    # last, so that everything above is checked either way: the help links must look like links
+    link = sec.locator("a.nbc-docs").first
+    looks = link.evaluate(
+        "a => { const s = getComputedStyle(a), p = getComputedStyle(a.parentElement);"
+        " return s.color !== p.color || s.textDecorationLine.includes('underline'); }"
+    )
+    # JupyterLab's `.jp-ThemedContainer a {color: unset}` must not make the help links look like text
+    assert looks, "help links are styled like the surrounding text"
 
 
 def test_custom_llm_and_model_picker(lab, page, fake, openai_model_count, tmp_path):
@@ -230,6 +242,16 @@ def test_custom_llm_and_model_picker(lab, page, fake, openai_model_count, tmp_pa
     picker.get_by_role("searchbox", name="Search models").fill("")
     artifact_shot(picker, "model-picker.png")
 
+    # both widgets take their colours from JupyterLab's theme variables, light and dark
+    assert_follows_theme(page, "JupyterLab Light", light=True)
+    try:
+        assert_follows_theme(page, "JupyterLab Dark", light=False)
+        artifact_shot(page.locator(".nbc-panel"), "connections-panel-dark.png")
+        artifact_shot(picker, "model-picker-dark.png")
+    finally:  # the theme is a user setting of the shared server: put it back
+        command(page, "apputils:change-theme", {"theme": "JupyterLab Light"})
+    assert_no_page_errors(page)
+
 
 def test_saved_notebook_with_widget_state_has_no_secret(
     lab_savestate, page, fake, openai_model_count, tmp_path
@@ -285,6 +307,31 @@ def test_saved_notebook_with_widget_state_has_no_secret(
     assert UNSENT not in server.log_tail(10**7) and BAD not in server.log_tail(10**7)
     assert GOOD in store.read_text()  # the store (0600) is the one place the key is kept
     assert store.stat().st_mode & 0o077 == 0
+    assert_no_secret_in_page(page, GOOD, BAD)  # the unsent key is still in its field, as typed
+    assert_no_page_errors(page)
+
+
+THEME_COLORS = """el => {
+    const probe = document.createElement("div");
+    probe.style.background = "var(--jp-layout-color1)";
+    probe.style.color = "var(--jp-ui-font-color1)";
+    document.body.append(probe);
+    const want = [getComputedStyle(probe).backgroundColor, getComputedStyle(probe).color];
+    probe.remove();
+    const style = getComputedStyle(el);
+    return {want, got: [style.backgroundColor, style.color]};
+}"""
+
+
+def assert_follows_theme(page: Page, theme: str, light: bool) -> None:
+    command(page, "apputils:change-theme", {"theme": theme})
+    page.wait_for_selector(f"body[data-jp-theme-light='{str(light).lower()}']", state="attached")
+    for root in (".nbc-panel", ".nbc-picker"):
+        # the theme's stylesheet swaps asynchronously: poll until the colours match
+        page.wait_for_function(
+            f"() => {{ const r = ({THEME_COLORS})(document.querySelector('{root}'));"
+            " return r.want[0] === r.got[0] && r.want[1] === r.got[1]; }"
+        )
 
 
 def artifact_shot(locator: Locator, name: str) -> None:

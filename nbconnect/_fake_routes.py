@@ -1,0 +1,58 @@
+"""Which provider family and action a request is for, from its method, path and headers."""
+
+from __future__ import annotations
+
+import re
+from collections.abc import Mapping
+from dataclasses import dataclass
+
+__all__ = ["Route", "route_of"]
+
+
+@dataclass(frozen=True)
+class Route:
+    family: str  # "openai" | "azure" | "anthropic" | "gemini" | "vertex"
+    action: str  # "generate" | "list" | "get"
+    model: str | None = None
+
+
+_VERTEX_GENERATE = re.compile(
+    r"/v1(?:beta1)?/projects/[^/]+/locations/[^/]+/publishers/[^/]+/models/([^/:]+):generateContent"
+)
+_VERTEX_MODELS = re.compile(r"/v1(?:beta1)?/publishers/[^/]+/models(?:/([^/:]+))?")
+_GEMINI_GENERATE = re.compile(r"/v1(?:beta|alpha)?/(?:models|tunedModels)/([^/:]+):generateContent")
+_GOOGLE_MODELS = re.compile(r"/v1(beta|alpha)?/models(?:/([^/:]+))?")
+_ANTHROPIC_MODELS = re.compile(r"(?:/.*)?/v1/models(?:/([^/]+))?")
+_OPENAI_MODELS = re.compile(r"(?:/.*)?/models(?:/([^/]+))?")
+
+
+def route_of(method: str, path: str, headers: Mapping[str, str], query: Mapping[str, str]) -> Route | None:
+    """The route of a request, or None for a URL no provider serves (the caller answers 404)."""
+    path = path.rstrip("/") or "/"
+    azure = "azure" if path.startswith(("/openai/", "/models/")) else "openai"
+    if method == "POST":
+        if m := _VERTEX_GENERATE.fullmatch(path):
+            return Route("vertex", "generate", m[1])
+        if m := _GEMINI_GENERATE.fullmatch(path):
+            return Route("gemini", "generate", m[1])
+        if path.endswith("/v1/messages"):
+            return Route("anthropic", "generate")
+        if path.endswith("/chat/completions"):
+            deployment = re.search(r"/deployments/([^/]+)/", path)
+            return Route(azure, "generate", deployment[1] if deployment else None)
+        return None
+    if method != "GET":
+        return None
+    if m := _VERTEX_MODELS.fullmatch(path):
+        return Route("vertex", "get" if m[1] else "list", m[1])
+    # GET /v1/models is shared by OpenAI, Anthropic and Gemini: tell them apart by their headers.
+    google = "x-goog-api-key" in headers or any(k in query for k in ("key", "pageSize", "pageToken"))
+    anthropic = "anthropic-version" in headers or "x-api-key" in headers
+    m = _GOOGLE_MODELS.fullmatch(path)
+    if m and (google or m[1]):
+        return Route("gemini", "get" if m[2] else "list", m[2])
+    if anthropic and (m := _ANTHROPIC_MODELS.fullmatch(path)):
+        return Route("anthropic", "get" if m[1] else "list", m[1])
+    if m := _OPENAI_MODELS.fullmatch(path):
+        return Route(azure, "get" if m[1] else "list", m[1])
+    return None
