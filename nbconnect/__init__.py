@@ -7,6 +7,7 @@ from __future__ import annotations
 
 from importlib.metadata import PackageNotFoundError, version
 
+from . import data
 from ._adapter import Verification
 from ._api import arun, estimate, run
 from ._catalog import Catalog, ModelInfo, catalog
@@ -87,6 +88,7 @@ __all__ = [
     "__version__",
     "arun",
     "catalog",
+    "data",
     "estimate",
     "run",
 ]

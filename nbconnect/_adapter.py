@@ -257,7 +257,8 @@ class Adapter(ABC):
             reply.enforcement = mode
             reply.changes = list(self.adapt(call.schema, mode).changes)
             self.finish(call, mode, reply)
-            _REMEMBERED[self.memory_key(call.model)] = mode
+            if len(self.modes(call.model)) > 1:  # a forced mode (json_mode=...) proves nothing for "auto"
+                _REMEMBERED[self.memory_key(call.model)] = mode
             return reply
         raise AssertionError("unreachable: plan() returns at least one mode")
 

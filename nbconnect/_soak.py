@@ -78,20 +78,42 @@ class SoakReport:
         return "\n".join(lines)
 
 
-def soak(rows: int = 1667, *, fault_rate: float = 0.2, seed: int = 7, timeout: float = 0.5,
-         concurrency: int = 48, progress: bool = False) -> SoakReport:
-    texts = [f"Review {i}: {'great value' if i % 3 else 'awful, broke'} and {'fast' if i % 2 else 'slow'} "
-             f"delivery" for i in range(rows)]
-    with FakeProvider(api_keys={KEY}, fault_rate=fault_rate, fault_mix=fault_mix(slow=timeout * 3),
-                      seed=seed) as server:
+def soak(
+    rows: int = 1667,
+    *,
+    fault_rate: float = 0.2,
+    seed: int = 7,
+    timeout: float = 0.5,
+    concurrency: int = 48,
+    progress: bool = False,
+) -> SoakReport:
+    texts = [
+        f"Review {i}: {'great value' if i % 3 else 'awful, broke'} and {'fast' if i % 2 else 'slow'} delivery"
+        for i in range(rows)
+    ]
+    with FakeProvider(
+        api_keys={KEY}, fault_rate=fault_rate, fault_mix=fault_mix(slow=timeout * 3), seed=seed
+    ) as server:
         org = Organization(persist=False)
-        org.add(CustomLLM(name="local-llm", endpoint=f"{server.url}/v1", api_key=KEY, json_mode="json_schema"))
+        org.add(
+            CustomLLM(name="local-llm", endpoint=f"{server.url}/v1", api_key=KEY, json_mode="json_schema")
+        )
         org.add(Anthropic(api_key=KEY, base_url=server.url))
         org.add(Gemini(api_key=KEY, base_url=server.url))
         started = time.monotonic()
-        res = run("Classify this review: {text}", data=texts, schema=SCHEMA, models=MODELS, org=org,
-                  cache=False, progress=progress, timeout=timeout, max_retries=6, concurrency=concurrency,
-                  per_connection=concurrency // 3)
+        res = run(
+            "Classify this review: {text}",
+            data=texts,
+            schema=SCHEMA,
+            models=MODELS,
+            org=org,
+            cache=False,
+            progress=progress,
+            timeout=timeout,
+            max_retries=6,
+            concurrency=concurrency,
+            per_connection=concurrency // 3,
+        )
         seconds = time.monotonic() - started
         recorded = list(server.requests)
     df = res.df

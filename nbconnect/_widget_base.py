@@ -55,8 +55,9 @@ def bundle(*names: str) -> Any:
     for path in paths:
         watched = FileContents(path)
         watched.changed.connect(
-            lambda _new, paths=paths: setattr(virtual, "contents",
-                                              "\n".join(p.read_text(encoding="utf-8") for p in paths))
+            lambda _new, paths=paths: setattr(
+                virtual, "contents", "\n".join(p.read_text(encoding="utf-8") for p in paths)
+            )
         )
     return virtual
 

@@ -17,6 +17,7 @@ PUBLIC = {
     "Catalog",
     "ModelInfo",
     "catalog",
+    "data",  # the demo dataset module: nbc.data.reviews()
     # the engine
     "run",
     "arun",

@@ -192,3 +192,16 @@ def test_org_verify_feeds_models_and_status(server):
     rows = {r["ref"]: r for r in org.model_rows()}
     assert rows["broken"]["status"] == "failing" and rows["openai:gpt-5-mini"]["status"] == "ok"
     assert rows["openai:gpt-4.1-mini"]["input_per_m"] == 0.4
+
+
+def test_a_forced_json_mode_is_not_remembered_for_auto_connections(server):
+    remembered_modes().clear()
+    forced = nbc.CustomLLM(
+        name="llama3.2:latest", endpoint=f"{server.url}/v1", api_key=GOOD, json_mode="json_object"
+    )
+    assert forced.verify().ok
+    assert remembered_modes() == {}
+    auto = nbc.CustomLLM(name="llama3.2:latest", endpoint=f"{server.url}/v1", api_key=GOOD)
+    assert auto.verify().ok
+    assert server.requests[-1].json["response_format"]["type"] == "json_schema"
+    remembered_modes().clear()

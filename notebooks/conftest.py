@@ -1,0 +1,47 @@
+"""Run the notebooks as tests (``pytest --nbval-lax notebooks/``) hermetically.
+
+Each notebook's kernel starts without provider keys, so the cells that use real providers skip
+themselves, and with a private NBCONNECT_HOME, cache dir and TMPDIR, so a test run never reads or
+writes the developer's saved connections and leaves nothing behind. The pytest process's own
+environment is restored as soon as the kernel has started.
+"""
+
+from __future__ import annotations
+
+import os
+import shutil
+import tempfile
+
+import pytest
+
+_PROVIDER_PREFIXES = ("OPENAI_", "ANTHROPIC_", "GEMINI_", "GOOGLE_", "AZURE_", "NBCONNECT_")
+_made: list[str] = []
+_started: set[str] = set()
+
+
+@pytest.hookimpl(hookwrapper=True)
+def pytest_runtest_setup(item):
+    # nbval starts a notebook's kernel while setting up its first cell: the kernel inherits os.environ.
+    if item.path.suffix != ".ipynb" or item.nodeid.split("::")[0] in _started:
+        yield
+        return
+    _started.add(item.nodeid.split("::")[0])
+    home = tempfile.mkdtemp(prefix="nbconnect-nbval-")  # before TMPDIR changes: lands in the usual place
+    _made.append(home)
+    saved = dict(os.environ)
+    for name in list(os.environ):
+        if name.startswith(_PROVIDER_PREFIXES):
+            del os.environ[name]
+    os.environ["NBCONNECT_HOME"] = os.path.join(home, "store")
+    os.environ["XDG_CACHE_HOME"] = os.path.join(home, "cache")
+    os.environ["TMPDIR"] = home  # the notebooks' own temporary folders
+    try:
+        yield
+    finally:
+        os.environ.clear()
+        os.environ.update(saved)
+
+
+def pytest_unconfigure(config):
+    for path in _made:
+        shutil.rmtree(path, ignore_errors=True)
