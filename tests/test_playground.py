@@ -94,8 +94,12 @@ def test_run_does_not_block_and_stop_keeps_finished_cells():
     assert 0 < partial.df["_valid"].sum() < 400
     send(pg, "stop")
     stopped_at = time.monotonic()
+    while not pg._job.progress.finished and time.monotonic() - stopped_at < 10:
+        time.sleep(0.01)
+    # The rest of the run needs ~15 s (400 calls x 0.3 s / 8 at once): stopping must not wait for it.
+    # The bound is loose on purpose; how fast Stop is on a quiet machine is measured in the browser test.
+    assert time.monotonic() - stopped_at < 3.0
     results = pg.wait(10)
-    assert time.monotonic() - stopped_at < 1.5
     df = results.df
     assert len(df) == 400 and 0 < df["_valid"].sum() < 400
     assert set(df.loc[~df["_valid"], "_error_type"]) <= {"cancelled", "schema_mismatch"}
