@@ -6,6 +6,7 @@
 // Actions are custom messages: run, stop, page, cell. The browser only ever holds one results page.
 
 const money = (x) => (x == null || Number.isNaN(x) ? "–" : `$${Number(x).toFixed(x >= 1 ? 2 : 4)}`);
+const secs = (x) => (x == null || Number.isNaN(x) ? "–" : Number(x).toFixed(x >= 10 ? 1 : 3));
 const fmt = (v) => (v == null ? "" : typeof v === "object" ? JSON.stringify(v) : String(v));
 
 /** Bind a text input / textarea to a trait: typing saves (debounced), Python changes show. */
@@ -183,7 +184,7 @@ function render({ model, el }) {
     if (msg?.kind !== "reply") return;
     if (msg.for === "cell" && msg.ok) {
       const c = msg.cell;
-      detail.textContent = `latency ${fmt(c.latency_s)} s · attempts ${c.attempts} · waited ${fmt(c.wait_s)} s · tokens ${fmt(c.input_tokens)}→${fmt(c.output_tokens)} · ${money(c.cost_usd)} · ${c.enforcement || ""}${c.cached ? " · cached" : ""}\n${c.error ? `error: ${c.error}\n` : ""}${c.raw ?? ""}`;
+      detail.textContent = `latency ${secs(c.latency_s)} s · attempts ${c.attempts} · waited ${secs(c.wait_s)} s · tokens ${fmt(c.input_tokens)}→${fmt(c.output_tokens)} · ${money(c.cost_usd)} · ${c.enforcement || ""}${c.cached ? " · cached" : ""}\n${c.error ? `error: ${c.error}\n` : ""}${c.raw ?? ""}`;
     } else if (!msg.ok && msg.error) {
       message.textContent = msg.error;
     }

@@ -386,12 +386,9 @@ class Playground(ipywidgets.VBox):
         results = self._results
         if results is None:
             return
-        # The truth column holds the answer for the compared field.
-        truth = (
-            {self.core.compare_field: self.core.truth}
-            if self.core.truth and self.core.compare_field
-            else None
-        )
+        # The truth column holds the answer for one field: the one its name mentions, else the first.
+        field = self._truth_field()
+        truth = {field: self.core.truth} if field else None
         summary = results.summary(truth=truth) if truth else results.summary()
         self.core.summary = json.loads(summary.reset_index().to_json(orient="records"))
         try:
@@ -411,6 +408,14 @@ class Playground(ipywidgets.VBox):
         except ImportError:
             self.core.plot = ""
 
+    def _truth_field(self) -> str | None:
+        """The schema field the ground-truth column answers (``gold_sentiment`` -> ``sentiment``)."""
+        truth, fields = self.core.truth, self.core.schema_status.get("fields") or []
+        if not truth or not fields:
+            return None
+        named = [f for f in fields if f.split(".")[-1] in truth]
+        return max(named, key=len) if named else fields[0]
+
     def _refresh_results(self) -> None:
         if self._results is not None and not self.core.running:
             self._push_summary()
@@ -425,7 +430,15 @@ class Playground(ipywidgets.VBox):
         if results is None or not field or field not in results.fields:
             self.core.table = {}
             return
-        self.core.table = table_page(results, field, page, truth=self.core.truth or None)
+        # the input shown per row: the first column the template uses (not merely the data's first)
+        used = [v["name"] for v in self.core.variables if v["ok"]]
+        self.core.table = table_page(
+            results,
+            field,
+            page,
+            truth=self.core.truth if field == self._truth_field() else None,
+            input_column=next(iter(used), None),
+        )
 
     def _on_cell(self, msg: dict[str, Any]) -> dict[str, Any]:
         results = self.results
@@ -453,16 +466,19 @@ class Playground(ipywidgets.VBox):
         return {"cell": {k.lstrip("_"): _plain(cell[k]) for k in keys}}
 
 
-def table_page(results: Results, field: str, page: int, *, truth: str | None = None) -> dict[str, Any]:
-    """One page of the side-by-side table: per row the input preview and, per model, the value,
-    validity, error, and (with a truth column) whether it is right."""
+def table_page(
+    results: Results, field: str, page: int, *, truth: str | None = None, input_column: str | None = None
+) -> dict[str, Any]:
+    """One page of the side-by-side table: per row the input preview (``input_column``, else the
+    first input column) and, per model, the value, validity, error, and (with a truth column)
+    whether it is right."""
     df = results.df
     rows = sorted(df["row"].unique().tolist())
     pages = max(1, -(-len(rows) // PAGE))
     page = min(max(page, 0), pages - 1)
     chosen = set(rows[page * PAGE : (page + 1) * PAGE])
     part = df[df["row"].isin(chosen)]
-    first_input = results.inputs[0] if results.inputs else None
+    first_input = input_column if input_column in results.inputs else next(iter(results.inputs), None)
     out_rows = []
     for row_id, group in part.groupby("row", sort=True):
         cells = {}

@@ -152,3 +152,15 @@ async def test_run_from_a_cell_with_a_running_loop():
     send(pg, "run")
     results = pg.wait(30)
     assert results.df["_valid"].any()
+
+
+def test_truth_marks_only_the_field_it_answers():
+    data = [{"text": d["text"], "gold_label": d["gold"]} for d in DATA]
+    pg = playground(data=data, truth="gold_label", schema="score: float, label: positive|negative|neutral")
+    send(pg, "run")
+    pg.wait(30)
+    assert pg.core.compare_field == "score"
+    assert all("right" not in c for c in pg.core.table["rows"][0]["cells"].values())
+    pg.core.compare_field = "label"
+    assert all("right" in c for c in pg.core.table["rows"][0]["cells"].values())
+    assert all(row["accuracy"] is not None for row in pg.core.summary)

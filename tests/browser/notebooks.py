@@ -46,3 +46,113 @@ picker
 """
         )
     return write_notebook(path, cells, title="nbconnect browser test")
+
+
+# short reviews with hand-set labels, used when ``nbconnect.data.reviews()`` is not available
+INLINE_REVIEWS: list[tuple[str, str]] = [
+    ("Great sound and the battery lasts all week.", "positive"),
+    ("Stopped working after two days. Waste of money.", "negative"),
+    ("It does the job. Nothing special.", "neutral"),
+    ("Love it, fast delivery and sturdy build.", "positive"),
+    ("The screen is dim and the fan is noisy.", "negative"),
+    ("Comfortable, but the strap feels cheap.", "neutral"),
+    ("Excellent value, I would recommend it to anyone.", "positive"),
+    ("Arrived broken and support never answered.", "negative"),
+    ("Average quality for an average price.", "neutral"),
+    ("Perfect fit and the colour is lovely.", "positive"),
+    ("Terrible battery, dead by lunchtime.", "negative"),
+    ("Works as described.", "neutral"),
+    ("Best purchase this year, works great.", "positive"),
+    ("Too small and the buttons stick.", "negative"),
+    ("Fine for the kids, not for me.", "neutral"),
+    ("Amazing picture quality, very happy.", "positive"),
+    ("Cheap plastic that cracked in a week.", "negative"),
+    ("Some good, some bad; mixed feelings.", "neutral"),
+    ("Reliable and quiet, exactly what I wanted.", "positive"),
+    ("Awful smell and it leaks.", "negative"),
+    ("Okay, though delivery took a while.", "neutral"),
+    ("Fantastic keyboard, typing is a joy.", "positive"),
+    ("Disappointed: the zip broke on day one.", "negative"),
+    ("Looks nice; too early to say more.", "neutral"),
+    ("Superb service and a great price.", "positive"),
+    ("Useless instructions and missing screws.", "negative"),
+    ("Does what a kettle does.", "neutral"),
+    ("Delighted with the camera, sharp photos.", "positive"),
+    ("Overpriced and slow.", "negative"),
+    ("Decent, but I expected a bit more.", "neutral"),
+    ("Wonderful blender, smoothies in seconds.", "positive"),
+    ("The charger died and took the cable with it.", "negative"),
+    ("Neither good nor bad.", "neutral"),
+    ("Nice design, very comfortable to wear.", "positive"),
+    ("Returned it: poor quality and bad fit.", "negative"),
+    ("Standard mouse, standard price.", "neutral"),
+    ("Pleased with the sturdy frame.", "positive"),
+    ("Horrible noise when it spins.", "negative"),
+    ("It is a chair. It holds me up.", "neutral"),
+    ("Fast, light and the battery is great.", "positive"),
+]
+
+
+def _have_reviews() -> bool:
+    try:
+        from nbconnect.data import reviews  # noqa: F401
+    except ImportError:
+        return False
+    return True
+
+
+def playground_notebook(
+    path: Path, store: Path, endpoint: str, *, rows: int = 40, concurrency: int = 4
+) -> Path:
+    """A Playground over the Demo connection and a loopback OpenAI-format server at ``endpoint``.
+
+    Data: ``rows`` short reviews with a ``gold`` sentiment column (``nbconnect.data.reviews()``
+    when it exists, else :data:`INLINE_REVIEWS`). ``stamps`` records, with ``time.time()``, every
+    change of ``pg.core.running`` and each progress update that says the run finished, so a test
+    can compare kernel-side times with its own.
+    """
+    if _have_reviews():
+        data = f"""
+from nbconnect.data import reviews
+
+df = reviews().head({rows}).rename(columns={{"gold_sentiment": "gold"}})[["review_id", "product", "text", "gold"]]
+"""
+    else:
+        data = f"""
+import pandas as pd
+
+_reviews = {INLINE_REVIEWS[:rows]!r}
+df = pd.DataFrame([{{"review_id": f"r{{i:03d}}", "text": t, "gold": g}} for i, (t, g) in enumerate(_reviews, 1)])
+"""
+    cells = [
+        f"""
+import time
+
+import nbconnect as nbc
+
+org = nbc.Organization(path={str(store)!r})
+org.add(nbc.Demo())
+org.add(nbc.CustomLLM(name="gpt-4.1-mini", endpoint={endpoint!r}, json_mode="json_schema"))
+""",
+        data,
+        f"""
+pg = nbc.Playground(
+    org,
+    data=df,
+    schema="sentiment: positive|negative|neutral, confidence: float",
+    models=["demo:demo-careful", "gpt-4.1-mini"],
+    truth="gold",
+    cache=False,
+)
+pg.core.concurrency = {concurrency}  # calls in flight: keeps a run going for a few seconds
+
+stamps = []  # [time.time(), what, value]
+pg.core.observe(lambda ch: stamps.append([time.time(), "running", ch["new"]]), names=["running"])
+pg.core.observe(
+    lambda ch: stamps.append([time.time(), "finished", True]) if ch["new"].get("finished") else None,
+    names=["progress"],
+)
+pg
+""",
+    ]
+    return write_notebook(path, cells, title="nbconnect Playground browser test")
