@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import difflib
+import functools
 import json
 from collections.abc import Sequence
 from dataclasses import dataclass, field
@@ -224,13 +225,20 @@ def make_plan(
 # -- estimates ------------------------------------------------------------------------------------
 
 
-def _tokens(text: str, model: str) -> int:
+@functools.lru_cache(maxsize=64)
+def _encoder(model: str) -> Any:
+    """tiktoken's encoder for ``model`` when tiktoken is installed and knows it, else None."""
     try:
-        import tiktoken  # optional: exact counts for OpenAI-family models when installed
+        import tiktoken  # optional: exact counts for OpenAI-family models
 
-        return len(tiktoken.encoding_for_model(model).encode(text))
-    except Exception:
-        return max(1, len(text) // 4)
+        return tiktoken.encoding_for_model(model)
+    except Exception:  # not installed, or a model it does not know (tiktoken raises KeyError)
+        return None
+
+
+def _tokens(text: str, model: str) -> int:
+    encoder = _encoder(model)
+    return len(encoder.encode(text)) if encoder is not None else max(1, len(text) // 4)
 
 
 def _answer_tokens(schema: Schema) -> int:

@@ -21,6 +21,7 @@ from ._results import Results
 __all__ = ["Job", "ModelProgress", "Options", "Progress"]
 
 CANCELLED = "cancelled"
+POOL_SIZE = 8  # workers per HTTP connection pool
 BUDGET = "budget"
 
 
@@ -151,34 +152,36 @@ class Job:
         cache = None if opts.cache is False else Cache(None if opts.cache is True else opts.cache)
         per_call = per_call_estimate(estimate_plan(self.plan, opts.max_tokens))
         queues: dict[str, list[int]] = {}
-        adapters: dict[str, Adapter] = {}
-        gates: dict[str, Gate] = {}
+        conns: dict[str, Any] = {}
         for i, cell in enumerate(self.plan.cells):
-            name = cell.ref.conn.name
-            if name not in adapters:
-                adapters[name] = adapter_for(
-                    cell.ref.conn, client=self._clients.get(name), timeout=opts.timeout
-                )
-                gates[name] = Gate(min(opts.per_connection, opts.concurrency), opts.rpm)
-                queues[name] = []
-            queues[name].append(i)
+            conns.setdefault(cell.ref.conn.name, cell.ref.conn)
+            queues.setdefault(cell.ref.conn.name, []).append(i)
+        workers = {name: min(len(q), opts.per_connection, opts.concurrency) for name, q in queues.items()}
+        adapters: dict[str, list[Adapter]] = {}
+        gates: dict[str, Gate] = {}
+        for name, conn in conns.items():
+            injected = self._clients.get(name)
+            # httpcore's pool costs O(connections) per request on every request start and end, so
+            # one pool of 64 connections spends more CPU than the calls; several small pools don't.
+            shards = 1 if injected is not None else -(-workers[name] // POOL_SIZE)
+            adapters[name] = [adapter_for(conn, client=injected, timeout=opts.timeout) for _ in range(shards)]
+            gates[name] = Gate(min(opts.per_connection, opts.concurrency), opts.rpm)
         everyone = asyncio.Semaphore(opts.concurrency)
         backoff = Backoff(opts.max_retries)
         bar = _bar(len(self.plan.cells)) if opts.progress else None
 
-        async def worker(name: str) -> None:
+        async def worker(name: str, k: int) -> None:
             queue = queues[name]
+            shard = adapters[name][k % len(adapters[name])]
             while queue and not self._stopping:
                 index = queue.pop()
-                await self._run_cell(
-                    index, adapters[name], gates[name], everyone, backoff, cache, per_call, bar
-                )
+                await self._run_cell(index, shard, gates[name], everyone, backoff, cache, per_call, bar)
 
         try:
             for name, queue in queues.items():
                 queue.reverse()  # pop() from the end keeps row order
-                for _ in range(min(len(queue), opts.per_connection, opts.concurrency)):
-                    self._tasks.append(asyncio.ensure_future(worker(name)))
+                for k in range(workers[name]):
+                    self._tasks.append(asyncio.ensure_future(worker(name, k)))
             if self._stopping:
                 self._cancel_tasks()
             await asyncio.gather(*self._tasks, return_exceptions=True)
@@ -188,7 +191,7 @@ class Job:
             self._cancel_tasks()
             await asyncio.gather(*self._tasks, return_exceptions=True)
         finally:
-            for adapter in adapters.values():
+            for adapter in (a for shards in adapters.values() for a in shards):
                 with contextlib.suppress(Exception):
                     await adapter.aclose()
             if cache is not None:
