@@ -12,7 +12,7 @@ from pathlib import Path
 
 sys.path.insert(0, str(Path(__file__).resolve().parents[1]))  # run from a checkout without installing
 
-import nbconnect as nbc  # noqa: E402
+import nbconnect as nbc
 
 SCHEMA = "label: positive|negative|neutral, score: float"
 TEMPLATE = "Classify: {text}"
@@ -35,9 +35,13 @@ def bodies(n: int) -> list[dict]:
     from nbconnect._adapters import adapter_for
     from nbconnect._schema import as_schema
 
-    adapter = adapter_for(nbc.CustomLLM(name=MODEL, endpoint="http://127.0.0.1:1/v1", json_mode="json_schema"))
+    adapter = adapter_for(
+        nbc.CustomLLM(name=MODEL, endpoint="http://127.0.0.1:1/v1", json_mode="json_schema")
+    )
     schema = as_schema(SCHEMA)
-    return [adapter.prepare_call(Call(model=MODEL, user=f"Classify: {t}", schema=schema)).body for t in texts(n)]
+    return [
+        adapter.prepare_call(Call(model=MODEL, user=f"Classify: {t}", schema=schema)).body for t in texts(n)
+    ]
 
 
 def _serve(latency: float, conn) -> None:  # the child process
@@ -65,6 +69,8 @@ def server(latency: float = 0.0, *, in_process: bool = False) -> Iterator[str]:
     proc = mp.get_context("spawn").Process(target=_serve, args=(latency, child), daemon=True)
     proc.start()
     try:
+        if not parent.poll(60):
+            raise RuntimeError("the FakeProvider child process did not start")
         yield parent.recv()
     finally:
         parent.send("stop")
@@ -72,7 +78,9 @@ def server(latency: float = 0.0, *, in_process: bool = False) -> Iterator[str]:
 
 
 def machine() -> str:
-    return f"{os.cpu_count()} cores, Python {platform.python_version()}, {platform.system()}"
+    """The machine, and its 1-minute load average: other work on it slows every figure down."""
+    load = os.getloadavg()[0]
+    return f"{os.cpu_count()} cores, Python {platform.python_version()}, {platform.system()}, load {load:.1f}"
 
 
 def table(rows: list[tuple], header: tuple) -> None:

@@ -29,7 +29,7 @@ import time
 import httpx
 from _common import MODEL, SCHEMA, TEMPLATE, bodies, machine, org_for, server, table, texts
 
-from nbconnect._api import run  # nbc.run once it is exported
+import nbconnect as nbc
 
 
 async def plain_httpx(url: str, payloads: list[dict], warm: list[dict], conc: int) -> tuple[float, float]:
@@ -71,7 +71,7 @@ async def _timed(awaitable) -> tuple[float, float]:
 def nbconnect_run(url: str, n: int, conc: int) -> tuple[float, float]:
     org, data = org_for(url), texts(n)
     wall, cpu = time.perf_counter(), time.process_time()
-    res = run(
+    res = nbc.run(
         TEMPLATE, data=data, schema=SCHEMA, models=[MODEL], org=org,
         concurrency=conc, per_connection=conc, cache=False, progress=False,
     )  # fmt: skip
@@ -103,16 +103,24 @@ def main() -> None:
         for r in range(args.rounds):
             for name, go in variants.items():
                 seen[name].append(go())
-            print(f"  round {r + 1}: " + ", ".join(f"{k.split()[0]} {n / v[-1][0]:,.0f}/s" for k, v in seen.items()))
+            print(
+                f"  round {r + 1}: "
+                + ", ".join(f"{k.split()[0]} {n / v[-1][0]:,.0f}/s" for k, v in seen.items())
+            )
     rate = {k: n / min(w for w, _ in v) for k, v in seen.items()}
     cpu = {k: statistics.median(c for _, c in v) / n * 1e6 for k, v in seen.items()}
     print()
-    table([(k, f"{rate[k]:,.0f}", f"{cpu[k]:,.0f}") for k in variants], ("client", "calls/s (best)", "CPU us/call"))
+    table(
+        [(k, f"{rate[k]:,.0f}", f"{cpu[k]:,.0f}") for k in variants],
+        ("client", "calls/s (best)", "CPU us/call"),
+    )
     nb = "nbconnect run()"
     for other, target in (("plain httpx loop", 0.8), ("openai SDK (AsyncOpenAI)", 1.5)):
         ratio, by_cpu = rate[nb] / rate[other], cpu[other] / cpu[nb]
         verdict = "met" if ratio >= target else "MISSED"
-        print(f"nbconnect / {other:<25} {ratio:5.2f}x calls/s, {by_cpu:5.2f}x by CPU  (target >= {target}: {verdict})")
+        print(
+            f"nbconnect / {other:<25} {ratio:5.2f}x calls/s, {by_cpu:5.2f}x by CPU  (target >= {target}: {verdict})"
+        )
 
 
 if __name__ == "__main__":

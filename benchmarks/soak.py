@@ -1,6 +1,6 @@
 """Fault-injection soak: 5,000 cells over the OpenAI, Anthropic and Gemini formats, ~20% faults.
 
-    python benchmarks/soak.py [rows]      # rows x 3 models; default 1667 rows = 5,001 cells
+python benchmarks/soak.py [rows]      # rows x 3 models; default 1667 rows = 5,001 cells
 """
 
 import sys
