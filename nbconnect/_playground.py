@@ -14,7 +14,6 @@ from typing import Any
 
 import ipywidgets
 import pandas as pd
-import traitlets as t
 
 from ._adapter import Call
 from ._adapters import adapter_for
@@ -22,73 +21,17 @@ from ._errors import NbconnectError
 from ._org import Organization
 from ._picker import ModelPicker
 from ._plan import estimate_plan, flat_fields, make_plan
+from ._playground_core import PlaygroundCore
+from ._playground_view import PAGE, cell_detail, plot_png, table_page
 from ._results import Results
 from ._runner import Job, Options, Progress
 from ._schema import Schema, as_schema
 from ._template import Template
-from ._widget_base import Widget, bundle
 
-__all__ = ["Playground"]
+__all__ = ["PAGE", "Playground", "table_page"]
 
-PAGE = 50  # rows per results page: the browser only ever holds one page
+
 PROGRESS_EVERY = 0.1  # seconds: at most ~10 progress updates a second, whatever the request rate
-
-
-class _Core(Widget):
-    """The editor / runner / results part of the Playground (the model picker sits above it)."""
-
-    _esm = bundle("_shared.js", "playground.js")
-    _css = bundle("_shared.css", "playground.css")
-    handlers = ("run", "stop", "page", "cell")
-
-    template = t.Unicode("").tag(sync=True)
-    """The prompt template; ``{column}`` placeholders, ``{{``/``}}`` for literal braces."""
-    system = t.Unicode("").tag(sync=True)
-    """Optional system prompt (may use placeholders too)."""
-    schema_text = t.Unicode("").tag(sync=True)
-    """The schema as edited: JSON Schema text or the short form ``label: a|b, score: float``."""
-    schema_status = t.Dict().tag(sync=True)
-    """``{"ok": bool, "message": str, "line": int|None, "fields": [...], "enforcement": [...]}``."""
-    variables = t.List().tag(sync=True)
-    """Placeholders found in the template: ``[{"name": str, "ok": bool}]``."""
-    columns = t.List().tag(sync=True)
-    """The data's column names (for chips, the insert menu and the truth picker)."""
-    preview = t.List().tag(sync=True)
-    """The first rows of the data, as records with text values (at most 10)."""
-    n_rows = t.Int(0).tag(sync=True)
-    """How many input rows there are."""
-    selection = t.Unicode("all").tag(sync=True)
-    """Which rows to run: ``all``, ``first``, ``sample`` or ``missing``."""
-    n = t.Int(20).tag(sync=True)
-    """N for ``first`` and ``sample``."""
-    seed = t.Int(0).tag(sync=True)
-    """Seed for ``sample``."""
-    truth = t.Unicode("").tag(sync=True)
-    """Optional ground-truth column ("" for none)."""
-    temperature = t.Float(0.0, allow_none=True).tag(sync=True)
-    """Sampling temperature (None: the provider's default)."""
-    max_tokens = t.Int(1024, allow_none=True).tag(sync=True)
-    """Answer token limit."""
-    concurrency = t.Int(16).tag(sync=True)
-    """Calls in flight at once."""
-    budget_usd = t.Float(None, allow_none=True).tag(sync=True)
-    """Stop scheduling once the spend would pass this (None: no budget)."""
-    estimate = t.Dict().tag(sync=True)
-    """Before running: ``{"calls": int, "cost_usd": float|None, "error": str|None}``."""
-    running = t.Bool(False).tag(sync=True)
-    """True while a run is in flight."""
-    progress = t.Dict().tag(sync=True)
-    """``{"total", "done", "errors", "spend_usd", "models": {ref: {done, errors, in_flight, total, spend_usd}}}``."""
-    compare_field = t.Unicode("").tag(sync=True)
-    """The schema field shown side by side."""
-    table = t.Dict().tag(sync=True)
-    """The current results page: ``{"models", "rows": [...], "page", "pages", "field"}``."""
-    summary = t.List().tag(sync=True)
-    """Per-model summary rows (valid %, accuracy, latency p50/p95, tokens, cost)."""
-    plot = t.Unicode("").tag(sync=True)
-    """The Results plot as a PNG data URL ("" before a run)."""
-    message = t.Unicode("").tag(sync=True)
-    """A one-line status or error for the user."""
 
 
 class Playground(ipywidgets.VBox):
@@ -108,7 +51,7 @@ class Playground(ipywidgets.VBox):
     ) -> None:
         self.org = org if org is not None else Organization.demo()
         self.picker = ModelPicker(self.org)
-        self.core = _Core()
+        self.core = PlaygroundCore()
         super().__init__([self.picker, self.core])
         self._data: pd.DataFrame | None = None
         self._schema: Schema | None = None
@@ -391,22 +334,7 @@ class Playground(ipywidgets.VBox):
         truth = {field: self.core.truth} if field else None
         summary = results.summary(truth=truth) if truth else results.summary()
         self.core.summary = json.loads(summary.reset_index().to_json(orient="records"))
-        try:
-            import base64
-            import io
-
-            import matplotlib
-
-            matplotlib.use("Agg", force=False)
-            import matplotlib.pyplot as plt
-
-            fig = results.plot(truth=truth) if truth else results.plot()
-            buf = io.BytesIO()
-            fig.savefig(buf, format="png", dpi=90, bbox_inches="tight")
-            plt.close(fig)
-            self.core.plot = "data:image/png;base64," + base64.b64encode(buf.getvalue()).decode()
-        except ImportError:
-            self.core.plot = ""
+        self.core.plot = plot_png(results, truth)
 
     def _truth_field(self) -> str | None:
         """The schema field the ground-truth column answers (``gold_sentiment`` -> ``sentiment``)."""
@@ -448,85 +376,7 @@ class Playground(ipywidgets.VBox):
         hit = df[(df["row"] == int(msg["row"])) & (df["model"] == msg["model"])]
         if hit.empty:
             raise NbconnectError(f"no cell for row {msg['row']} and model {msg['model']}")
-        cell = hit.iloc[0]
-        keys = [
-            "_raw",
-            "_error",
-            "_error_type",
-            "_latency_s",
-            "_attempts",
-            "_wait_s",
-            "_input_tokens",
-            "_output_tokens",
-            "_cost_usd",
-            "_enforcement",
-            "_finish_reason",
-            "_cached",
-        ]
-        return {"cell": {k.lstrip("_"): _plain(cell[k]) for k in keys}}
-
-
-def table_page(
-    results: Results, field: str, page: int, *, truth: str | None = None, input_column: str | None = None
-) -> dict[str, Any]:
-    """One page of the side-by-side table: per row the input preview (``input_column``, else the
-    first input column) and, per model, the value, validity, error, and (with a truth column)
-    whether it is right."""
-    df = results.df
-    rows = sorted(df["row"].unique().tolist())
-    pages = max(1, -(-len(rows) // PAGE))
-    page = min(max(page, 0), pages - 1)
-    chosen = set(rows[page * PAGE : (page + 1) * PAGE])
-    part = df[df["row"].isin(chosen)]
-    first_input = input_column if input_column in results.inputs else next(iter(results.inputs), None)
-    out_rows = []
-    for row_id, group in part.groupby("row", sort=True):
-        cells = {}
-        values = []
-        for _, cell in group.iterrows():
-            value = _plain(cell[field])
-            entry = {"value": value, "valid": bool(cell["_valid"]), "error": _plain(cell["_error"])}
-            if truth and truth in group.columns:
-                entry["right"] = bool(cell["_valid"]) and _same(value, _plain(cell[truth]))
-            cells[cell["model"]] = entry
-            if cell["_valid"]:
-                values.append(json.dumps(value, sort_keys=True, default=str))
-        head = group.iloc[0]
-        out_rows.append(
-            {
-                "row": int(row_id),
-                "input": "" if first_input is None else str(_plain(head[first_input]))[:200],
-                "truth": _plain(head[truth]) if truth and truth in group.columns else None,
-                "differ": len(set(values)) > 1,
-                "cells": cells,
-            }
-        )
-    return {
-        "field": field,
-        "models": results.models,
-        "rows": out_rows,
-        "page": page,
-        "pages": pages,
-        "total_rows": len(rows),
-    }
-
-
-def _same(a: Any, b: Any) -> bool:
-    if isinstance(a, list) and isinstance(b, list):
-        return set(map(str, a)) == set(map(str, b))
-    return str(a).strip().lower() == str(b).strip().lower()
-
-
-def _plain(value: Any) -> Any:
-    """A JSON-friendly version of a DataFrame cell (NaN / NA -> None, numpy -> Python)."""
-    if isinstance(value, (list, dict, str, bool)) or value is None:
-        return value
-    try:
-        if pd.isna(value):
-            return None
-    except (TypeError, ValueError):
-        pass
-    return value.item() if hasattr(value, "item") else value
+        return {"cell": cell_detail(hit.iloc[0])}
 
 
 def _line_of(text: str, exc: Exception) -> int | None:
