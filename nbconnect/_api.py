@@ -78,50 +78,25 @@ def run(template: str, *, dry_run: bool = False, **kwargs: Any) -> Results | Est
     kernel interrupt stops the run and returns everything that finished. ``dry_run=True`` returns
     an :class:`Estimate` of calls, tokens and cost instead, sending nothing.
     """
-    job = start(template, **kwargs)
     if dry_run:
-        return estimate_plan(job.plan, job.options.max_tokens)
-    results = run_job_blocking(job)
+        return estimate(template, **kwargs)
+    results = run_job_blocking(start(template, **kwargs))
     return _merge(results, kwargs.get("redo"))
 
 
 async def arun(template: str, *, dry_run: bool = False, **kwargs: Any) -> Results | Estimate:
     """:func:`run` for code that already runs an event loop. Cancelling it returns what finished."""
-    job = start(template, **kwargs)
     if dry_run:
-        return estimate_plan(job.plan, job.options.max_tokens)
+        return estimate(template, **kwargs)
+    job = start(template, **kwargs)
     return _merge(await job.arun(), kwargs.get("redo"))
 
 
-def estimate(
-    template: str,
-    *,
-    data: Any,
-    schema: Any,
-    models: Any,
-    org: Organization | None = None,
-    system: str | None = None,
-    max_tokens: int | None = None,
-    limit: int | None = None,
-    sample: int | None = None,
-    seed: int = 0,
-    redo: Results | None = None,
-) -> Estimate:
+def estimate(template: str, **kwargs: Any) -> Estimate:
     """Calls, tokens and cost per model for a run, without sending anything (tokens by tiktoken when
-    installed, else characters / 4)."""
-    plan = make_plan(
-        template,
-        data=data,
-        schema=schema,
-        models=models,
-        org=_org(org),
-        system=system,
-        limit=limit,
-        sample=sample,
-        seed=seed,
-        redo=redo,
-    )
-    return estimate_plan(plan, max_tokens)
+    installed, else characters / 4). Takes the same arguments as :func:`run`, checked the same way."""
+    job = start(template, **kwargs)
+    return estimate_plan(job.plan, job.options.max_tokens)
 
 
 def _org(org: Organization | None) -> Organization:
@@ -133,3 +108,19 @@ def _merge(results: Results, previous: Results | None) -> Results:
     if previous is None:
         return results
     return results.merge(previous)
+
+
+def _share_signature() -> None:
+    """Give run / arun / estimate the signature of start(), so help() and editors list every option
+    (they take exactly those keyword arguments, plus dry_run for run and arun)."""
+    import inspect
+
+    base = inspect.signature(start)
+    dry = inspect.Parameter("dry_run", inspect.Parameter.KEYWORD_ONLY, default=False, annotation="bool")
+    params = list(base.parameters.values())
+    run.__signature__ = base.replace(parameters=[*params, dry], return_annotation="Results | Estimate")  # type: ignore[attr-defined]
+    arun.__signature__ = run.__signature__  # type: ignore[attr-defined]
+    estimate.__signature__ = base.replace(return_annotation="Estimate")  # type: ignore[attr-defined]
+
+
+_share_signature()

@@ -298,3 +298,24 @@ def test_nested_pydantic_models_are_flattened():
         "work.zip",
         "tags",
     ]
+
+
+def test_run_lists_its_options_and_rejects_unknown_ones():
+    import inspect
+
+    params = inspect.signature(nbc.run).parameters
+    for name in (
+        "system",
+        "temperature",
+        "max_tokens",
+        "concurrency",
+        "max_retries",
+        "timeout",
+        "budget_usd",
+        "cache",
+        "dry_run",
+        "progress",
+    ):
+        assert params[name].kind is inspect.Parameter.KEYWORD_ONLY, name
+    with pytest.raises(TypeError, match="bogus"):
+        nbc.run("x {text}", data=["a"], schema="a: str", models=["demo:demo-careful"], bogus=1)
