@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import asyncio
 import contextlib
+import logging
 import threading
 import time
 from collections.abc import Callable
@@ -14,11 +15,14 @@ from . import _errors as E
 from ._adapter import Adapter, Call, Reply
 from ._adapters import adapter_for
 from ._cache import Cache, cache_key
+from ._http import scrub
 from ._limits import Backoff, Gate
 from ._plan import Cell, Plan, estimate_plan, flat_fields, per_call_estimate
 from ._results import Results
 
 __all__ = ["Job", "ModelProgress", "Options", "Progress"]
+
+log = logging.getLogger("nbconnect.run")
 
 CANCELLED = "cancelled"
 POOL_SIZE = 8  # workers per HTTP connection pool
@@ -260,8 +264,10 @@ class Job:
                             stats.in_flight -= 1
                 except E.ProviderError as err:
                     delay = backoff.delay(attempts, err)
-                    if isinstance(err, E.RateLimitError):
-                        gate.pause(err.retry_after if err.retry_after is not None else (delay or 1.0))
+                    if isinstance(err, E.RateLimitError) and delay is not None:
+                        # only a wait that will be retried pauses the connection: a quota-sized hint
+                        # (hours) is recorded for this cell instead of stalling every other one
+                        gate.pause(delay)
                     if delay is None:
                         self._finish(
                             index,
@@ -276,6 +282,13 @@ class Job:
                     waited += delay
                     await asyncio.sleep(delay)
                     continue
+                except Exception as exc:  # a bug or an answer no parser expected: record it, keep going
+                    log.debug("cell %s of %s failed unexpectedly", cell.row, cell.ref.ref, exc_info=True)
+                    text = scrub(f"internal error: {type(exc).__name__}: {exc}", adapter._secrets())
+                    self._finish(
+                        index, cell, None, attempts=attempts, wait=waited, error=(text, "internal"), bar=bar
+                    )
+                    return
                 if key is not None and cache is not None:
                     cache.put(key, reply)
                 self._spent += reply.cost_usd or 0.0
@@ -316,7 +329,10 @@ class Job:
 
     def _notify(self) -> None:
         if self._on_progress is not None:
-            self._on_progress(self.progress)
+            try:
+                self._on_progress(self.progress)
+            except Exception:  # a broken progress callback must not end the run
+                log.warning("the on_progress callback failed", exc_info=True)
 
     def _record(
         self,

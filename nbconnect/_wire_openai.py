@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import json
 from typing import Any
 
 import httpx
@@ -150,21 +151,27 @@ class OpenAIAdapter(Adapter):
         return Prepared("POST", url, body, self.headers(), mode)
 
     def parse(self, call: Call, mode: str, body: Any, headers: httpx.Headers) -> Reply:
+        # Compatible servers vary: read every field defensively, never assume a shape.
+        body = body if isinstance(body, dict) else {}
         reply = Reply(
-            model=body.get("model"), request_id=headers.get("x-request-id") or headers.get("apim-request-id")
+            model=_text_or_none(body.get("model")),
+            request_id=headers.get("x-request-id") or headers.get("apim-request-id"),
         )
-        usage = body.get("usage") or {}
-        reply.input_tokens = usage.get("prompt_tokens")
-        reply.output_tokens = usage.get("completion_tokens")
-        reply.cached_tokens = (usage.get("prompt_tokens_details") or {}).get("cached_tokens")
-        choices = body.get("choices") or []
-        if not choices:
+        usage = _dict(body.get("usage"))
+        reply.input_tokens = _int_or_none(usage.get("prompt_tokens"))
+        reply.output_tokens = _int_or_none(usage.get("completion_tokens"))
+        reply.cached_tokens = _int_or_none(_dict(usage.get("prompt_tokens_details")).get("cached_tokens"))
+        choices = body.get("choices")
+        if not isinstance(choices, list) or not choices or not isinstance(choices[0], dict):
             reply.error_type, reply.errors = "empty", ["the answer has no choices"]
             return reply
         choice = choices[0]
-        message = choice.get("message") or {}
-        reply.finish_reason = choice.get("finish_reason")
-        reply.raw = message.get("content") or ""
+        message = _dict(choice.get("message"))
+        reply.finish_reason = _text_or_none(choice.get("finish_reason"))
+        content = message.get("content")
+        if isinstance(content, list):  # content parts: [{"type": "text", "text": ...}]
+            content = "".join(str(p.get("text", "")) for p in content if isinstance(p, dict))
+        reply.raw = content if isinstance(content, str) else ("" if content is None else json.dumps(content))
         if message.get("refusal"):
             reply.refusal = message["refusal"]
             reply.error_type, reply.errors = REFUSAL, [f"the model refused: {reply.refusal}"]
@@ -292,3 +299,15 @@ class OpenAIAdapter(Adapter):
                 "set json_mode to another value or enable JSON mode on the server",
                 **self._context(),
             )
+
+
+def _dict(value: Any) -> dict[str, Any]:
+    return value if isinstance(value, dict) else {}
+
+
+def _int_or_none(value: Any) -> int | None:
+    return value if isinstance(value, int) and not isinstance(value, bool) else None
+
+
+def _text_or_none(value: Any) -> str | None:
+    return value if isinstance(value, str) else None

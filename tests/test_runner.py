@@ -319,3 +319,33 @@ def test_run_lists_its_options_and_rejects_unknown_ones():
         assert params[name].kind is inspect.Parameter.KEYWORD_ONLY, name
     with pytest.raises(TypeError, match="bogus"):
         nbc.run("x {text}", data=["a"], schema="a: str", models=["demo:demo-careful"], bogus=1)
+
+
+def test_an_unexpected_answer_shape_is_recorded_and_the_run_goes_on(server):
+    # a 200 whose body is an error object: no choices, no content
+    server.script("/chat/completions", [Fault("status", status=200, message="not a completion")])
+    res = go(server, data=TEXTS[:5], per_connection=1)
+    df = res.df
+    assert len(df) == 5 and df["_valid"].sum() == 4
+    bad = df.loc[~df["_valid"]].iloc[0]
+    assert bad["_error_type"] in ("empty", "internal") and bad["_error"]
+    assert posts(server) == 5  # every other cell was still sent
+
+
+def test_a_broken_progress_callback_does_not_end_the_run(server, caplog):
+    def boom(_progress):
+        raise RuntimeError("callback bug")
+
+    res = go(server, data=TEXTS[:4], on_progress=boom)
+    assert res.df["_valid"].all()
+    assert "on_progress callback failed" in caplog.text
+
+
+def test_a_quota_sized_retry_after_does_not_stall_the_connection(server):
+    server.script("/chat/completions", [Fault("rate_limit", retry_after=3600)])
+    started = time.monotonic()
+    res = go(server, data=TEXTS[:4], per_connection=1)
+    assert time.monotonic() - started < 10
+    df = res.df
+    assert df["_valid"].sum() == 3
+    assert df.loc[~df["_valid"], "_error_type"].tolist() == ["rate_limited"]

@@ -253,3 +253,23 @@ def test_default_client_is_safe():
     assert client.follow_redirects is False
     assert client.headers["user-agent"].startswith("nbconnect/")
     assert client.timeout.connect == 10.0
+
+
+@pytest.mark.anyio
+async def test_content_given_as_text_parts_is_joined():
+    payload = completion(None)
+    payload["choices"][0]["message"]["content"] = [
+        {"type": "text", "text": '{"label": "positive", '},
+        {"type": "text", "text": '"score": 0.5}'},
+    ]
+    adapter, _ = adapter_answering(httpx.Response(200, json=payload))
+    reply = await adapter.complete(CALL)
+    assert reply.valid and reply.value == {"label": "positive", "score": 0.5}
+
+
+@pytest.mark.anyio
+async def test_odd_shapes_never_raise():
+    odd = {"choices": ["not a dict"], "usage": "n/a", "model": 5}
+    adapter, _ = adapter_answering(httpx.Response(200, json=odd))
+    reply = await adapter.complete(CALL)
+    assert not reply.valid and reply.error_type == "empty" and reply.input_tokens is None
