@@ -109,10 +109,10 @@ class Prepared:
 
 # Enforcement modes that worked (or were forced on us by a rejection), per provider endpoint and
 # model, for the life of the process: a fallback is discovered once, not on every call.
-_REMEMBERED: dict[tuple[str, str, str], str] = {}
+_REMEMBERED: dict[tuple[str, str, str, str], str] = {}
 
 
-def remembered_modes() -> dict[tuple[str, str, str], str]:
+def remembered_modes() -> dict[tuple[str, str, str, str], str]:
     return _REMEMBERED
 
 
@@ -158,8 +158,10 @@ class Adapter(ABC):
     def _secrets(self) -> list[str | None]:
         return [self.conn.secret(f) for f in self.conn.secret_fields]
 
-    def memory_key(self, model: str) -> tuple[str, str, str]:
-        return (self.conn.provider, self.base_url(), model)
+    def memory_key(self, call: Call) -> tuple[str, str, str, str]:
+        """Where a discovered fallback is remembered: per endpoint, model *and* schema, because a
+        provider may reject one schema's keywords and accept another's in its first-choice mode."""
+        return (self.conn.provider, self.base_url(), call.model, call.schema.digest)
 
     def adapt(self, schema: Schema, mode: str) -> Adapted:
         key = (id(schema), mode)
@@ -231,7 +233,7 @@ class Adapter(ABC):
     def plan(self, call: Call) -> list[str]:
         """Enforcement modes to try in order, the remembered one first."""
         modes = self.modes(call.model)
-        known = _REMEMBERED.get(self.memory_key(call.model))
+        known = _REMEMBERED.get(self.memory_key(call))
         if known in modes:
             modes = [known] + [m for m in modes if m != known]
         return modes
@@ -258,7 +260,7 @@ class Adapter(ABC):
             reply.changes = list(self.adapt(call.schema, mode).changes)
             self.finish(call, mode, reply)
             if len(self.modes(call.model)) > 1:  # a forced mode (json_mode=...) proves nothing for "auto"
-                _REMEMBERED[self.memory_key(call.model)] = mode
+                _REMEMBERED[self.memory_key(call)] = mode
             return reply
         raise AssertionError("unreachable: plan() returns at least one mode")
 

@@ -71,6 +71,14 @@ class Schema:
     def __hash__(self) -> int:
         return hash((self.name, tuple(self.fields)))
 
+    @cached_property
+    def digest(self) -> str:
+        """A short, stable fingerprint of the schema (what the provider is asked to enforce)."""
+        import hashlib
+
+        text = json.dumps(self.json, sort_keys=True, separators=(",", ":"), default=str)
+        return hashlib.sha256(text.encode()).hexdigest()[:16]
+
     @property
     def fields(self) -> list[str]:
         """The top-level property names, in order."""

@@ -9,6 +9,7 @@ import httpx
 
 from . import _errors as E
 from ._adapter import REFUSAL, TRUNCATED, Adapter, Call, Prepared, Reply, remembered_modes, schema_instruction
+from ._catalog import catalog
 from ._http import error_for_status
 from ._schema import Adapted, Schema, for_openai_strict
 
@@ -101,6 +102,9 @@ class OpenAIAdapter(Adapter):
             if mode == "auto":
                 return ["json_schema_strict", "json_object_schema", "json_object"]
             return {"json_schema": ["json_schema_strict"]}.get(mode, [mode])
+        info = catalog.get(self.conn.provider, model)
+        if info is not None and not info.native:  # known not to take a JSON schema: don't ask first
+            return ["json_object", "json_schema_strict"]
         return ["json_schema_strict", "json_object"]
 
     def adapt_schema(self, schema: Schema, mode: str) -> Adapted:
@@ -116,7 +120,7 @@ class OpenAIAdapter(Adapter):
             return True
         # Some OpenAI-compatible servers answer an unknown response_format with a 404, 422 or even a
         # 500. While probing (nothing remembered yet) those mean "try the next form".
-        probing = self.conn.provider == "custom" and self.memory_key(call.model) not in remembered_modes()
+        probing = self.conn.provider == "custom" and self.memory_key(call) not in remembered_modes()
         return probing and err.status in (400, 404, 415, 422, 500, 501)
 
     # -- request / response ------------------------------------------------------------------

@@ -273,3 +273,24 @@ async def test_odd_shapes_never_raise():
     adapter, _ = adapter_answering(httpx.Response(200, json=odd))
     reply = await adapter.complete(CALL)
     assert not reply.valid and reply.error_type == "empty" and reply.input_tokens is None
+
+
+@pytest.mark.anyio
+async def test_a_rejected_schema_does_not_downgrade_other_schemas():
+    remembered_modes().clear()
+    other = Call(model="gpt-4.1-mini", user="x", schema=as_schema("a: str"))
+    adapter, seen = adapter_answering(
+        error(
+            400, "Invalid schema for response_format 'x': 'pattern' is not permitted", param="response_format"
+        ),
+        httpx.Response(200, json=completion('{"label": "positive", "score": 1}')),
+        httpx.Response(200, json=completion('{"a": "b"}')),
+    )
+    assert (await adapter.complete(CALL)).enforcement == "json_object"
+    assert (await adapter.complete(other)).enforcement == "json_schema_strict"
+    assert [json.loads(r.content)["response_format"]["type"] for r in seen] == [
+        "json_schema",
+        "json_object",
+        "json_schema",
+    ]
+    remembered_modes().clear()
