@@ -9,7 +9,7 @@ from importlib.metadata import PackageNotFoundError, version
 
 from . import data
 from ._adapter import Verification
-from ._api import arun, estimate, run
+from ._api import arun, estimate, run, start
 from ._catalog import Catalog, ModelInfo, catalog
 from ._connection import Connection
 from ._errors import (
@@ -40,6 +40,7 @@ from ._plan import Estimate
 from ._playground import Playground
 from ._providers import Anthropic, AzureAIFoundry, AzureOpenAI, CustomLLM, Demo, Gemini, OpenAI, VertexAI
 from ._results import Results
+from ._runner import Job
 
 try:
     __version__ = version("nbconnect")
@@ -61,6 +62,7 @@ __all__ = [
     "EnvReport",
     "Estimate",
     "Gemini",
+    "Job",
     "ModelInfo",
     "ModelPicker",
     "NbconnectError",
@@ -91,4 +93,5 @@ __all__ = [
     "data",
     "estimate",
     "run",
+    "start",
 ]

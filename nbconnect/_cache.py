@@ -8,7 +8,6 @@ what makes the resume safe.
 
 from __future__ import annotations
 
-import dataclasses
 import hashlib
 import json
 import os
@@ -94,7 +93,3 @@ class Cache:
     def close(self) -> None:
         with self._lock:
             self._db.close()
-
-
-def reply_copy(reply: Reply) -> Reply:
-    return dataclasses.replace(reply, errors=list(reply.errors), changes=list(reply.changes))

@@ -148,8 +148,9 @@ def transport_error(exc: httpx.HTTPError, url: str, **context: Any) -> E.Provide
         return E.RequestTimeout(f"timed out {what} {host}; raise timeout= or check the host is up", **context)
     text = str(exc)
     if "CERTIFICATE_VERIFY_FAILED" in text or "SSL" in text:
-        return E.NetworkError(
-            f"TLS verification failed for {host} ({text.split(':')[-1].strip() or 'certificate'}); "
+        return E.NetworkError(  # a bad certificate will not fix itself: not retried
+            retryable=False,
+            message=f"TLS verification failed for {host} ({text.split(':')[-1].strip() or 'certificate'}); "
             "check the endpoint URL, or that your network does not intercept TLS",
             **context,
         )

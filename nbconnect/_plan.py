@@ -5,7 +5,6 @@ from __future__ import annotations
 import difflib
 import functools
 import json
-from collections.abc import Sequence
 from dataclasses import dataclass, field
 from typing import Any
 
@@ -314,7 +313,3 @@ def per_call_estimate(est: Estimate) -> dict[str, float]:
             0.0 if pd.isna(row["cost_usd"]) or not row["calls"] else float(row["cost_usd"]) / row["calls"]
         )
     return out
-
-
-def as_refs(models: Sequence[ModelRef]) -> list[str]:
-    return [m.ref for m in models]

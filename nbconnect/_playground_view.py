@@ -43,13 +43,11 @@ def plot_png(results: Results, truth: Any = None) -> str:
     """The Results plot as a PNG data URL ("" without matplotlib). ``savefig`` renders with Agg
     whatever the notebook's backend is, so the user's plotting setup is left alone."""
     try:
-        import matplotlib.pyplot as plt
+        fig = results.plot(truth=truth) if truth else results.plot()
     except ImportError:
         return ""
-    fig = results.plot(truth=truth) if truth else results.plot()
     buf = io.BytesIO()
     fig.savefig(buf, format="png", dpi=90, bbox_inches="tight")
-    plt.close(fig)
     return "data:image/png;base64," + base64.b64encode(buf.getvalue()).decode()
 
 

@@ -12,6 +12,7 @@ from __future__ import annotations
 
 import html
 import json
+import threading
 from collections.abc import Sequence
 from pathlib import Path
 from typing import Any
@@ -352,13 +353,21 @@ class Results:
         without a truth, and latency p50 / p95 per model. The figure is detached from pyplot so that
         a notebook shows it once; save it with ``fig.savefig(...)``."""
         try:
-            import matplotlib.pyplot as plt
+            from matplotlib.figure import Figure
+
+            if threading.current_thread() is threading.main_thread():
+                # importing pyplot switches on a notebook's inline display of figures; it is not
+                # used to draw, so a background thread (the Playground's) never touches its state
+                import matplotlib.pyplot  # noqa: F401
         except ImportError as exc:
             raise ImportError("Results.plot() needs matplotlib: pip install matplotlib") from exc
         s = self.summary(truth)
         use_truth = "accuracy" in s.columns
         quality = s["accuracy"] * 100 if use_truth else s["valid_pct"]
-        fig, (left, right) = plt.subplots(1, 2, figsize=(11, 4), layout="constrained")
+        # A bare Figure, not pyplot: no global state, safe from the widgets' background thread, and
+        # notebooks still display it (and savefig renders it) whatever the backend.
+        fig = Figure(figsize=(11, 4), layout="constrained")
+        left, right = fig.subplots(1, 2)
         cost = s["cost_usd"].fillna(0.0)
         left.scatter(cost, quality)
         for m in s.index:
@@ -376,7 +385,6 @@ class Results:
         right.set_ylabel("latency (s)")
         right.set_title("latency per model")
         right.legend()
-        plt.close(fig)
         return fig
 
     def save(self, path: str | Path) -> Path:

@@ -5,7 +5,6 @@ from __future__ import annotations
 import asyncio
 import contextlib
 import logging
-import threading
 import time
 from collections.abc import Callable
 from dataclasses import dataclass, field
@@ -19,6 +18,7 @@ from ._http import scrub
 from ._limits import Backoff, Gate
 from ._plan import Cell, Plan, estimate_plan, flat_fields, per_call_estimate
 from ._results import Results
+from ._sync import run_sync
 
 __all__ = ["Job", "ModelProgress", "Options", "Progress"]
 
@@ -392,28 +392,6 @@ def _bar(total: int) -> Any:
 
 
 def run_job_blocking(job: Job) -> Results:
-    """Run ``job`` from sync code. In a notebook (a loop is already running in this thread) it runs
-    on a worker thread; Ctrl-C / kernel interrupt stops the job and returns what finished."""
-    try:
-        asyncio.get_running_loop()
-    except RuntimeError:
-        return asyncio.run(job.arun())  # Ctrl-C cancels the task; arun returns the partial results
-    box: dict[str, Any] = {}
-
-    def work() -> None:
-        try:
-            box["results"] = asyncio.run(job.arun())
-        except BaseException as exc:  # surfaced in the caller's thread below
-            box["error"] = exc
-
-    thread = threading.Thread(target=work, name="nbconnect-run", daemon=True)
-    thread.start()
-    try:
-        while thread.is_alive():
-            thread.join(0.1)
-    except KeyboardInterrupt:
-        job.stop()
-        thread.join()
-    if "error" in box:
-        raise box["error"]
-    return box["results"]
+    """Run ``job`` from sync code, in a script or a notebook; Ctrl-C / a kernel interrupt stops the
+    job and returns what finished."""
+    return run_sync(job.arun(), on_interrupt=job.stop)

@@ -20,6 +20,8 @@ PUBLIC = {
     "data",  # the demo dataset module: nbc.data.reviews()
     # the engine
     "run",
+    "start",
+    "Job",
     "arun",
     "estimate",
     "Estimate",
