@@ -151,9 +151,12 @@ class Connection(BaseModel):
             )
         super().__setattr__(name, value)
 
-    def __repr_args__(self):  # show the hint instead of SecretStr('**********')
+    def __repr_args__(self):  # show each secret's own hint instead of SecretStr('**********')
         for key, value in super().__repr_args__():
             if key in self.secret_fields and value is not None:
-                yield key, f"<secret {self.hint}>" if self.hint else "<secret>"
+                # the main secret may have its own hint (Vertex: the account e-mail); others are masked
+                clear = self.secret(key)
+                main = key == self.secret_fields[0] and self.hint
+                yield key, f"<secret {main or mask(clear)}>" if clear else "<secret>"
             else:
                 yield key, value

@@ -171,6 +171,11 @@ class Organization:
         """The last verification of connection ``name`` (``None`` if never verified)."""
         return self._checks.get(name)
 
+    def state(self, name: str) -> str:
+        """Connection ``name``'s status word: ``"unverified"``, ``"ok"`` or ``"failing"`` (last check)."""
+        check = self._checks.get(name)
+        return "unverified" if check is None else ("ok" if check.ok else "failing")
+
     def models(self) -> list[str]:
         """Model references usable now: the live list of each verified connection (filtered to models
         the catalog supports when it knows any for that provider), else the catalog's models."""
@@ -180,8 +185,7 @@ class Organization:
         """One dict per usable model: ref, connection, model, tags from the catalog, connection status."""
         rows: list[dict[str, object]] = []
         for conn in self._conns.values():
-            check = self._checks.get(conn.name)
-            state = "unverified" if check is None else ("ok" if check.ok else "failing")
+            state = self.state(conn.name)
             if conn.single_model:
                 ids = [conn.name]
             else:

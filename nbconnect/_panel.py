@@ -9,7 +9,6 @@ a secret is kept is the :class:`Organization` (and its 0600 store file).
 from __future__ import annotations
 
 import re
-import weakref
 from pathlib import Path
 from typing import Any, ClassVar
 
@@ -43,6 +42,12 @@ _LABELS = {
 }
 
 _URL_FIELDS = frozenset({"endpoint", "base_url"})
+
+# What decides where a connection's secret is sent (and for what): a saved secret is reused in an
+# edit only when none of these change (compared after validation, so defaults and normalisation agree).
+_TARGET_FIELDS = frozenset(
+    {"base_url", "endpoint", "allow_insecure_http", "deployment", "model", "name", "organization", "project"}
+)
 
 # Where each value is found, in the words of the providers' docs (see the seed's model-provider-keys.md).
 _HELP: dict[str, tuple[str, list[tuple[str, str]]]] = {
@@ -215,11 +220,6 @@ class ConnectionsPanel(Widget):
     _computed: ClassVar[frozenset[str]] = frozenset({"providers", "connections", "store"})
 
     def __init__(self, org: Organization | None = None, **kwargs: Any) -> None:
-        unknown = sorted(
-            k for k in kwargs if k.startswith("_") or k in self._computed or not self.has_trait(k)
-        )
-        if unknown:
-            raise TypeError(f"ConnectionsPanel got unexpected keyword argument(s): {', '.join(unknown)}")
         if org is not None and not isinstance(org, Organization):
             raise TypeError(
                 f"ConnectionsPanel(org): expected an nbconnect.Organization, got {type(org).__name__}"
@@ -228,19 +228,8 @@ class ConnectionsPanel(Widget):
         self._org = Organization() if org is None else org
         self.set_trait("providers", [form_spec(cls) for cls in PROVIDERS.values()])
         self.set_trait("store", _shown_path(self._org.path))
-        ref = weakref.ref(self)
-
-        def refresh(_org: Organization) -> None:
-            panel = ref()
-            if panel is not None and panel.comm is not None:
-                panel._refresh()
-
-        self._org.on_change(refresh)
+        self._watch_org(self._org, "_refresh")
         self._refresh()
-
-    def set_state(self, sync_data: dict[str, Any]) -> None:
-        # The browser may write only what its user controls; computed traits follow the organization.
-        super().set_state({k: v for k, v in sync_data.items() if k not in self._computed})
 
     @property
     def org(self) -> Organization:
@@ -255,7 +244,7 @@ class ConnectionsPanel(Widget):
                 {
                     **conn.describe(),
                     "title": conn.title,
-                    "status": "unverified" if check is None else ("ok" if check.ok else "failing"),
+                    "status": self._org.state(conn.name),
                     "message": "" if check is None or check.ok else scrub(check.message, _secrets(conn)),
                     "field": None if check is None else check.field,
                     "models": None if check is None else len(check.models),
@@ -282,12 +271,13 @@ class ConnectionsPanel(Widget):
             k: v for k, v in fields.items() if v is not None and not (isinstance(v, str) and not v.strip())
         }
         keep = content.get("keep")
-        if isinstance(keep, str) and keep in self._org:
-            old = self._org[keep]
-            if old.provider == cls.provider:  # an edit: a secret left empty keeps the saved one
-                for name in cls.secret_fields:
-                    if name not in data and old.secret(name):
-                        data[name] = old.secret(name)
+        old = self._org[keep] if isinstance(keep, str) and keep in self._org else None
+        kept: list[str] = []  # secret fields taken from the saved connection, not from the browser
+        if old is not None and old.provider == cls.provider:  # an edit: an empty secret keeps the saved one
+            for name in cls.secret_fields:
+                if name not in data and old.secret(name):
+                    data[name] = old.secret(name)
+                    kept.append(name)
         cred = data.get("credentials")
         if cls.provider == "vertex" and isinstance(cred, str) and not cred.lstrip().startswith("{"):
             # A path would make the kernel read a file named from the browser (think Voila): not here.
@@ -296,12 +286,21 @@ class ConnectionsPanel(Widget):
             )
             return {"ok": False, "error": "Check the highlighted field.", "errors": {"credentials": message}}
         try:
-            return cls(**data)
+            conn = cls(**data)
         except ValidationError as exc:
             errors = _errors_by_field(exc, names)
             secrets = [v for k, v in data.items() if k in cls.secret_fields and isinstance(v, str)]
             errors = {k: scrub(v, secrets) for k, v in errors.items()}
             return {"ok": False, "error": "Check the highlighted fields.", "errors": errors}
+        if kept and any(getattr(conn, f) != getattr(old, f) for f in _TARGET_FIELDS & set(names)):
+            # A saved secret goes only where it went before: the browser may not point it elsewhere.
+            message = "re-enter the key to use it with a new endpoint"
+            return {
+                "ok": False,
+                "error": "Check the highlighted fields.",
+                "errors": {name: message for name in kept},
+            }
+        return conn
 
     def on_test(self, content: dict[str, Any]) -> Any:
         conn = self._build(content)

@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-import weakref
 from typing import Any, ClassVar
 
 import traitlets as t
@@ -45,28 +44,12 @@ class ModelPicker(Widget):
     _computed: ClassVar[frozenset[str]] = frozenset({"rows", "connections"})
 
     def __init__(self, org: Organization | None = None, **kwargs: Any) -> None:
-        unknown = sorted(
-            k for k in kwargs if k.startswith("_") or k in self._computed or not self.has_trait(k)
-        )
-        if unknown:
-            raise TypeError(f"ModelPicker got unexpected keyword argument(s): {', '.join(unknown)}")
         if org is not None and not isinstance(org, Organization):
             raise TypeError(f"ModelPicker(org): expected an nbconnect.Organization, got {type(org).__name__}")
         self._org = Organization() if org is None else org
         self._refresh_rows()  # before value is validated against the rows
         super().__init__(**kwargs)
-        ref = weakref.ref(self)
-
-        def refresh(_org: Organization) -> None:
-            picker = ref()
-            if picker is not None and picker.comm is not None:
-                picker.refresh()
-
-        self._org.on_change(refresh)
-
-    def set_state(self, sync_data: dict[str, Any]) -> None:
-        # The browser may write only what its user controls; computed traits follow the organization.
-        super().set_state({k: v for k, v in sync_data.items() if k not in self._computed})
+        self._watch_org(self._org, "refresh")
 
     @property
     def org(self) -> Organization:
@@ -90,7 +73,7 @@ class ModelPicker(Widget):
                     "name": conn.name,
                     "title": conn.title,
                     "provider": conn.provider,
-                    "status": "unverified" if check is None else ("ok" if check.ok else "failing"),
+                    "status": self._org.state(conn.name),
                     "message": ""
                     if check is None or check.ok
                     else scrub(check.message, [conn.secret(f) for f in conn.secret_fields]),

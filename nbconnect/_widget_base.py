@@ -16,6 +16,8 @@ import logging
 import os
 import threading
 import traceback
+import weakref
+from collections import deque
 from collections.abc import Callable, Coroutine
 from pathlib import Path
 from typing import Any, ClassVar
@@ -101,11 +103,39 @@ class Widget(anywidget.AnyWidget):
     """
 
     handlers: ClassVar[tuple[str, ...]] = ()
+    _computed: ClassVar[frozenset[str]] = frozenset()
+    """Synced traits Python derives (from the organization): neither a keyword argument nor
+    writable from the browser."""
 
     def __init__(self, **kwargs: Any) -> None:
+        unknown = sorted(
+            k for k in kwargs if k.startswith("_") or k in self._computed or not self.has_trait(k)
+        )
+        if unknown:
+            raise TypeError(f"{type(self).__name__} got unexpected keyword argument(s): {', '.join(unknown)}")
         super().__init__(**kwargs)
         self.on_msg(self._dispatch)
-        self.sent: list[dict[str, Any]] = []  # replies sent, for tests and debugging (no secrets)
+        # the last replies sent, for tests and debugging (no secrets); bounded so a long session
+        # does not keep every reply forever
+        self.sent: deque[dict[str, Any]] = deque(maxlen=100)
+
+    def set_state(self, sync_data: dict[str, Any]) -> None:
+        # The browser may write only what its user controls; computed traits follow the organization.
+        super().set_state({k: v for k, v in sync_data.items() if k not in self._computed})
+
+    def _watch_org(self, org: Any, method: str) -> None:
+        """Call ``self.<method>()`` after every change of ``org`` while this widget is open.
+
+        ``org`` keeps only a weak reference to the widget, so a forgotten widget can be collected.
+        """
+        ref = weakref.ref(self)
+
+        def on_change(_org: Any) -> None:
+            widget = ref()
+            if widget is not None and widget.comm is not None:
+                getattr(widget, method)()
+
+        org.on_change(on_change)
 
     def _dispatch(self, _widget: Any, content: Any, _buffers: Any) -> None:
         if not isinstance(content, dict) or content.get("kind") not in self.handlers:

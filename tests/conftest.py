@@ -2,7 +2,11 @@
 
 from __future__ import annotations
 
+import os
+
 import pytest
+
+_PROVIDER_PREFIXES = ("OPENAI_", "ANTHROPIC_", "GEMINI_", "GOOGLE_", "GCLOUD_", "AZURE_")
 
 
 @pytest.fixture(autouse=True)
@@ -10,24 +14,9 @@ def _isolated_home(tmp_path, monkeypatch):
     home = tmp_path / "nbconnect-home"
     monkeypatch.setenv("NBCONNECT_HOME", str(home))
     monkeypatch.setenv("XDG_CACHE_HOME", str(tmp_path / "cache"))
-    for var in (
-        "OPENAI_API_KEY",
-        "OPENAI_BASE_URL",
-        "OPENAI_ORG_ID",
-        "OPENAI_PROJECT_ID",
-        "ANTHROPIC_API_KEY",
-        "ANTHROPIC_BASE_URL",
-        "GOOGLE_API_KEY",
-        "GEMINI_API_KEY",
-        "GOOGLE_APPLICATION_CREDENTIALS",
-        "GOOGLE_CLOUD_PROJECT",
-        "GOOGLE_CLOUD_LOCATION",
-        "AZURE_OPENAI_API_KEY",
-        "AZURE_OPENAI_ENDPOINT",
-        "AZURE_OPENAI_DEPLOYMENT",
-        "OPENAI_API_VERSION",
-    ):
-        monkeypatch.delenv(var, raising=False)
+    for var in list(os.environ):  # every provider's variables, not a list that falls behind
+        if var.startswith(_PROVIDER_PREFIXES):
+            monkeypatch.delenv(var, raising=False)
     return home
 
 

@@ -153,6 +153,15 @@ def test_short_secrets_show_nothing(short):
     assert short not in repr(conn) and short[-2:] not in repr(conn)
 
 
+def test_repr_shows_each_secrets_own_hint():
+    key, token = "sk-proj-0123456789abcdefKEY1", "tok-0123456789abcdefTOK2"
+    both = repr(nbc.CustomLLM(name="m", endpoint="http://localhost:8000/v1", api_key=key, auth_token=token))
+    assert "api_key='<secret sk-proj-…KEY1>'" in both and "auth_token='<secret …TOK2>'" in both
+    assert key not in both and token not in both
+    alone = repr(nbc.CustomLLM(name="m", endpoint="http://localhost:8000/v1", auth_token=token))
+    assert "api_key=None" in alone and "auth_token='<secret …TOK2>'" in alone
+
+
 def test_hint_is_empty_without_a_secret_and_falls_back_to_auth_token():
     bare = nbc.CustomLLM(name="m", endpoint="http://localhost:8000/v1")
     assert bare.hint == ""

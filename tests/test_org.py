@@ -283,3 +283,14 @@ def test_on_change_not_fired_on_refusal(org):
     with pytest.raises(OrganizationRuleError):
         org.add(nbc.OpenAI(api_key="sk-9876543210abcdefgh"))
     assert calls == []
+
+
+def test_state_word_follows_the_last_verification():
+    org = nbc.Organization(
+        persist=False,
+        connections=[nbc.Demo(), custom("m", port=9)],  # nothing listens on port 9
+    )
+    assert org.state("demo") == org.state("m") == "unverified"
+    org.verify(timeout=5)
+    assert org.state("demo") == "ok" and org.state("m") == "failing"
+    assert {r["connection"]: r["status"] for r in org.model_rows()} == {"demo": "ok", "m": "failing"}

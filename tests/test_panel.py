@@ -56,7 +56,7 @@ def send(widget, kind: str, timeout: float = 20.0, **body) -> dict:
 
 def assert_clean(widget) -> None:
     """Neither the synced state nor any reply holds the secret (checked on its distinctive middle)."""
-    for text in (json.dumps(widget.get_state(), default=str), json.dumps(widget.sent, default=str)):
+    for text in (json.dumps(widget.get_state(), default=str), json.dumps(list(widget.sent), default=str)):
         assert CANARY not in text
 
 
@@ -230,10 +230,56 @@ def test_replace_with_an_empty_secret_keeps_the_saved_one(org, server):
     # Test and Save of an edit send no key: Python takes it from the connection being replaced
     assert send(panel, "save", provider="azure_openai", fields=edit, keep="gpt4o", replace=True)["ok"]
     assert org["gpt4o"].secret("api_key") == SENTINEL and org["gpt4o"].api_version == "2025-01-01"
-    # renaming the deployment in a Replace removes the old connection
+    # renaming the deployment needs the key again; with it, the Replace removes the old connection
     edit["deployment"] = "gpt4o-new"
+    again = send(panel, "save", provider="azure_openai", fields=edit, keep="gpt4o", replace=True)
+    assert again["ok"] is False and set(again["errors"]) == {"api_key"}
+    edit["api_key"] = OTHER
     assert send(panel, "save", provider="azure_openai", fields=edit, keep="gpt4o", replace=True)["ok"]
-    assert [c.name for c in org] == ["gpt4o-new"] and org["gpt4o-new"].secret("api_key") == SENTINEL
+    assert [c.name for c in org] == ["gpt4o-new"] and org["gpt4o-new"].secret("api_key") == OTHER
+    assert_clean(panel)
+
+
+def test_a_kept_key_is_never_sent_to_a_new_endpoint(org, server):
+    panel = ConnectionsPanel(org)
+    assert send(panel, "save", provider="openai", fields=openai_fields(server))["ok"]
+    reenter = {"api_key": "re-enter the key to use it with a new endpoint"}
+    with FakeProvider() as elsewhere:  # a second host, which would accept any key it is sent
+        moved = {"api_key": "", "base_url": elsewhere.url + "/v1"}
+        for kind, extra in (("test", {}), ("save", {"replace": True})):
+            reply = send(panel, kind, provider="openai", fields=moved, keep="openai", **extra)
+            assert reply["ok"] is False and reply["errors"] == reenter, kind
+        custom = {"name": "gpt-4.1-mini", "endpoint": server.url + "/v1", "api_key": SENTINEL}
+        assert send(panel, "save", provider="custom", fields={**custom, "auth_token": OTHER})["ok"]
+        # a retyped key goes to the new host, but the token left empty is the saved one: refused
+        custom.update(endpoint=elsewhere.url + "/v1", api_key=WRONG)
+        reply = send(panel, "test", provider="custom", fields=custom, keep="gpt-4.1-mini")
+        assert reply["ok"] is False and set(reply["errors"]) == {"auth_token"}
+        custom.update(api_key="", endpoint=server.url + "/v1", name="other-model")  # another model
+        reply = send(panel, "test", provider="custom", fields=custom, keep="gpt-4.1-mini")
+        assert reply["ok"] is False and set(reply["errors"]) == {"api_key", "auth_token"}
+        insecure = {"api_key": "", "base_url": server.url + "/v1", "allow_insecure_http": True}
+        assert send(panel, "test", provider="openai", fields=insecure, keep="openai")["errors"] == reenter
+        other_org = {"api_key": "", "base_url": server.url + "/v1", "organization": "org-x"}
+        assert send(panel, "test", provider="openai", fields=other_org, keep="openai")["errors"] == reenter
+        sent = [r.headers for r in elsewhere.requests]
+    assert not any(CANARY in value for headers in sent for value in headers.values())
+    assert not sent  # nothing reached the other host at all
+    assert org["openai"].base_url == server.url + "/v1" and org["openai"].secret("api_key") == SENTINEL
+    assert org["gpt-4.1-mini"].endpoint == server.url + "/v1"
+    assert_clean(panel)
+
+
+def test_a_kept_key_still_works_when_the_endpoint_is_unchanged(org, server):
+    panel = ConnectionsPanel(org)
+    assert send(panel, "save", provider="openai", fields=openai_fields(server))["ok"]
+    before = server.count()
+    same = {"api_key": "", "base_url": server.url + "/v1", "organization": "", "allow_insecure_http": False}
+    tested = send(panel, "test", provider="openai", fields=same, keep="openai")
+    assert tested["ok"] is True and tested["hints"] == {"api_key": "sk-proj-…beef"}
+    assert server.count() > before  # the saved key was used, on the host it was saved for
+    saved = send(panel, "save", provider="openai", fields=same, keep="openai", replace=True)
+    assert saved["ok"] is True and org["openai"].secret("api_key") == SENTINEL
     assert_clean(panel)
 
 
@@ -400,3 +446,11 @@ def test_no_secret_in_state_after_every_path(org, server, monkeypatch):
     assert [c["name"] for c in panel.connections] == ["anthropic"] and panel.store.endswith(
         "connections.json"
     )
+
+
+def test_replies_kept_for_debugging_are_bounded(org):
+    panel = ConnectionsPanel(org)
+    for i in range(150):
+        send(panel, "remove", name=f"gone-{i}")
+    assert len(panel.sent) == 100  # the last hundred, not every reply of a long session
+    assert panel.sent[-1]["for"] == "remove" and panel.sent[0]["id"] != panel.sent[-1]["id"]

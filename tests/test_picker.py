@@ -122,7 +122,7 @@ def test_verify_message_updates_statuses_and_keeps_failing_connections(server):
     failing_rows = [r for r in picker.rows if r["connection"] == "openai"]
     assert [r["ref"] for r in failing_rows] == openai_rows_before and failing_rows  # shown, not hidden
     assert {r["status"] for r in failing_rows} == {"failing"}
-    assert CANARY not in json.dumps(picker.get_state(), default=str) + json.dumps(picker.sent)
+    assert CANARY not in json.dumps(picker.get_state(), default=str) + json.dumps(list(picker.sent))
 
 
 def test_live_model_list_after_verify(server):
@@ -140,3 +140,17 @@ def test_a_closed_picker_stops_following(server):
     picker.close()
     org.add(nbc.CustomLLM(name="m", endpoint=server.url + "/v1"))  # no error from the closed widget
     assert [g["name"] for g in picker.connections] == ["demo"]
+
+
+def test_the_organization_does_not_keep_a_closed_picker_alive():
+    import gc
+    import weakref
+
+    org = nbc.Organization.demo()
+    picker = ModelPicker(org)
+    ref = weakref.ref(picker)
+    picker.close()
+    del picker
+    gc.collect()
+    assert ref() is None
+    org.add(nbc.CustomLLM(name="m", endpoint="http://localhost:11434/v1"))  # its callback is a no-op
