@@ -145,7 +145,13 @@ class OpenAIAdapter(Adapter):
             adapted = self.adapt(call.schema, mode)
             body["response_format"] = {
                 "type": "json_schema",
-                "json_schema": {"name": call.schema.name, "strict": True, "schema": adapted.schema},
+                # strict only where the schema was made to meet strict mode's rules: a gateway in front
+                # of a local server may pass the request on to a provider that checks them
+                "json_schema": {
+                    "name": call.schema.name,
+                    "strict": self.conn.provider != "custom",
+                    "schema": adapted.schema,
+                },
             }
         elif mode == "json_object_schema":
             body["response_format"] = {"type": "json_object", "schema": call.schema.json}
