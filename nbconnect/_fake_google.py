@@ -116,13 +116,15 @@ class GeminiWire(Wire):
     def parse(
         self, path: str, headers: Mapping[str, str], body: Any, path_model: str | None
     ) -> Exchange | Reply:
+        """A generateContent exchange; a countTokens request (same body) gets its answer here."""
         if not isinstance(body, Mapping):
             return self.error(400, "Invalid JSON payload received. Unexpected token.")
         contents = body.get("contents")
         if isinstance(contents, Mapping):
             contents = [contents]
         if not contents:
-            return self.error(400, "* GenerateContentRequest.contents: contents is not specified\n")
+            request = "CountTokensRequest" if path.endswith(":countTokens") else "GenerateContentRequest"
+            return self.error(400, f"* {request}.contents: contents is not specified\n")
         config = body.get("generationConfig") or body.get("generation_config") or {}
         json_schema = config.get("responseJsonSchema", config.get("response_json_schema"))
         api_schema = config.get("responseSchema", config.get("response_schema"))
@@ -143,7 +145,17 @@ class GeminiWire(Wire):
         system_text = text_of(system.get("parts")) if isinstance(system, Mapping) else str(system)
         prompt = "\n".join([system_text, *(text_of(c.get("parts")) for c in turns)])
         limit = as_number(config.get("maxOutputTokens", config.get("max_output_tokens")))
-        return Exchange(self.family, str(path_model), schema, user, prompt, limit)
+        exchange = Exchange(self.family, str(path_model), schema, user, prompt, limit)
+        return self.count_tokens(exchange) if path.endswith(":countTokens") else exchange
+
+    def count_tokens(self, ex: Exchange) -> Reply:
+        """countTokens' answer: the prompt's size as generateContent would bill it."""
+        total, _ = usage_counts(ex, "", False)
+        body: dict[str, Any] = {"totalTokens": total}
+        if self.family == "vertex":
+            body["totalBillableCharacters"] = len("".join(ex.prompt_text.split()))
+        body["promptTokensDetails"] = [{"modality": "TEXT", "tokenCount": total}]
+        return self.ok(body)
 
     def extras(self, body: dict, candidate: dict | None) -> None:
         """Vertex adds createTime, avgLogprobs and trafficType."""

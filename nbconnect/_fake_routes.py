@@ -12,15 +12,18 @@ __all__ = ["Route", "route_of"]
 @dataclass(frozen=True)
 class Route:
     family: str  # "openai" | "azure" | "anthropic" | "gemini" | "vertex"
-    action: str  # "generate" | "list" | "get"
+    action: str  # "generate" | "count" (Google countTokens) | "list" | "get"
     model: str | None = None
 
 
 _VERTEX_GENERATE = re.compile(
-    r"/v1(?:beta1)?/projects/[^/]+/locations/[^/]+/publishers/[^/]+/models/([^/:]+):generateContent"
+    r"/v1(?:beta1)?/projects/[^/]+/locations/[^/]+/publishers/[^/]+/models/([^/:]+):(generateContent|countTokens)"
 )
 _VERTEX_MODELS = re.compile(r"/v1(?:beta1)?/publishers/[^/]+/models(?:/([^/:]+))?")
-_GEMINI_GENERATE = re.compile(r"/v1(?:beta|alpha)?/(?:models|tunedModels)/([^/:]+):generateContent")
+_GEMINI_GENERATE = re.compile(
+    r"/v1(?:beta|alpha)?/(?:models|tunedModels)/([^/:]+):(generateContent|countTokens)"
+)
+_GOOGLE_ACTIONS = {"generateContent": "generate", "countTokens": "count"}
 _GOOGLE_MODELS = re.compile(r"/v1(beta|alpha)?/models(?:/([^/:]+))?")
 _ANTHROPIC_MODELS = re.compile(r"(?:/.*)?/v1/models(?:/([^/]+))?")
 _OPENAI_MODELS = re.compile(r"(?:/.*)?/models(?:/([^/]+))?")
@@ -32,9 +35,9 @@ def route_of(method: str, path: str, headers: Mapping[str, str], query: Mapping[
     azure = "azure" if path.startswith(("/openai/", "/models/")) else "openai"
     if method == "POST":
         if m := _VERTEX_GENERATE.fullmatch(path):
-            return Route("vertex", "generate", m[1])
+            return Route("vertex", _GOOGLE_ACTIONS[m[2]], m[1])
         if m := _GEMINI_GENERATE.fullmatch(path):
-            return Route("gemini", "generate", m[1])
+            return Route("gemini", _GOOGLE_ACTIONS[m[2]], m[1])
         if path.endswith("/v1/messages"):
             return Route("anthropic", "generate")
         if path.endswith("/chat/completions"):

@@ -21,8 +21,6 @@ import threading
 import time
 import weakref
 from collections.abc import Iterable, Mapping
-from importlib.metadata import PackageNotFoundError, version
-from ipaddress import ip_address
 from typing import Any
 from urllib.parse import urlsplit
 
@@ -42,6 +40,8 @@ from ._errors import (
     RequestTimeout,
     ServerError,
 )
+from ._http import user_agent
+from ._urls import is_loopback
 from ._vertex_key import load_service_account
 
 __all__ = ["CLOUD_PLATFORM_SCOPE", "TokenSource"]
@@ -57,16 +57,6 @@ _KEYS_HELP = (
 )
 # Anything shaped like a JWT (header.payload[.signature]) is cut from server text we quote.
 _JWT_LIKE = re.compile(r"eyJ[A-Za-z0-9_-]{4,}(?:\.[A-Za-z0-9_-]*){1,2}")
-
-
-def _user_agent() -> str:
-    try:
-        return f"nbconnect/{version('nbconnect')}"
-    except PackageNotFoundError:
-        return "nbconnect/0"
-
-
-_USER_AGENT = _user_agent()
 
 
 class _Response(gtransport.Response):
@@ -165,6 +155,7 @@ class TokenSource:
         self._http = http
 
         self._cached: tuple[str, float] | None = None  # (token, monotonic time to refresh at)
+        self._cached_lock = threading.Lock()  # held only to swap _cached, never across a refresh
         self._lock = threading.Lock()  # one refresh at a time, from threads and event loops alike
         self._finished = 0  # refresh attempts completed, successful or not
         self._failure: tuple[int, ProviderError] | None = None  # (attempt, error) if the last one failed
@@ -201,6 +192,14 @@ class TokenSource:
             return cached
         return self._refresh_locked(self._finished)
 
+    def invalidate(self, token: str | None = None) -> None:
+        """Drop the cached token so the next call mints a new one: for a token the API rejected
+        (401) before its expiry. Given ``token``, only if it is still the cached one, so many
+        callers rejected with the same token cause a single refresh."""
+        with self._cached_lock:
+            if self._cached is not None and token in (None, self._cached[0]):
+                self._cached = None
+
     # -- internals ------------------------------------------------------------------------
 
     def _fresh(self) -> str | None:
@@ -236,8 +235,9 @@ class TokenSource:
             if self._http is not None:
                 result = self._mint(_HttpxRequest(self._http))
             else:
+                agent = {"User-Agent": user_agent()}
                 with httpx.Client(
-                    timeout=_TIMEOUT, follow_redirects=False, verify=True, headers={"User-Agent": _USER_AGENT}
+                    timeout=_TIMEOUT, follow_redirects=False, verify=True, headers=agent
                 ) as client:
                     result = self._mint(_HttpxRequest(client))
             done = self._finished + 1
@@ -267,11 +267,7 @@ class TokenSource:
             )
         token = self._credentials.token
         if not token:
-            return ServerError(
-                f"the Google token endpoint {self._token_host} answered without an access token",
-                provider=_PROVIDER,
-                status=request.status,
-            )
+            return self._refused(200, ())  # "answered without an access token"
         expiry = self._credentials.expiry
         if expiry is None:
             lifetime = _ASSUMED_LIFETIME
@@ -280,7 +276,8 @@ class TokenSource:
             if expiry.tzinfo is None:  # google-auth keeps naive UTC datetimes
                 now = now.replace(tzinfo=None)
             lifetime = max(0.0, (expiry - now).total_seconds())
-        self._cached = (token, time.monotonic() + lifetime - min(self._margin, lifetime / 2))
+        with self._cached_lock:
+            self._cached = (token, time.monotonic() + lifetime - min(self._margin, lifetime / 2))
         return token
 
     def _transport_error(self, failure: tuple[str, str, bool] | None) -> ProviderError:
@@ -359,21 +356,12 @@ def _check_token_uri(uri: str) -> None:
     host = parts.hostname or ""
     if parts.scheme == "https" and host:
         return
-    if parts.scheme == "http" and _is_loopback(host):
+    if parts.scheme == "http" and is_loopback(host):
         return  # a local emulator or test server; nothing leaves the machine
     raise ConfigError(
         f"credentials: token_uri must be an https URL (normally https://oauth2.googleapis.com/token), "
         f"not {_origin(uri)!r}: the signed key assertion must not travel unencrypted"
     )
-
-
-def _is_loopback(host: str) -> bool:
-    if host == "localhost":
-        return True
-    try:
-        return ip_address(host).is_loopback
-    except ValueError:
-        return False
 
 
 def _origin(uri: str) -> str:

@@ -5,7 +5,8 @@ tests): Gemini on ``/v1/`` with ``x-goog-api-key``; Vertex on ``/v1beta1/`` with
 ``Authorization: Bearer <token>`` and ``x-goog-user-project`` when the key names a quota project.
 Vertex tokens come from one :class:`TokenSource` per service-account key, shared by every
 adapter in the process, and are added just before sending, so a prepared request (a cache key)
-never holds one.
+never holds one. A token Vertex rejects (401) is dropped and the request sent once more with a
+new one, as google-auth's ``AuthorizedSession`` does.
 """
 
 from __future__ import annotations
@@ -21,6 +22,7 @@ import httpx
 
 from . import _errors as E
 from ._adapter import REFUSAL, TRUNCATED, Adapter, Call, Prepared, Reply
+from ._catalog import catalog
 from ._google_auth import TokenSource
 from ._http import error_for_status
 from ._schema import Adapted, Schema, for_gemini, for_gemini_legacy
@@ -49,6 +51,8 @@ _SCHEMA_WORDS = (
     "schema",
 )
 _AI_STUDIO_KEYS = "https://aistudio.google.com/apikey"
+PROBE_MODEL = "gemini-2.5-flash"  # what verify() counts tokens with when the listing names none
+_PING = {"contents": [{"role": "user", "parts": [{"text": "ping"}]}]}
 
 # Keyed by a digest of the whole key file: a replaced key (or a changed quota project or token
 # endpoint) for the same account gets a fresh source instead of the old one's cached token.
@@ -115,12 +119,15 @@ class GoogleAdapter(Adapter):
             return {}  # the Bearer token is added by authorize(), just before sending
         return {"x-goog-api-key": self.conn.secret("api_key") or ""}
 
+    def _source(self) -> TokenSource:
+        return token_source(self.conn.secret("credentials") or "{}")
+
     async def authorize(self, prepared: Prepared) -> Prepared:
         """``prepared`` with Vertex's access token (and quota project) in its headers."""
-        if not self.vertex:
+        if not self.vertex or "Authorization" in prepared.headers:  # already done by request()
             return prepared
         try:
-            source = token_source(self.conn.secret("credentials") or "{}")
+            source = self._source()
             token = await source.token()
         except E.ConfigError as err:  # a key google-auth cannot load (its message never quotes the key)
             raise E.AuthenticationError(str(err), **self._context()) from None
@@ -132,6 +139,20 @@ class GoogleAdapter(Adapter):
         if source.quota_project:
             headers["x-goog-user-project"] = source.quota_project
         return dataclasses.replace(prepared, headers=headers)
+
+    async def request(self, prepared: Prepared) -> tuple[httpx.Response, float]:
+        if not self.vertex:
+            return await super().request(prepared)
+        sent = await self.authorize(prepared)  # a key the token endpoint refuses raises here, once
+        try:
+            return await super().request(sent)
+        except E.AuthenticationError as err:
+            if err.status != 401:
+                raise
+        # Vertex rejected a token before its expiry (revoked, or the key's account changed):
+        # drop it, unless a concurrent caller already replaced it, and try once with a new one.
+        self._source().invalidate(sent.headers["Authorization"].removeprefix("Bearer "))
+        return await super().request(await self.authorize(prepared))
 
     def _secrets(self) -> list[str | None]:
         return [*super()._secrets(), self._token]
@@ -285,7 +306,8 @@ class GoogleAdapter(Adapter):
         if self.vertex:
             return (
                 f"{message}; grant the service account {self.conn.hint} the 'Vertex AI User' role "
-                f"(roles/aiplatform.user) on project {self.conn.project!r}"
+                f"(roles/aiplatform.user) on project {self.conn.project!r}, and check that the project "
+                "id is right"
             )
         return (
             f"{message}; the key may not call the Gemini API: check its API restrictions in Google AI Studio"
@@ -326,6 +348,19 @@ class GoogleAdapter(Adapter):
         return [i for i in ids if "gemini" in i and not any(w in i for w in _NOT_STRUCTURED)]
 
     async def check(self) -> list[str]:
-        # Listing models proves the key (Gemini) or the service-account token (Vertex); a project's
-        # IAM and API enablement show up on the first call, with a message that says what to fix.
-        return await self.list_models()
+        # Listing models proves the key (Gemini) or the service-account token (Vertex). Vertex's
+        # listing is not project-scoped: countTokens (free) then proves the project exists, has
+        # the Vertex AI API enabled and lets the service account call models in the location.
+        models = await self.list_models()
+        if self.vertex:
+            known = {m.id for m in catalog.models("vertex")}
+            model = next((m for m in models if m in known), models[0] if models else PROBE_MODEL)
+            try:
+                await self.request(Prepared("POST", self.model_url(model, "countTokens"), _PING, {}))
+            except E.PermissionDeniedError as err:
+                err.field = "project"  # type: ignore[attr-defined]  # read by field_for()
+                raise
+        return models
+
+    def field_for(self, err: E.ProviderError) -> str | None:
+        return getattr(err, "field", None) or super().field_for(err)

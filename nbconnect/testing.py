@@ -30,6 +30,7 @@ Anthropic                    ``POST /v1/messages``, ``GET /v1/models[/{id}]``
 Gemini API                   ``POST /v1beta/models/{m}:generateContent`` (and ``/v1``),
                              ``GET /v1beta/models[/{m}]`` (and ``/v1``)
 Vertex AI                    ``POST /v1/projects/{p}/locations/{l}/publishers/google/models/{m}:generateContent``
+                             (and ``:countTokens``, also for Gemini)
                              (and ``v1beta1``), ``GET /v1beta1/publishers/google/models``
 ===========================  ======================================================================
 

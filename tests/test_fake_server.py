@@ -506,6 +506,47 @@ def test_list_models_per_family(server, client):
     assert empty == {"data": [], "has_more": False, "first_id": None, "last_id": None}
 
 
+def test_google_count_tokens(client):
+    ping = {"contents": [{"role": "user", "parts": [{"text": "ping"}]}]}
+    vertex = VERTEX_PATH.replace(":generateContent", ":countTokens")
+    gemini = "/v1beta/models/gemini-2.5-flash:countTokens"
+    with FakeProvider(api_keys={"k"}, fault_rate=1.0) as server:  # random faults hit generate only
+        url = server.url
+        v = client.post(url + vertex, json=ping, headers={"Authorization": "Bearer k"})
+        assert v.status_code == 200 and v.json()["totalTokens"] > 0 and "totalBillableCharacters" in v.json()
+        g = client.post(url + gemini, json=ping, headers={"x-goog-api-key": "k"})
+        assert g.status_code == 200 and g.json()["totalTokens"] == v.json()["totalTokens"]
+        assert [r.family for r in server.requests] == ["vertex", "gemini"]
+        assert all(r.fault is None for r in server.requests)
+
+        r = client.post(url + vertex, json=ping, headers={"Authorization": "Bearer bad"})
+        assert r.status_code == 401 and r.json()["error"]["status"] == "UNAUTHENTICATED"
+        r = client.post(url + gemini, json=ping, headers={"x-goog-api-key": "bad"})
+        assert r.status_code == 400 and r.json()["error"]["details"][0]["reason"] == "API_KEY_INVALID"
+        r = client.post(url + vertex, json={}, headers={"Authorization": "Bearer k"})
+        assert r.status_code == 400 and "CountTokensRequest.contents" in r.json()["error"]["message"]
+
+        server.script(":countTokens", [Fault("status", status=403, message="denied"), Fault("rate_limit")])
+        r = client.post(url + vertex, json=ping, headers={"Authorization": "Bearer k"})
+        assert r.status_code == 403 and r.json()["error"]["status"] == "PERMISSION_DENIED"
+        r = client.post(url + gemini, json=ping, headers={"x-goog-api-key": "k"})
+        assert r.status_code == 429 and server.requests[-1].fault == "rate_limit"
+
+    genai = pytest.importorskip("google.genai")
+    credentials = pytest.importorskip("google.oauth2.credentials")
+    with FakeProvider(api_keys={"tok"}) as server:
+        sdk = genai.Client(
+            vertexai=True,
+            project="p1",
+            location="us-central1",
+            credentials=credentials.Credentials(token="tok"),
+            http_options={"base_url": server.url},
+        )
+        assert sdk.models.count_tokens(model="gemini-2.5-flash", contents="ping").total_tokens > 0
+        assert server.requests[-1].path.endswith("/models/gemini-2.5-flash:countTokens")
+        sdk.close()
+
+
 # -- faults --------------------------------------------------------------------------------------
 
 

@@ -335,3 +335,41 @@ def test_one_source_serves_several_event_loops(server):
     for _ in range(2):
         assert all(isinstance(r, AuthenticationError) for r in asyncio.run(many()))
     assert server.token_requests == 2
+
+
+@pytest.mark.anyio
+async def test_invalidate_drops_only_the_rejected_token(server):
+    src = TokenSource(key_json(server))
+    first = await src.token()
+    src.invalidate("ya29.some-other-token")  # a caller rejected with an older token: kept
+    assert await src.token() == first and server.token_requests == 1
+    src.invalidate(first)
+    second = await src.token()
+    assert second != first and second == server.issued[-1] and server.token_requests == 2
+    src.invalidate(first)  # a late caller rejected with the first token: the new one stays
+    assert src.token_sync() == second and server.token_requests == 2
+    src.invalidate()  # without a token: whatever is cached goes
+    assert src.token_sync() not in (first, second) and server.token_requests == 3
+
+
+@pytest.mark.anyio
+async def test_concurrent_invalidations_of_one_token_share_one_refresh(server):
+    server.delay = 0.2
+    src = TokenSource(key_json(server))
+    stale = await src.token()
+
+    async def rejected():
+        src.invalidate(stale)
+        return await src.token()
+
+    tokens = await asyncio.gather(*(rejected() for _ in range(20)))
+    assert len(set(tokens)) == 1 and tokens[0] != stale
+    assert server.token_requests == 2
+
+
+def test_token_uri_on_a_localhost_name_may_use_plain_http():
+    # the same loopback rule as connection endpoints (nbconnect._urls.is_loopback)
+    for uri in ("http://localhost:8080/token", "http://auth.localhost/token", "http://[::1]:9/token"):
+        TokenSource(json.dumps(service_account_info(_key("account")[0], uri)))
+    with pytest.raises(ConfigError, match="https"):
+        TokenSource(json.dumps(service_account_info(_key("account")[0], "http://localhost.example.com/t")))

@@ -2,7 +2,9 @@
 
 from __future__ import annotations
 
+import asyncio
 import json
+import uuid
 
 import httpx
 import pytest
@@ -533,3 +535,183 @@ async def test_gemini_loopback_model_failures(server, fault, error_type):
     async with adapter_for(nbc.Gemini(api_key=KEY, base_url=server.url)) as adapter:
         reply = await adapter.complete(CALL)
     assert not reply.valid and reply.error_type == error_type
+
+
+# -- Vertex: verify checks the project; a rejected token is replaced once -------------------------------
+
+
+def _fresh_vertex(rsa_key, fake: FakeProvider, **kw) -> tuple[TokenServer, nbc.VertexAI]:
+    """A token endpoint of its own (so its mints are this test's) and a key no other test uses."""
+    server = _start_token_server(rsa_key)
+    extra = {"client_id": uuid.uuid4().hex}
+    kw.setdefault("project", "p1")
+    return server, vertex(server, location="us-central1", base_url=fake.url, key_extra=extra, **kw)
+
+
+COUNT_PATH = (
+    "/v1beta1/projects/p1/locations/us-central1/publishers/google/models/gemini-2.5-flash:countTokens"
+)
+GENERATE_PATH = COUNT_PATH.replace(":countTokens", ":generateContent")
+DISABLED = Fault(
+    "status",
+    status=403,
+    type="PERMISSION_DENIED",
+    message="Vertex AI API has not been used in project p1 before or it is disabled.",
+    details=[info("SERVICE_DISABLED", activationUrl="https://console.developers.google.com/apis/api/aiplatform.googleapis.com/overview?project=p1")],
+)  # fmt: skip
+UNAUTHENTICATED = Fault(
+    "status", status=401, type="UNAUTHENTICATED", message="Request had invalid authentication credentials."
+)
+
+
+@pytest.mark.anyio
+async def test_vertex_verify_counts_tokens_in_the_project(rsa_key):
+    with FakeProvider(
+        models={"vertex": ["imagen-3.0-generate-002", "gemini-1.0-pro", "gemini-2.5-flash"]}
+    ) as fake:
+        server, conn = _fresh_vertex(rsa_key, fake)
+        try:
+            result = await conn.averify()
+        finally:
+            server.stop()
+    assert result.ok, result.message
+    assert result.models == ["gemini-1.0-pro", "gemini-2.5-flash"]
+    listing, count = fake.requests
+    assert listing.path == "/v1beta1/publishers/google/models"
+    # the probe is a model the catalog knows (a retired one the listing still names could 404)
+    assert (count.method, count.path) == ("POST", COUNT_PATH)
+    assert count.json == {"contents": [{"role": "user", "parts": [{"text": "ping"}]}]}
+    assert count.headers["authorization"] == f"Bearer {server.issued[-1]}" and server.token_requests == 1
+
+
+@pytest.mark.anyio
+async def test_vertex_verify_probes_the_default_model_when_the_listing_has_none(rsa_key):
+    with FakeProvider(models={"vertex": []}) as fake:
+        server, conn = _fresh_vertex(rsa_key, fake)
+        try:
+            result = await conn.averify()
+        finally:
+            server.stop()
+    assert result.ok and result.models == []
+    assert fake.requests[-1].path == COUNT_PATH
+
+
+@pytest.mark.anyio
+@pytest.mark.parametrize(
+    ("fault", "needles"),
+    [
+        (DISABLED, ["enable the Vertex AI API", "overview?project=p1"]),
+        (
+            Fault("status", status=403, type="PERMISSION_DENIED",
+                  message="Permission 'aiplatform.endpoints.predict' denied on resource (or it may not exist).",
+                  details=[info("IAM_PERMISSION_DENIED", permission="aiplatform.endpoints.predict")]),
+            ["'Vertex AI User' role", "roles/aiplatform.user", "project 'p1'", "project id is right"],
+        ),
+    ],
+)  # fmt: skip
+async def test_vertex_verify_fails_on_the_project_field_when_the_project_refuses(rsa_key, fault, needles):
+    with FakeProvider(models=FAKE_MODELS) as fake:
+        server, conn = _fresh_vertex(rsa_key, fake)
+        fake.script(":countTokens", [fault])
+        try:
+            result = await conn.averify()
+        finally:
+            server.stop()
+    assert not result.ok and result.field == "project" and result.error_type == "permission"
+    assert "HTTP 403" in result.message and "Vertex AI connection 'vertex'" in result.message
+    for needle in needles:
+        assert needle in result.message
+    assert fake.count(":countTokens") == 1 and server.issued[-1] not in result.message
+
+
+@pytest.mark.anyio
+async def test_vertex_verify_keeps_other_failures_on_their_own_fields(rsa_key):
+    with FakeProvider(models=FAKE_MODELS) as fake:
+        server, conn = _fresh_vertex(rsa_key, fake)
+        fake.script("/publishers/google/models", [DISABLED])  # the listing itself (token's project)
+        try:
+            listing = await conn.averify()
+            fake.script(":countTokens", [UNAUTHENTICATED, UNAUTHENTICATED])
+            token = await conn.averify()
+        finally:
+            server.stop()
+    assert not listing.ok and listing.field == "credentials" and fake.count(":countTokens") == 2
+    assert not token.ok and token.field == "credentials" and token.error_type == "authentication"
+
+
+@pytest.mark.anyio
+async def test_vertex_401_gets_one_fresh_token_and_a_retry(rsa_key):
+    with FakeProvider(models=FAKE_MODELS) as fake:
+        server, conn = _fresh_vertex(rsa_key, fake)
+        try:
+            async with adapter_for(conn) as adapter:
+                await adapter.complete(CALL)  # the token is now cached
+                fake.reset()
+                fake.script(":generateContent", [UNAUTHENTICATED])
+                reply = await adapter.complete(CALL)
+        finally:
+            server.stop()
+    assert reply.valid, reply.error
+    assert server.token_requests == 2 and len(server.issued) == 2
+    rejected, retried = fake.requests
+    assert rejected.path == retried.path == GENERATE_PATH
+    assert rejected.headers["authorization"] == f"Bearer {server.issued[0]}"
+    assert retried.headers["authorization"] == f"Bearer {server.issued[1]}"
+
+
+@pytest.mark.anyio
+async def test_vertex_401_on_the_first_call_mints_twice_then_succeeds(rsa_key):
+    with FakeProvider(models=FAKE_MODELS) as fake:
+        server, conn = _fresh_vertex(rsa_key, fake)
+        fake.script(":generateContent", [UNAUTHENTICATED])
+        try:
+            async with adapter_for(conn) as adapter:
+                reply = await adapter.complete(CALL)
+        finally:
+            server.stop()
+    assert reply.valid, reply.error
+    assert server.token_requests == 2 and fake.count(":generateContent") == 2
+
+
+@pytest.mark.anyio
+async def test_vertex_second_401_is_an_authentication_error(rsa_key):
+    with FakeProvider(models=FAKE_MODELS) as fake:
+        server, conn = _fresh_vertex(rsa_key, fake)
+        fake.script(":generateContent", [UNAUTHENTICATED, UNAUTHENTICATED])
+        try:
+            async with adapter_for(conn) as adapter:
+                with pytest.raises(E.AuthenticationError, match="new JSON key") as caught:
+                    await adapter.complete(CALL)
+        finally:
+            server.stop()
+    assert caught.value.status == 401 and caught.value.__context__ is None
+    assert fake.count(":generateContent") == 2 and server.token_requests == 2
+    assert all(token not in str(caught.value) for token in server.issued)
+
+
+@pytest.mark.anyio
+async def test_concurrent_401s_with_one_token_share_one_refresh(rsa_key):
+    with FakeProvider(models=FAKE_MODELS) as fake:
+        server, conn = _fresh_vertex(rsa_key, fake)
+        try:
+            async with adapter_for(conn) as adapter:
+                await adapter.complete(CALL)
+                fake.reset()
+                fake.script(":generateContent", [UNAUTHENTICATED] * 10)
+                replies = await asyncio.gather(*(adapter.complete(CALL) for _ in range(10)))
+        finally:
+            server.stop()
+    assert all(r.valid for r in replies)
+    assert server.token_requests == 2 and fake.count(":generateContent") == 20
+    retried = {r.headers["authorization"] for r in fake.requests if r.fault is None}
+    assert retried == {f"Bearer {server.issued[1]}"}
+
+
+@pytest.mark.anyio
+async def test_a_gemini_401_is_not_retried():
+    adapter, seen = adapter_answering(
+        google_error(401, "UNAUTHENTICATED", "Request had invalid credentials.")
+    )
+    with pytest.raises(E.AuthenticationError, match="aistudio"):
+        await adapter.complete(CALL)
+    assert len(seen) == 1
