@@ -19,7 +19,7 @@ from .testing import FakeProvider, Fault
 
 __all__ = ["SoakReport", "soak"]
 
-KEY = "sk-soak-0123456789abcdef"
+KEY = "soak-test-key-0123456789"
 MODELS = ["local-llm", "anthropic:claude-haiku-4-5", "gemini:gemini-2.5-flash"]
 SCHEMA = "label: positive|negative|neutral, score: float, tags: list[str]"
 # Faults whose HTTP answer is a finished answer: resending such a request would pay twice.

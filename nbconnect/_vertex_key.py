@@ -68,7 +68,7 @@ def load_service_account(value: Any) -> str:
         )
     if not str(value["private_key"]).lstrip().startswith("-----BEGIN"):
         raise ValueError(
-            "credentials: private_key is not a PEM key (it should start with -----BEGIN PRIVATE KEY-----)"
+            "credentials: private_key is not a PEM key (PEM text starts with five dashes and BEGIN PRIVATE KEY)"
         )
     return json.dumps(value, separators=(",", ":"))
 

@@ -6,6 +6,7 @@ import json
 
 import httpx
 import pytest
+from _mock import answering
 
 import nbconnect as nbc
 from nbconnect import _errors as E
@@ -61,15 +62,7 @@ def error(status: int, kind: str, msg: str, headers: dict | None = None) -> http
 
 
 def adapter_answering(*responses: httpx.Response, conn: nbc.Connection | None = None):
-    seen: list[httpx.Request] = []
-    queue = list(responses)
-
-    def handler(request: httpx.Request) -> httpx.Response:
-        seen.append(request)
-        return queue.pop(0) if len(queue) > 1 else queue[0]
-
-    client = httpx.AsyncClient(transport=httpx.MockTransport(handler))
-    return adapter_for(conn or nbc.Anthropic(api_key=KEY), client=client), seen
+    return answering(conn or nbc.Anthropic(api_key=KEY), *responses)
 
 
 # -- requests ---------------------------------------------------------------------------------------

@@ -8,6 +8,7 @@ import uuid
 
 import httpx
 import pytest
+from _mock import answering
 from _tokenserver import TokenServer, new_rsa_key, service_account_info
 
 import nbconnect as nbc
@@ -95,15 +96,7 @@ def retry(delay: str) -> dict:
 
 
 def adapter_answering(*responses: httpx.Response, conn: nbc.Connection | None = None):
-    seen: list[httpx.Request] = []
-    queue = list(responses)
-
-    def handler(request: httpx.Request) -> httpx.Response:
-        seen.append(request)
-        return queue.pop(0) if len(queue) > 1 else queue[0]
-
-    client = httpx.AsyncClient(transport=httpx.MockTransport(handler))
-    return adapter_for(conn or nbc.Gemini(api_key=KEY), client=client), seen
+    return answering(conn or nbc.Gemini(api_key=KEY), *responses)
 
 
 # -- requests ---------------------------------------------------------------------------------------

@@ -6,6 +6,7 @@ import json
 
 import httpx
 import pytest
+from _mock import answering
 
 import nbconnect as nbc
 from nbconnect import _errors as E
@@ -41,16 +42,7 @@ def completion(content: str | None, *, finish: str = "stop", refusal: str | None
 
 
 def adapter_answering(*responses: httpx.Response, conn: nbc.Connection | None = None):
-    seen: list[httpx.Request] = []
-    queue = list(responses)
-
-    def handler(request: httpx.Request) -> httpx.Response:
-        seen.append(request)
-        return queue.pop(0) if len(queue) > 1 else queue[0]
-
-    conn = conn or nbc.OpenAI(api_key=KEY)
-    client = httpx.AsyncClient(transport=httpx.MockTransport(handler))
-    return adapter_for(conn, client=client), seen
+    return answering(conn or nbc.OpenAI(api_key=KEY), *responses)
 
 
 CALL = Call(model="gpt-4.1-mini", user="I love it", schema=SCHEMA)
