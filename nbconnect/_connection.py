@@ -83,10 +83,6 @@ class Connection(BaseModel):
         value = getattr(self, field)
         return value.get_secret_value() if isinstance(value, SecretStr) else None
 
-    def default_model(self) -> str | None:
-        """The model a single-model connection serves (``None`` for multi-model providers)."""
-        return self.name if self.single_model else None
-
     def describe(self) -> dict[str, Any]:
         """The non-secret fields plus the hint: safe to show or sync to a browser."""
         data = self.model_dump(exclude=set(self.secret_fields), mode="json", exclude_none=True)

@@ -167,6 +167,11 @@ class Organization:
         """Sync :meth:`averify` (safe inside a notebook)."""
         return run_sync(self.averify(timeout=timeout))
 
+    def live_models(self, name: str) -> list[str] | None:
+        """The models connection ``name`` listed when last verified (``None`` if never listed)."""
+        live = self._live.get(name)
+        return None if live is None else list(live)
+
     def status(self, name: str) -> Verification | None:
         """The last verification of connection ``name`` (``None`` if never verified)."""
         return self._checks.get(name)

@@ -19,7 +19,7 @@ from ._schema import Schema, as_schema
 from ._schema_adapt import resolve_ref
 from ._template import Template
 
-__all__ = ["Cell", "Estimate", "Plan", "flat_fields", "make_plan"]
+__all__ = ["Cell", "Estimate", "Plan", "as_frame", "flat_fields", "make_plan"]
 
 ROW = "row"
 
@@ -51,7 +51,7 @@ class Plan:
     inputs: list[str] = field(default_factory=list)
 
 
-def _frame(data: Any) -> pd.DataFrame:
+def as_frame(data: Any) -> pd.DataFrame:
     if isinstance(data, pd.DataFrame):
         df = data.copy()
     elif isinstance(data, pd.Series):
@@ -159,7 +159,7 @@ def _check_known(org: Organization | None, conn: Connection, model: str, ref: st
         return
     if org is not None:
         known = [row["model"] for row in org.model_rows() if row["connection"] == conn.name]
-        live = org._live.get(conn.name)  # only a live list proves a model is unavailable
+        live = org.live_models(conn.name)  # only a live list proves a model is unavailable
     else:
         known, live = [m.id for m in catalog.models(conn.provider)], None
     if conn.provider == "demo":
@@ -199,7 +199,7 @@ def make_plan(
     """
     tmpl = Template.parse(template)
     sys_tmpl = Template.parse(system) if system else None
-    df = _frame(data)
+    df = as_frame(data)
     tmpl.check(df.columns)
     if sys_tmpl is not None:
         sys_tmpl.check(df.columns)

@@ -20,7 +20,7 @@ from ._adapters import adapter_for
 from ._errors import NbconnectError
 from ._org import Organization
 from ._picker import ModelPicker
-from ._plan import estimate_plan, flat_fields, make_plan
+from ._plan import as_frame, estimate_plan, flat_fields, make_plan
 from ._playground_core import PlaygroundCore
 from ._playground_view import PAGE, cell_detail, plot_png, table_page
 from ._results import Results
@@ -94,9 +94,7 @@ class Playground(ipywidgets.VBox):
 
     @data.setter
     def data(self, value: Any) -> None:
-        from ._plan import _frame
-
-        self._data = _frame(value)
+        self._data = as_frame(value)
         self.core.columns = list(self._data.columns)
         self.core.n_rows = len(self._data)
         head = self._data.head(10).astype(object).where(self._data.head(10).notna(), None)
