@@ -31,9 +31,9 @@ def org_for(url: str) -> nbc.Organization:
 
 def bodies(n: int) -> list[dict]:
     """The exact request bodies nbconnect sends for the first ``n`` rows (for the other clients)."""
-    from nbconnect._adapter import Call
-    from nbconnect._adapters import adapter_for
-    from nbconnect._schema import as_schema
+    from nbconnect._schema.schema import as_schema
+    from nbconnect._wire.adapter import Call
+    from nbconnect._wire.lookup import adapter_for
 
     adapter = adapter_for(
         nbc.CustomLLM(name=MODEL, endpoint="http://127.0.0.1:1/v1", json_mode="json_schema")

@@ -27,9 +27,9 @@ import pandas as pd
 from _common import SCHEMA, machine, table
 
 import nbconnect as nbc
-from nbconnect._api import start
-from nbconnect._results import Results
-from nbconnect._schema import as_schema
+from nbconnect._engine.api import start
+from nbconnect._results.results import Results
+from nbconnect._schema.schema import as_schema
 
 MODELS = ["demo:demo-careful", "demo:demo-fast", "demo:demo-echo"]
 LABELS = ("positive", "negative", "neutral")

@@ -8,10 +8,21 @@ from __future__ import annotations
 from importlib.metadata import PackageNotFoundError, version
 
 from . import data
-from ._adapter import Verification
-from ._api import arun, estimate, run, start
-from ._catalog import Catalog, ModelInfo, catalog
-from ._connection import Connection
+from ._catalog.catalog import Catalog, ModelInfo, catalog
+from ._connections.base import Connection
+from ._connections.providers import (
+    Anthropic,
+    AzureAIFoundry,
+    AzureOpenAI,
+    CustomLLM,
+    Demo,
+    Gemini,
+    OpenAI,
+    VertexAI,
+)
+from ._engine.api import arun, estimate, run, start
+from ._engine.plan import Estimate
+from ._engine.runner import Job
 from ._errors import (
     AuthenticationError,
     BadRequestError,
@@ -33,14 +44,12 @@ from ._errors import (
     TemplateError,
     UnknownModelError,
 )
-from ._org import EnvReport, Organization
-from ._panel import ConnectionsPanel
-from ._picker import ModelPicker
-from ._plan import Estimate
-from ._playground import Playground
-from ._providers import Anthropic, AzureAIFoundry, AzureOpenAI, CustomLLM, Demo, Gemini, OpenAI, VertexAI
-from ._results import Results
-from ._runner import Job
+from ._results.results import Results
+from ._store.org import EnvReport, Organization
+from ._widgets.panel import ConnectionsPanel
+from ._widgets.picker import ModelPicker
+from ._widgets.playground import Playground
+from ._wire.adapter import Verification
 
 try:
     __version__ = version("nbconnect")

@@ -19,7 +19,7 @@ __all__ = ["main"]
 
 
 def _list(args: argparse.Namespace) -> int:
-    from ._org import Organization
+    from ._store.org import Organization
 
     org = Organization(path=args.store) if args.store else Organization()
     if args.env:

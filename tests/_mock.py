@@ -4,9 +4,9 @@ from __future__ import annotations
 
 import httpx
 
-from nbconnect._adapter import Adapter
-from nbconnect._adapters import adapter_for
-from nbconnect._connection import Connection
+from nbconnect._connections.base import Connection
+from nbconnect._wire.adapter import Adapter
+from nbconnect._wire.lookup import adapter_for
 
 
 def answering(conn: Connection, *responses: httpx.Response) -> tuple[Adapter, list[httpx.Request]]:

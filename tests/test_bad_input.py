@@ -8,7 +8,7 @@ import pandas as pd
 import pytest
 
 import nbconnect as nbc
-from nbconnect._schema import as_schema, for_anthropic, for_openai_strict
+from nbconnect._schema.schema import as_schema, for_anthropic, for_openai_strict
 from nbconnect.testing import FakeProvider, Fault
 
 SCHEMA = "label: positive|negative, score: float"

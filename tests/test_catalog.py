@@ -19,7 +19,7 @@ def _fresh_catalog():
 
 
 def test_shipped_file_has_every_field_for_every_model():
-    raw = json.loads(resources.files("nbconnect").joinpath("catalog.json").read_text("utf-8"))
+    raw = json.loads(resources.files("nbconnect._catalog").joinpath("catalog.json").read_text("utf-8"))
     assert {"openai", "gemini", "vertex", "anthropic"} <= set(raw["providers"])
     for provider, block in raw["providers"].items():
         assert (block["as_of"] and block["source"].startswith("https://")) or provider == "demo"

@@ -7,7 +7,7 @@ import json
 import pytest
 
 import nbconnect as nbc
-from nbconnect._env import ENV_VARIABLES
+from nbconnect._store.env import ENV_VARIABLES
 
 PEM = "-----BEGIN PRIVATE KEY-----\nMIIEvQIBADANBgkqhkiG9w0BAQEFAASC\n-----END PRIVATE KEY-----\n"
 SECRET = "ENV-SENTINEL-5a4b3c2d1e0f"

@@ -829,7 +829,7 @@ def test_a_bug_in_the_fake_is_a_visible_500(server, client, monkeypatch):
     def boom(*args, **kwargs):
         raise KeyError("oops")
 
-    monkeypatch.setattr("nbconnect._fake_answers.OpenAIWire.answer", boom)
+    monkeypatch.setattr("nbconnect.testing._answers.OpenAIWire.answer", boom)
     r = post(client, server, "openai")
     assert (
         r.status_code == 500

@@ -26,7 +26,7 @@ from nbconnect import (
     ServerError,
     VertexAI,
 )
-from nbconnect._google_auth import TokenSource
+from nbconnect._wire.google_auth import TokenSource
 
 ROOT = Path(__file__).resolve().parents[1]
 
@@ -306,7 +306,7 @@ def test_no_requests_needed(server):
     """google-auth's own transport needs `requests`; ours must not import it."""
     code = (
         "import sys; sys.modules['requests'] = None\n"
-        "from nbconnect._google_auth import TokenSource\n"
+        "from nbconnect._wire.google_auth import TokenSource\n"
         "print(TokenSource(sys.stdin.read()).token_sync())\n"
     )
     env = {**os.environ, "PYTHONPATH": str(ROOT)}
@@ -368,7 +368,7 @@ async def test_concurrent_invalidations_of_one_token_share_one_refresh(server):
 
 
 def test_token_uri_on_a_localhost_name_may_use_plain_http():
-    # the same loopback rule as connection endpoints (nbconnect._urls.is_loopback)
+    # the same loopback rule as connection endpoints (nbconnect._connections.urls.is_loopback)
     for uri in ("http://localhost:8080/token", "http://auth.localhost/token", "http://[::1]:9/token"):
         TokenSource(json.dumps(service_account_info(_key("account")[0], uri)))
     with pytest.raises(ConfigError, match="https"):

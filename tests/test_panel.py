@@ -11,8 +11,8 @@ import time
 import pytest
 
 import nbconnect as nbc
-from nbconnect._panel import ConnectionsPanel
-from nbconnect._providers import PROVIDERS
+from nbconnect._connections.providers import PROVIDERS
+from nbconnect._widgets.panel import ConnectionsPanel
 from nbconnect.testing import FakeProvider
 
 CANARY = "PANELCANARY5d1e"

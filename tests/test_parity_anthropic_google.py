@@ -25,10 +25,10 @@ from google.oauth2 import credentials as oauth2_credentials
 from pydantic import BaseModel, Field
 
 from nbconnect import Anthropic, Gemini, VertexAI
-from nbconnect._adapter import Call
-from nbconnect._schema import as_schema
-from nbconnect._wire_anthropic import AnthropicAdapter
-from nbconnect._wire_google import GoogleAdapter
+from nbconnect._schema.schema import as_schema
+from nbconnect._wire.adapter import Call
+from nbconnect._wire.anthropic import AnthropicAdapter
+from nbconnect._wire.google import GoogleAdapter
 
 SENTINEL = "sk-ant-PARITY-SENTINEL-0123456789"
 GEMINI_KEY = "AIzaPARITY-SENTINEL-0123456789abcdef"

@@ -18,9 +18,9 @@ import pytest
 from pydantic import BaseModel, Field
 
 import nbconnect as nbc
-from nbconnect._adapter import Call, schema_instruction
-from nbconnect._adapters import adapter_for
-from nbconnect._schema import as_schema
+from nbconnect._schema.schema import as_schema
+from nbconnect._wire.adapter import Call, schema_instruction
+from nbconnect._wire.lookup import adapter_for
 
 KEY = "sk-parity-SENTINEL-0123456789abcdef"
 SYSTEM = "Classify the review."

@@ -10,7 +10,7 @@ import pytest
 import traitlets
 
 import nbconnect as nbc
-from nbconnect._picker import ModelPicker
+from nbconnect._widgets.picker import ModelPicker
 from nbconnect.testing import FakeProvider
 
 CANARY = "PICKERCANARY93ab"

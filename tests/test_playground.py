@@ -8,7 +8,7 @@ import time
 import pytest
 
 import nbconnect as nbc
-from nbconnect._playground import PAGE, Playground
+from nbconnect._widgets.playground import PAGE, Playground
 
 DATA = [
     {

@@ -10,7 +10,7 @@ import pandas as pd
 import pytest
 
 from nbconnect._errors import ConfigError
-from nbconnect._results import SYSTEM, Results
+from nbconnect._results.results import SYSTEM, Results
 
 MODELS = ["openai:gpt-4.1-mini", "anthropic:claude-haiku-4-5", "gemini:gemini-2.5-flash"]
 SCHEMA = {

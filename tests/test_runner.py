@@ -10,7 +10,7 @@ import pandas as pd
 import pytest
 
 import nbconnect as nbc
-from nbconnect._api import arun, estimate, run, start
+from nbconnect._engine.api import arun, estimate, run, start
 from nbconnect.testing import FakeProvider, Fault
 
 SCHEMA = "label: positive|negative|neutral, score: float"
@@ -277,8 +277,8 @@ def test_input_column_named_like_a_field_is_refused_before_any_request(server):
 def test_nested_pydantic_models_are_flattened():
     from pydantic import BaseModel
 
-    from nbconnect._plan import flat_fields
-    from nbconnect._schema import as_schema
+    from nbconnect._engine.plan import flat_fields
+    from nbconnect._schema.schema import as_schema
 
     class Address(BaseModel):
         city: str

@@ -15,7 +15,7 @@ from openai.lib._pydantic import to_strict_json_schema
 from pydantic import BaseModel, Field
 
 from nbconnect._errors import SchemaError
-from nbconnect._schema import (
+from nbconnect._schema.schema import (
     Adapted,
     Schema,
     as_schema,

@@ -6,7 +6,7 @@ import pytest
 from jsonschema import Draft202012Validator
 
 from nbconnect._errors import SchemaError
-from nbconnect._schema_dsl import parse_dsl
+from nbconnect._schema.dsl import parse_dsl
 
 
 def test_the_readme_example_gives_this_exact_schema():

@@ -8,8 +8,8 @@ import numpy as np
 import pandas as pd
 import pytest
 
-from nbconnect import _score
-from nbconnect._results import Results
+from nbconnect._results import score as _score
+from nbconnect._results.results import Results
 
 sklearn_metrics = pytest.importorskip("sklearn.metrics")
 MultiLabelBinarizer = pytest.importorskip("sklearn.preprocessing").MultiLabelBinarizer

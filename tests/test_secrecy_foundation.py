@@ -15,7 +15,7 @@ from collections.abc import Callable
 import pytest
 
 import nbconnect as nbc
-from nbconnect._providers import PROVIDERS
+from nbconnect._connections.providers import PROVIDERS
 
 CANARY = "LEAKCANARY7f3a9c2e"
 SENTINEL = f"sk-proj-{CANARY}-0000"

@@ -8,7 +8,7 @@ import traceback
 import pytest
 
 import nbconnect as nbc
-from nbconnect._adapters import adapter_for
+from nbconnect._wire.lookup import adapter_for
 from nbconnect.testing import FakeProvider, Fault
 
 SENTINEL = "sk-SENTINEL-7f3a9c2e5b1d4a8f6e0c"
@@ -65,8 +65,8 @@ async def test_provider_errors_never_carry_the_key(server):
         "/chat/completions", [Fault("status", status=401, message=f"Incorrect API key provided: {SENTINEL}")]
     )
     conn = nbc.OpenAI(api_key=SENTINEL, base_url=f"{server.url}/v1")
-    from nbconnect._adapter import Call
-    from nbconnect._schema import as_schema
+    from nbconnect._schema.schema import as_schema
+    from nbconnect._wire.adapter import Call
 
     async with adapter_for(conn) as adapter:
         with pytest.raises(nbc.AuthenticationError) as info:

@@ -1,6 +1,6 @@
 """A shorter soak than benchmarks/soak.py: the same checks over 600 cells and ~20% faults."""
 
-from nbconnect._soak import soak
+from nbconnect.testing._soak import soak
 
 
 def test_soak_loses_nothing_and_pays_nothing_twice():

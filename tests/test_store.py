@@ -16,7 +16,7 @@ import pytest
 
 import nbconnect as nbc
 from nbconnect import StoreError
-from nbconnect._store import default_store_path
+from nbconnect._store.store import default_store_path
 
 posix_only = pytest.mark.skipif(os.name != "posix", reason="file modes and SIGKILL are POSIX")
 PROJECT_ROOT = Path(nbc.__file__).resolve().parent.parent  # children import this same checkout

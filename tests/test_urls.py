@@ -6,7 +6,7 @@ import pytest
 from pydantic import ValidationError
 
 import nbconnect as nbc
-from nbconnect._urls import check_url, is_loopback, parse_azure_openai, parse_foundry
+from nbconnect._connections.urls import check_url, is_loopback, parse_azure_openai, parse_foundry
 
 KEY = "azure-key-0123456789abcdef"
 

@@ -9,7 +9,7 @@ import threading
 import pytest
 
 import nbconnect as nbc
-from nbconnect._adapter import remembered_modes
+from nbconnect._wire.adapter import remembered_modes
 from nbconnect.testing import FakeProvider, Fault
 
 GOOD = "sk-good-0123456789abcdefXYZ1"

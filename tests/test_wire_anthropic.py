@@ -10,10 +10,10 @@ from _mock import answering
 
 import nbconnect as nbc
 from nbconnect import _errors as E
-from nbconnect._adapter import Call, remembered_modes
-from nbconnect._adapters import adapter_for
-from nbconnect._schema import as_schema
-from nbconnect._wire_anthropic import ANTHROPIC_VERSION, AnthropicAdapter
+from nbconnect._schema.schema import as_schema
+from nbconnect._wire.adapter import Call, remembered_modes
+from nbconnect._wire.anthropic import ANTHROPIC_VERSION, AnthropicAdapter
+from nbconnect._wire.lookup import adapter_for
 from nbconnect.testing import FakeProvider, Fault, answer_for
 
 KEY = "sk-ant-api03-wire-SENTINEL-abcdefghijklmnop"

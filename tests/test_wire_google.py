@@ -13,10 +13,10 @@ from _tokenserver import TokenServer, new_rsa_key, service_account_info
 
 import nbconnect as nbc
 from nbconnect import _errors as E
-from nbconnect._adapter import Call, remembered_modes
-from nbconnect._adapters import adapter_for
-from nbconnect._schema import as_schema
-from nbconnect._wire_google import GoogleAdapter
+from nbconnect._schema.schema import as_schema
+from nbconnect._wire.adapter import Call, remembered_modes
+from nbconnect._wire.google import GoogleAdapter
+from nbconnect._wire.lookup import adapter_for
 from nbconnect.testing import FakeProvider, Fault, answer_for
 
 KEY = "AIzaSyWIRE-SENTINEL-abcdefghijklmnopqrs"

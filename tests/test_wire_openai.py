@@ -10,9 +10,9 @@ from _mock import answering
 
 import nbconnect as nbc
 from nbconnect import _errors as E
-from nbconnect._adapter import Call, remembered_modes
-from nbconnect._adapters import adapter_for
-from nbconnect._schema import as_schema
+from nbconnect._schema.schema import as_schema
+from nbconnect._wire.adapter import Call, remembered_modes
+from nbconnect._wire.lookup import adapter_for
 
 KEY = "sk-wire-SENTINEL-abcdefghijklmnop"
 SCHEMA = as_schema("label: positive|negative, score: float")

@@ -1,0 +1,127 @@
+"""The model catalog: supported base models, list prices, context sizes, native JSON support.
+
+Loaded lazily from ``catalog.json`` in the package. Users add or override entries (prices for a
+custom endpoint, a new model) with :meth:`Catalog.add`.
+"""
+
+from __future__ import annotations
+
+import json
+from dataclasses import dataclass, replace
+from importlib import resources
+
+__all__ = ["Catalog", "ModelInfo", "catalog"]
+
+# Azure deployments and Foundry models run the same base models as OpenAI; their prices are looked
+# up under the model id the provider echoes in each answer.
+_ALIASES = {"azure_openai": "openai", "azure_foundry": "openai"}
+
+
+@dataclass(frozen=True)
+class ModelInfo:
+    """One catalog entry. Prices are USD per million tokens."""
+
+    provider: str
+    id: str
+    input_per_m: float | None = None
+    output_per_m: float | None = None
+    context: int | None = None
+    native: bool = True
+    supported: bool = True
+    as_of: str | None = None
+    source: str | None = None
+
+    def cost(self, input_tokens: int | None, output_tokens: int | None) -> float | None:
+        """USD for one call, or ``None`` when the price or the token counts are unknown."""
+        if (
+            self.input_per_m is None
+            or self.output_per_m is None
+            or input_tokens is None
+            or output_tokens is None
+        ):
+            return None
+        return (input_tokens * self.input_per_m + output_tokens * self.output_per_m) / 1_000_000
+
+
+class Catalog:
+    """Lookup of :class:`ModelInfo` by provider and model id."""
+
+    def __init__(self) -> None:
+        self._entries: dict[tuple[str, str], ModelInfo] | None = None
+
+    def _load(self) -> dict[tuple[str, str], ModelInfo]:
+        if self._entries is None:
+            raw = json.loads(
+                resources.files("nbconnect._catalog").joinpath("catalog.json").read_text("utf-8")
+            )
+            entries: dict[tuple[str, str], ModelInfo] = {}
+            for provider, block in raw["providers"].items():
+                for m in block["models"]:
+                    entries[(provider, m["id"])] = ModelInfo(
+                        provider=provider,
+                        id=m["id"],
+                        input_per_m=m.get("input"),
+                        output_per_m=m.get("output"),
+                        context=m.get("context"),
+                        native=m.get("native", True),
+                        as_of=block.get("as_of"),
+                        source=block.get("source"),
+                    )
+            self._entries = entries
+        return self._entries
+
+    def get(self, provider: str, model: str | None) -> ModelInfo | None:
+        """The entry for ``model``; dated snapshots (``gpt-4o-2024-08-06``) match their base id."""
+        if not model:
+            return None
+        entries = self._load()
+        for prov in (provider, _ALIASES.get(provider)):
+            if prov is None:
+                continue
+            if (prov, model) in entries:
+                return entries[(prov, model)]
+            # longest catalog id that the echoed id starts with: "claude-haiku-4-5-20251001" -> "claude-haiku-4-5"
+            best = max(
+                (info for (p, mid), info in entries.items() if p == prov and model.startswith(mid + "-")),
+                key=lambda info: len(info.id),
+                default=None,
+            )
+            if best is not None:
+                return best
+        return None
+
+    def models(self, provider: str) -> list[ModelInfo]:
+        """The catalog's models for a provider, in catalog order."""
+        return [info for (p, _), info in self._load().items() if p == _ALIASES.get(provider, provider)]
+
+    def add(
+        self,
+        provider: str,
+        model: str,
+        *,
+        input_per_m: float | None = None,
+        output_per_m: float | None = None,
+        context: int | None = None,
+        native: bool | None = None,
+        source: str = "user",
+    ) -> ModelInfo:
+        """Add a model or override fields of an existing entry; returns the new entry."""
+        entries = self._load()
+        old = entries.get((provider, model)) or ModelInfo(provider=provider, id=model, supported=False)
+        changes = {
+            "input_per_m": input_per_m,
+            "output_per_m": output_per_m,
+            "context": context,
+            "native": native,
+        }
+        info = replace(old, source=source, **{k: v for k, v in changes.items() if v is not None})
+        entries[(provider, model)] = info
+        return info
+
+    def reset(self) -> None:
+        """Forget user additions and reload the shipped catalog."""
+        self._entries = None
+
+
+catalog = Catalog()
+"""The process-wide catalog used for prices and model tags."""

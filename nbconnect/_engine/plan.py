@@ -1,0 +1,315 @@
+"""The run plan: data, template, schema and models checked together before any request."""
+
+from __future__ import annotations
+
+import difflib
+import functools
+import json
+from dataclasses import dataclass, field
+from typing import Any
+
+import pandas as pd
+
+from .._catalog.catalog import catalog
+from .._connections.base import Connection
+from .._connections.providers import Demo
+from .._errors import ConfigError, UnknownModelError
+from .._schema.adapt import resolve_ref
+from .._schema.schema import Schema, as_schema
+from .._store.org import Organization
+from .template import Template
+
+__all__ = ["Cell", "Estimate", "Plan", "as_frame", "flat_fields", "make_plan"]
+
+ROW = "row"
+
+
+@dataclass(frozen=True)
+class ModelRef:
+    ref: str
+    conn: Connection
+    model: str
+
+
+@dataclass
+class Cell:
+    """One (input row, model) pair to run."""
+
+    row: int
+    ref: ModelRef
+    user: str
+    system: str | None = None
+
+
+@dataclass
+class Plan:
+    template: Template
+    schema: Schema
+    data: pd.DataFrame  # the selected input rows, index = row id
+    models: list[ModelRef]
+    cells: list[Cell] = field(default_factory=list)
+    inputs: list[str] = field(default_factory=list)
+
+
+def as_frame(data: Any) -> pd.DataFrame:
+    if isinstance(data, pd.DataFrame):
+        df = data.copy()
+    elif isinstance(data, pd.Series):
+        df = data.to_frame(name=data.name or "text")
+    elif isinstance(data, (list, tuple)):
+        if not data:
+            raise ConfigError("data is empty; give a DataFrame, a list of dicts, or a list of strings")
+        if all(isinstance(x, str) for x in data):
+            df = pd.DataFrame({"text": list(data)})
+        elif all(isinstance(x, dict) for x in data):
+            df = pd.DataFrame(list(data))
+        else:
+            kinds = sorted({type(x).__name__ for x in data})
+            raise ConfigError(f"data must be all dicts or all strings; found {', '.join(kinds)}")
+    elif isinstance(data, dict):
+        df = pd.DataFrame(data)
+    else:
+        raise ConfigError(
+            f"data must be a DataFrame, a list of dicts or a list of strings, not {type(data).__name__}"
+        )
+    if df.empty:
+        raise ConfigError("data has no rows")
+    df.columns = [str(c) for c in df.columns]
+    if ROW in df.columns:
+        raise ConfigError(f"data has a column named {ROW!r}, which nbconnect uses for the row id; rename it")
+    return df.reset_index(drop=True)
+
+
+def flat_fields(schema: dict[str, Any], prefix: str = "", root: dict[str, Any] | None = None) -> list[str]:
+    """Schema field names with nested objects flattened: ``address.city``. Follows local ``$ref``s
+    (pydantic's nested models) and nullable unions (``Optional[Address]``)."""
+    root = schema if root is None else root
+    out: list[str] = []
+    for name, sub in (schema.get("properties") or {}).items():
+        node = _object_node(sub, root)
+        if node is not None:
+            out.extend(flat_fields(node, f"{prefix}{name}.", root))
+        else:
+            out.append(prefix + name)
+    return out
+
+
+def _object_node(node: Any, root: dict[str, Any], depth: int = 0) -> dict[str, Any] | None:
+    """The object schema behind ``node`` if it is one (through $ref and a null union), else None."""
+    if not isinstance(node, dict) or depth > 8:  # depth: recursive models stay one column
+        return None
+    if "$ref" in node:
+        return _object_node(resolve_ref(root, node["$ref"]), root, depth + 1)
+    branches = [b for b in node.get("anyOf", []) if not (isinstance(b, dict) and b.get("type") == "null")]
+    if len(branches) == 1:
+        return _object_node(branches[0], root, depth + 1)
+    if node.get("type") == "object" and node.get("properties"):
+        return node
+    return None
+
+
+def _check_names(columns: Any, schema: Schema) -> None:
+    """Input columns share the results table with schema fields: refuse clashes before spending."""
+    reserved = {"model", "connection", "provider"}
+    fields = set(flat_fields(schema.json))
+    for col in columns:
+        if col in fields:
+            raise ConfigError(
+                f"the data column {col!r} has the name of a schema field, and both go into the results; "
+                f"rename the column, e.g. df.rename(columns={{{col!r}: 'gold_{col}'}}), then score(truth='gold_{col}')"
+            )
+        if col in reserved or col.startswith("_"):
+            raise ConfigError(f"the data column {col!r} clashes with a results column; rename it")
+
+
+def _models(models: Any, org: Organization | None) -> list[ModelRef]:
+    if hasattr(models, "value") and not isinstance(models, (str, list, tuple)):
+        models = models.value  # a ModelPicker
+    if isinstance(models, str):
+        models = [models]
+    if not models:
+        raise ConfigError("no models chosen; pass models=['connection:model', ...] (see org.models())")
+    out: list[ModelRef] = []
+    for ref in dict.fromkeys(models):
+        conn, model = _resolve(org, ref)
+        out.append(ModelRef(ref, conn, model))
+    return out
+
+
+def _resolve(org: Organization | None, ref: str) -> tuple[Connection, str]:
+    if org is not None:
+        try:
+            conn, model = org.resolve(ref)
+        except UnknownModelError:
+            if not str(ref).startswith("demo:"):
+                raise
+        else:
+            _check_known(org, conn, model, ref)
+            return conn, model
+    if isinstance(ref, str) and ref.startswith("demo:"):  # the Demo needs no setup
+        conn = Demo()
+        _check_known(None, conn, ref[5:], ref)
+        return conn, ref[5:]
+    raise UnknownModelError(f"cannot resolve {ref!r} without an organization; pass org=nbc.Organization()")
+
+
+def _check_known(org: Organization | None, conn: Connection, model: str, ref: str) -> None:
+    """Refuse a model the connection is known not to serve, with the closest names as a hint."""
+    if conn.single_model:
+        return
+    if org is not None:
+        known = [row["model"] for row in org.model_rows() if row["connection"] == conn.name]
+        live = org.live_models(conn.name)  # only a live list proves a model is unavailable
+    else:
+        known, live = [m.id for m in catalog.models(conn.provider)], None
+    if conn.provider == "demo":
+        live = known
+    if live is not None and model not in live:
+        close = difflib.get_close_matches(model, live or known, n=3)
+        hint = f"; did you mean {', '.join(close)}?" if close else f"; it serves: {', '.join(live[:8])}"
+        raise UnknownModelError(f"{ref!r}: connection {conn.name!r} does not serve {model!r}{hint}")
+
+
+def _select(df: pd.DataFrame, limit: int | None, sample: int | None, seed: int) -> pd.DataFrame:
+    if limit is not None and sample is not None:
+        raise ConfigError("choose limit= (first N rows) or sample= (random N rows), not both")
+    if limit is not None:
+        return df.head(int(limit))
+    if sample is not None:
+        return df.sample(n=min(int(sample), len(df)), random_state=seed).sort_index()
+    return df
+
+
+def make_plan(
+    template: str,
+    *,
+    data: Any,
+    schema: Any,
+    models: Any,
+    org: Organization | None,
+    system: str | None = None,
+    limit: int | None = None,
+    sample: int | None = None,
+    seed: int = 0,
+    redo: Any = None,
+) -> Plan:
+    """Check everything that can be checked offline and list the cells to run.
+
+    ``redo`` (an earlier Results) keeps only the cells that have no valid result there.
+    """
+    tmpl = Template.parse(template)
+    sys_tmpl = Template.parse(system) if system else None
+    df = as_frame(data)
+    tmpl.check(df.columns)
+    if sys_tmpl is not None:
+        sys_tmpl.check(df.columns)
+    parsed_schema = as_schema(schema)
+    _check_names(df.columns, parsed_schema)
+    refs = _models(models, org)
+    df = _select(df, limit, sample, seed)
+    done: set[tuple[int, str]] = set()
+    if redo is not None:
+        prev = redo.df
+        done = set(zip(prev.loc[prev["_valid"], ROW].tolist(), prev.loc[prev["_valid"], "model"].tolist()))
+    cells = []
+    for row_id, record in zip(df.index, df.to_dict("records")):
+        user = tmpl.render(record)
+        system_text = sys_tmpl.render(record) if sys_tmpl is not None else None
+        for ref in refs:
+            if (int(row_id), ref.ref) not in done:
+                cells.append(Cell(int(row_id), ref, user, system_text))
+    return Plan(tmpl, parsed_schema, df, refs, cells, inputs=list(df.columns))
+
+
+# -- estimates ------------------------------------------------------------------------------------
+
+
+@functools.lru_cache(maxsize=64)
+def _encoder(model: str) -> Any:
+    """tiktoken's encoder for ``model`` when tiktoken is installed and knows it, else None."""
+    try:
+        import tiktoken  # optional: exact counts for OpenAI-family models
+
+        return tiktoken.encoding_for_model(model)
+    except Exception:  # not installed, or a model it does not know (tiktoken raises KeyError)
+        return None
+
+
+def _tokens(text: str, model: str) -> int:
+    encoder = _encoder(model)
+    return len(encoder.encode(text)) if encoder is not None else max(1, len(text) // 4)
+
+
+def _answer_tokens(schema: Schema) -> int:
+    """A typical answer is about the size of the schema's property names plus short values."""
+
+    def walk(node: Any) -> int:
+        if not isinstance(node, dict):
+            return 0
+        props = node.get("properties") or {}
+        items = node.get("items")
+        return sum(4 + walk(v) for v in props.values()) + (walk(items) * 2 if isinstance(items, dict) else 0)
+
+    return max(8, walk(schema.json) + 4)
+
+
+@dataclass
+class Estimate:
+    """Calls, tokens and cost expected per model, before spending anything."""
+
+    df: pd.DataFrame
+
+    @property
+    def calls(self) -> int:
+        return int(self.df["calls"].sum())
+
+    @property
+    def cost_usd(self) -> float:
+        return (
+            float(self.df["cost_usd"].sum(min_count=1)) if self.df["cost_usd"].notna().any() else float("nan")
+        )
+
+    def __repr__(self) -> str:
+        cost = "unknown" if pd.isna(self.cost_usd) else f"${self.cost_usd:.4f}"
+        return f"Estimate({self.calls} calls, about {cost})\n{self.df.to_string()}"
+
+    def _repr_html_(self) -> str:
+        return f"<b>{self.calls} calls, about ${self.cost_usd:.4f}</b>" + self.df.to_html()
+
+
+def estimate_plan(plan: Plan, max_tokens: int | None = None) -> Estimate:
+    schema_text = json.dumps(plan.schema.json)
+    answer = (
+        _answer_tokens(plan.schema) if max_tokens is None else min(_answer_tokens(plan.schema), max_tokens)
+    )
+    rows: list[dict[str, Any]] = []
+    for ref in plan.models:
+        cells = [c for c in plan.cells if c.ref.ref == ref.ref]
+        sample = cells[:200]  # counting every prompt of 100k rows is not worth the wait
+        per_call = sum(_tokens(c.user + (c.system or ""), ref.model) for c in sample) / max(
+            1, len(sample)
+        ) + _tokens(schema_text, ref.model)
+        input_tokens = int(per_call * len(cells))
+        output_tokens = answer * len(cells)
+        info = catalog.get(ref.conn.provider, ref.model)
+        cost = info.cost(input_tokens, output_tokens) if info else None
+        rows.append(
+            {
+                "model": ref.ref,
+                "calls": len(cells),
+                "input_tokens": input_tokens,
+                "output_tokens": output_tokens,
+                "cost_usd": float("nan") if cost is None else cost,
+            }
+        )
+    return Estimate(pd.DataFrame(rows).set_index("model"))
+
+
+def per_call_estimate(est: Estimate) -> dict[str, float]:
+    """Expected USD per call for each model (0 when unknown), for the budget check."""
+    out: dict[str, float] = {}
+    for model, row in est.df.iterrows():
+        out[str(model)] = (
+            0.0 if pd.isna(row["cost_usd"]) or not row["calls"] else float(row["cost_usd"]) / row["calls"]
+        )
+    return out

@@ -1,0 +1,400 @@
+"""What a run returns: one row per (input row, model) cell, and the ways to look at them.
+
+``Results.df`` columns, in order: ``row`` (int64), the input columns, ``model``, ``connection``,
+``provider``, one column per schema field (nested objects flattened: ``address.city``), then the
+cell's bookkeeping in :data:`SYSTEM`. Field dtypes follow the schema (integer -> ``Int64``,
+number -> ``float64``, boolean -> ``boolean``, anything else -> ``object`` holding Python values,
+lists as lists, ``None`` when missing); a column whose values do not fit falls back to ``object``.
+Text columns (``model``, ``_error``...) are ``object`` so that missing is ``None``, never NaN.
+"""
+
+from __future__ import annotations
+
+import html
+import json
+import threading
+from collections.abc import Sequence
+from pathlib import Path
+from typing import Any
+
+import numpy as np
+import pandas as pd
+
+from .._errors import ConfigError
+from . import io as _results_io
+from . import score as _score
+from .score import listing as _listing
+
+__all__ = ["NOT_RUN", "SYSTEM", "Results"]
+
+ROW, MODEL = "row", "model"
+IDENT = ("model", "connection", "provider")
+#: bookkeeping columns: dtype, and the value a row dict may leave out
+SYSTEM: dict[str, tuple[str, Any]] = {
+    "_valid": ("bool", False),
+    "_error": ("object", None),
+    "_error_type": ("object", None),
+    "_finish_reason": ("object", None),
+    "_enforcement": ("object", None),
+    "_input_tokens": ("Int64", None),
+    "_output_tokens": ("Int64", None),
+    "_cost_usd": ("float64", None),
+    "_latency_s": ("float64", None),
+    "_attempts": ("int64", 0),
+    "_wait_s": ("float64", 0.0),
+    "_cached": ("bool", False),
+    "_raw": ("object", None),
+}
+#: ``_error_type`` of cells that were never sent: left out of latency, counted as ``not_run``
+NOT_RUN = frozenset({"cancelled", "budget", "pending"})
+
+
+def _text(values: pd.Series) -> pd.Series:
+    return values.astype(object).where(values.notna(), None)
+
+
+def _system_column(values: pd.Series, dtype: str, default: Any) -> pd.Series:
+    if dtype == "object":
+        return _text(values)
+    if str(values.dtype) == dtype:
+        return values
+    if default is not None:
+        values = values.where(values.notna(), default)
+    if dtype == "float64":
+        return values.astype(object).where(values.notna(), np.nan).astype("float64")
+    return values.astype(dtype)
+
+
+class Results:
+    """The cells of one run, one row per (input row, model); see the module docstring for ``df``.
+
+    ``fields`` are the (flattened) schema field names, ``models`` the model references in the
+    order wide tables use, ``inputs`` the input column names, ``schema`` the JSON Schema answers
+    were checked against (it decides how fields are scored), ``truth`` the input column holding
+    ground truth used by default, ``meta`` anything JSON-able to keep with the results.
+    """
+
+    def __init__(
+        self,
+        df: pd.DataFrame,
+        *,
+        fields: Sequence[str],
+        models: Sequence[str],
+        inputs: Sequence[str],
+        schema: dict[str, Any] | None = None,
+        truth: str | None = None,
+        meta: dict[str, Any] | None = None,
+    ) -> None:
+        if not isinstance(df, pd.DataFrame):
+            raise ConfigError(f"Results needs a pandas DataFrame, got {type(df).__name__}")
+        self._fields, self._models, self._inputs = list(fields), list(models), list(inputs)
+        self._schema = getattr(schema, "json", schema)  # an nbconnect Schema works as well as its dict
+        self._truth, self._meta = truth, dict(meta or {})
+        order = [ROW, *self._inputs, *IDENT, *self._fields, *SYSTEM]
+        self._check_names(df, order)
+        df = df.reset_index(drop=True)
+        empty = pd.Series([None] * len(df), dtype=object)
+        cols: dict[str, pd.Series] = {ROW: df[ROW].astype("int64")}
+        cols.update({name: df[name] for name in self._inputs})
+        cols.update({name: _text(df[name]) if name in df else empty for name in IDENT})
+        self._kinds = _score.field_kinds(self._schema, self._fields)
+        for name, (dtype, default) in SYSTEM.items():
+            cols[name] = _system_column(df.get(name, empty), dtype, default)
+        for name in self._fields:
+            cast = _score.cast_field(df.get(name, empty), self._kinds[name], cols["_valid"])
+            cols[name], self._kinds[name] = cast
+        self._df = pd.DataFrame(cols, columns=order)
+        extra = sorted(set(self._df[MODEL].dropna().unique()) - set(self._models), key=str)
+        if extra or self._df[MODEL].isna().any():
+            raise ConfigError(f"cells name models missing from models=: {_listing(extra or [None])}")
+        dup = self._df.duplicated([ROW, MODEL])
+        if dup.any():
+            first = self._df.loc[dup.idxmax(), [ROW, MODEL]].tolist()
+            raise ConfigError(
+                f"more than one cell for (row, model) = {tuple(first)}; each pair must appear once"
+            )
+
+    def _check_names(self, df: pd.DataFrame, order: list[str]) -> None:
+        reserved = {ROW, *IDENT, *SYSTEM}
+        for what, names in (("fields", self._fields), ("models", self._models), ("inputs", self._inputs)):
+            dup = sorted({n for n in names if names.count(n) > 1}, key=str)
+            if dup:
+                raise ConfigError(f"{what}= lists {_listing(dup)} more than once")
+        clash = [n for n in [*self._inputs, *self._fields] if n in reserved]
+        if clash:
+            raise ConfigError(f"{_listing(clash)} is a column name Results uses itself; rename it")
+        both = [n for n in self._inputs if n in set(self._fields)]
+        if both:
+            raise ConfigError(
+                f"input column(s) {_listing(both)} have the name of schema field(s); rename the data column"
+            )
+        missing = [c for c in (ROW, MODEL, *self._inputs) if c not in df.columns]
+        if missing:
+            raise ConfigError(
+                f"the DataFrame lacks column(s) {_listing(missing)}; it has {_listing(list(df.columns))}"
+            )
+        unknown = [c for c in df.columns if c not in set(order)]
+        if unknown:
+            raise ConfigError(f"unexpected column(s) {_listing(unknown)}: name them in inputs= or fields=")
+
+    @classmethod
+    def from_rows(
+        cls,
+        rows: Sequence[dict[str, Any]],
+        *,
+        fields: Sequence[str],
+        models: Sequence[str],
+        inputs: Sequence[str],
+        schema: dict[str, Any] | None = None,
+        truth: str | None = None,
+        meta: dict[str, Any] | None = None,
+    ) -> Results:
+        """Build from one dict per cell with flat keys (``row``, inputs, ``model``, ``connection``,
+        ``provider``, field names, ``_valid``...). Keys left out take their defaults: ``None``,
+        ``_valid``/``_cached`` False, ``_attempts`` 0, ``_wait_s`` 0.0. Input dtypes are inferred."""
+        order = [ROW, *inputs, *IDENT, *fields, *SYSTEM]
+        frame = pd.DataFrame(list(rows), dtype=object)  # object: None stays None until the dtypes are set
+        unknown = [c for c in frame.columns if c not in set(order)]
+        if unknown:
+            raise ConfigError(f"cell dicts carry unknown key(s) {_listing(unknown)}")
+        empty = pd.Series([None] * len(frame), dtype=object)  # absent everywhere: None, not NaN
+        cols = {name: frame.get(name, empty) for name in order}
+        cols.update({name: cols[name].infer_objects() for name in inputs})  # text -> str, numbers...
+        frame = pd.DataFrame(cols)
+        return cls(frame, fields=fields, models=models, inputs=inputs, schema=schema, truth=truth, meta=meta)
+
+    # -- plain accessors ------------------------------------------------------------------------
+    @property
+    def df(self) -> pd.DataFrame:
+        """The tidy frame (a copy-on-write view: changing it leaves these Results as they are)."""
+        return self._df.copy(deep=False)
+
+    fields = property(lambda self: list(self._fields), doc="Schema field names, flattened with dots.")
+    models = property(lambda self: list(self._models), doc="Model references, in table order.")
+    inputs = property(lambda self: list(self._inputs), doc="Input column names.")
+    schema = property(lambda self: self._schema, doc="The JSON Schema answers were checked against.")
+    truth = property(lambda self: self._truth, doc="Input column used as ground truth by default.")
+    meta = property(lambda self: dict(self._meta), doc="Free-form JSON-able metadata.")
+
+    def __len__(self) -> int:
+        return len(self._df)
+
+    def _valid_pct(self) -> float:
+        return float(self._df["_valid"].mean() * 100) if len(self._df) else float("nan")
+
+    def __repr__(self) -> str:
+        rows = self._df[ROW].nunique()
+        valid = f"{self._valid_pct():.1f}% valid" if len(self) else "nothing yet"
+        return (
+            f"<Results: {len(self)} cells ({rows} rows × {len(self._models)} models), "
+            f"{valid}; models: {', '.join(self._models)}>"
+        )
+
+    def _repr_html_(self) -> str:
+        head = html.escape(repr(self)[1:-1])
+        return f"<h4>nbconnect Results</h4><p>{head}</p>" + self.summary().to_html()
+
+    def failed(self) -> pd.DataFrame:
+        """The cells without a valid result (errors, invalid answers, cells not run)."""
+        return self._df.loc[~self._df["_valid"]]
+
+    def to_csv(self, path: Any = None, **kwargs: Any) -> str | None:
+        """``DataFrame.to_csv`` with lists and dicts written as JSON; ``index=False`` unless given."""
+        out = self._df.copy()
+        for name in [c for c, t in out.dtypes.items() if pd.api.types.is_object_dtype(t)]:
+            out[name] = out[name].map(lambda v: json.dumps(v) if isinstance(v, (list, dict)) else v)
+        kwargs.setdefault("index", False)
+        return out.to_csv(path, **kwargs)
+
+    def _check_field(self, field: str) -> None:
+        _score.check_field(field, self._fields)
+
+    def _truth_keys(self, truth: Any, field: str | None) -> dict[str, pd.Series]:
+        truth = self._truth if truth is None else truth
+        return _score.truth_keys(truth, field, self._df, self._inputs, self._fields, self._kinds)
+
+    # -- views ----------------------------------------------------------------------------------
+    def _wide(self, column: str) -> pd.DataFrame:
+        df = self._df
+        values = df[column].where(df["_valid"]) if column != "_valid" else df[column]
+        wide = pd.DataFrame({ROW: df[ROW], MODEL: df[MODEL], "v": values}).pivot(
+            index=ROW, columns=MODEL, values="v"
+        )
+        wide = wide.reindex(columns=self._models)
+        wide.columns.name = None
+        return wide
+
+    def compare(self, field: str, *, inputs: bool = True) -> pd.DataFrame:
+        """One row per input row (index ``row``, sorted), the input columns first (``inputs=False``
+        leaves them out), then one column per model in ``models`` order holding ``field``.
+
+        Cells that are not valid or missing show as ``None`` in object columns and NaN / <NA> in
+        numeric ones.
+        """
+        self._check_field(field)
+        wide = self._wide(field)
+        if self._df[field].dtype == object:
+            wide = wide.astype(object).where(wide.notna(), None)
+        if not inputs or not self._inputs:
+            return wide
+        clash = [m for m in self._models if m in set(self._inputs)]
+        if clash:
+            raise ConfigError(
+                f"model(s) {_listing(clash)} have the name of input columns; use compare(..., inputs=False)"
+            )
+        first = self._df.drop_duplicates(ROW).set_index(ROW)[self._inputs].reindex(wide.index)
+        return pd.concat([first, wide], axis=1)
+
+    def agreement(self, field: str, *, truth: Any = None) -> pd.DataFrame:
+        """Pairwise agreement on ``field``: models × models, the share of the rows where both
+        models are valid that hold equal values (lists compare as sets). The diagonal is 1.0
+        (NaN for a model without a valid cell); NaN where two models are never valid together.
+
+        ``truth`` (as in :meth:`score`) adds a ``truth`` row and column.
+        """
+        self._check_field(field)
+        kind = self._kinds[field]
+        wide = self._wide(field)
+        valid = self._wide("_valid").fillna(False).astype(bool)
+        cols = {m: (_score.keys(wide[m], kind), valid[m].to_numpy()) for m in self._models}
+        if truth is not None:
+            k = self._truth_keys(truth, field)[field].reindex(wide.index).to_numpy()
+            cols["truth"] = (k, pd.notna(k))
+        return _score.agreement_matrix(cols)
+
+    # -- ground truth and scores ----------------------------------------------------------------
+    def score(self, truth: Any = None, *, field: str | None = None, per_class: bool = False) -> pd.DataFrame:
+        """Score every model against ground truth; one row per (model, field).
+
+        ``truth``: the name of an input column (it scores ``field``, else the only field, else the
+        field its name ends or starts with: ``gold_label`` -> ``label``), a dict ``{field: column}``,
+        or a DataFrame (or Series) indexed by row id with a column per field; default ``self.truth``.
+
+        Columns: ``model, field, kind, n, n_valid, accuracy, macro_precision, macro_recall,
+        macro_f1, mae, jaccard`` (NaN where a metric does not fit the kind). ``n`` counts every
+        row whose truth is known; cells that are invalid, failed or not run count as wrong for
+        ``accuracy`` and per-class recall; ``mae`` and ``jaccard`` average the valid cells only
+        (``n_valid`` of them). With ``per_class=True`` the result is one row per (model, field,
+        class) with ``precision, recall, f1, support`` for the categorical fields. The figures
+        equal scikit-learn's; :mod:`nbconnect._results.score` says exactly how.
+        """
+        truths = self._truth_keys(truth, field)
+        table, classes = _score.score_models(self._df, truths, self._kinds, self._models)
+        if per_class:
+            cols = ["model", "field", "class", "precision", "recall", "f1", "support"]
+            return pd.concat(classes, ignore_index=True)[cols] if classes else pd.DataFrame(columns=cols)
+        return table
+
+    def summary(self, truth: Any = None) -> pd.DataFrame:
+        """Per model (index, in ``models`` order): ``cells``, ``calls`` (cells sent), ``not_run``
+        (cancelled / over budget / pending), ``valid_pct`` (of calls), ``errors`` (calls without a
+        valid result), ``errors_by_type`` (``"timeout: 2, rate_limited: 1"``), ``accuracy`` (mean over
+        the scored fields, only with a truth or ``self.truth``), ``latency_p50``/``latency_p95``
+        (seconds, calls only, linear interpolation like numpy), ``input_tokens``, ``output_tokens``,
+        ``cost_usd`` (sums; <NA>/NaN when unknown), ``cached`` (count), ``attempts``, ``wait_s`` (sums).
+        """
+        df = self._df
+        model = df[MODEL]
+        ran = ~df["_error_type"].isin(NOT_RUN)
+        errors = ran & ~df["_valid"]
+        by = df.groupby(model, sort=False)
+        out = pd.DataFrame(index=pd.Index(self._models, name=MODEL))
+        out["cells"] = by.size()
+        out["calls"] = ran.groupby(model).sum()
+        out["not_run"] = (~ran).groupby(model).sum()
+        out = out.fillna(0).astype("int64")
+        out["valid_pct"] = (
+            (df["_valid"] & ran).groupby(model).sum() / out["calls"].where(out["calls"] > 0) * 100
+        )
+        out["errors"] = errors.groupby(model).sum().reindex(out.index, fill_value=0).astype("int64")
+        kinds = df.loc[errors, "_error_type"].fillna("unknown").groupby(model[errors]).value_counts()
+        out["errors_by_type"] = ""
+        for m in out.index.intersection(kinds.index.get_level_values(0).unique()):
+            out.loc[m, "errors_by_type"] = ", ".join(f"{k}: {n}" for k, n in kinds.loc[m].items())
+        if truth is not None or self._truth is not None:
+            try:
+                out["accuracy"] = self.score(truth).groupby("model")["accuracy"].mean()
+            except ConfigError:
+                if truth is not None:  # a default truth that fits no single field leaves accuracy out
+                    raise
+        latency = df.loc[ran, "_latency_s"].groupby(model[ran]).quantile([0.5, 0.95]).unstack()
+        out["latency_p50"] = latency[0.5] if len(latency) else np.nan
+        out["latency_p95"] = latency[0.95] if len(latency) else np.nan
+        out["input_tokens"] = by["_input_tokens"].sum(min_count=1)
+        out["output_tokens"] = by["_output_tokens"].sum(min_count=1)
+        out["cost_usd"] = by["_cost_usd"].sum(min_count=1)
+        out["cached"] = by["_cached"].sum().reindex(out.index, fill_value=0).astype("int64")
+        out["attempts"] = by["_attempts"].sum().reindex(out.index, fill_value=0).astype("int64")
+        out["wait_s"] = by["_wait_s"].sum().reindex(out.index, fill_value=0.0)
+        return out
+
+    # -- combining, plotting, saving ------------------------------------------------------------
+    def merge(self, other: Results) -> Results:
+        """This run's cells plus ``other``'s cells for the (row, model) pairs this run lacks
+        (a rerun with ``redo=`` keeps the earlier valid cells). Rows sort by row id, then model."""
+        if other._fields != self._fields:
+            raise ConfigError(
+                f"cannot merge results with different fields: {self._fields} vs {other._fields}"
+            )
+        models = self._models + [m for m in other._models if m not in self._models]
+        inputs = self._inputs + [c for c in other._inputs if c not in self._inputs]
+        mine = pd.MultiIndex.from_frame(self._df[[ROW, MODEL]])
+        theirs = other._df.loc[~pd.MultiIndex.from_frame(other._df[[ROW, MODEL]]).isin(mine)]
+        both = pd.concat([self._df, theirs], ignore_index=True) if len(theirs) else self._df
+        rank = both[MODEL].map({m: i for i, m in enumerate(models)})
+        both = both.assign(_rank=rank).sort_values([ROW, "_rank"], kind="stable").drop(columns="_rank")
+        schema, truth = self._schema or other._schema, self._truth or other._truth
+        meta = {**other._meta, **self._meta}
+        return Results(
+            both, fields=self._fields, models=models, inputs=inputs, schema=schema, truth=truth, meta=meta
+        )
+
+    def plot(self, truth: Any = None) -> Any:
+        """A matplotlib Figure with two panels: cost (x) against accuracy (y) per model, or valid %
+        without a truth, and latency p50 / p95 per model. The figure is detached from pyplot so that
+        a notebook shows it once; save it with ``fig.savefig(...)``."""
+        try:
+            from matplotlib.figure import Figure
+
+            if threading.current_thread() is threading.main_thread():
+                # importing pyplot switches on a notebook's inline display of figures; it is not
+                # used to draw, so a background thread (the Playground's) never touches its state
+                import matplotlib.pyplot  # noqa: F401
+        except ImportError as exc:
+            raise ImportError("Results.plot() needs matplotlib: pip install matplotlib") from exc
+        s = self.summary(truth)
+        use_truth = "accuracy" in s.columns
+        quality = s["accuracy"] * 100 if use_truth else s["valid_pct"]
+        # A bare Figure, not pyplot: no global state, safe from the widgets' background thread, and
+        # notebooks still display it (and savefig renders it) whatever the backend.
+        fig = Figure(figsize=(11, 4), layout="constrained")
+        left, right = fig.subplots(1, 2)
+        cost = s["cost_usd"].fillna(0.0)
+        left.scatter(cost, quality)
+        for m in s.index:
+            note = " (cost unknown)" if pd.isna(s.loc[m, "cost_usd"]) else ""
+            left.annotate(
+                f"{m}{note}", (cost[m], quality[m]), textcoords="offset points", xytext=(4, 4), fontsize=8
+            )
+        left.set_xlabel("cost (USD)")
+        left.set_ylabel("accuracy (%)" if use_truth else "valid answers (%) — no truth given")
+        left.set_title("cost vs accuracy" if use_truth else "cost vs valid %")
+        x = np.arange(len(s))
+        right.bar(x - 0.2, s["latency_p50"], width=0.4, label="p50")
+        right.bar(x + 0.2, s["latency_p95"], width=0.4, label="p95")
+        right.set_xticks(x, list(s.index), rotation=30, ha="right", fontsize=8)
+        right.set_ylabel("latency (s)")
+        right.set_title("latency per model")
+        right.legend()
+        return fig
+
+    def save(self, path: str | Path) -> Path:
+        """Write to ``.parquet`` (needs pyarrow) or ``.jsonl`` by extension, keeping dtypes, lists,
+        None vs NaN and the metadata (parquet schema metadata / the JSONL header line)."""
+        return _results_io.save(self._df, {k: getattr(self, "_" + k) for k in _results_io.META}, path)
+
+    @classmethod
+    def load(cls, path: str | Path) -> Results:
+        """Read what :meth:`save` wrote."""
+        df, attrs = _results_io.load(path)
+        return cls(df, **attrs)

@@ -1,0 +1,412 @@
+"""Metrics behind ``Results.score`` and ``Results.agreement``, written with numpy and pandas.
+
+Every figure equals scikit-learn's on the same data (``tests/test_score.py`` checks it); the
+package itself never imports scikit-learn. For one model and one field, over the rows whose
+truth is known (invalid cells, failed cells and missing values become a prediction ``None``
+that matches nothing):
+
+- ``accuracy``: ``accuracy_score(y_true, y_pred)``;
+- categorical fields (schema ``enum``/``const``, booleans, and strings when there is no schema):
+  per class and macro ``precision_recall_fscore_support(y_true, y_pred, labels=L,
+  zero_division=0)`` where ``L`` is the sorted union of the true labels and the labels the model
+  actually predicted, so a failed cell costs recall without inventing a class;
+- numbers: ``mean_absolute_error`` over the cells with a valid prediction;
+- lists (compared as sets): ``jaccard_score`` over the valid cells, per sample, averaged, with
+  two empty sets counting 1.0 (``average="samples", zero_division=1.0``).
+"""
+
+from __future__ import annotations
+
+import json
+from collections.abc import Iterable
+from typing import Any
+
+import numpy as np
+import pandas as pd
+
+from .._errors import ConfigError
+
+__all__ = [
+    "CATEGORICAL",
+    "agreement_matrix",
+    "cast_field",
+    "check_field",
+    "field_kinds",
+    "jaccard",
+    "keys",
+    "listing",
+    "per_class",
+    "score_field",
+    "score_models",
+    "truth_keys",
+    "value_kind",
+]
+
+#: kinds whose values are classes, scored with precision / recall / F1
+CATEGORICAL = frozenset({"enum", "boolean"})
+_SCHEMA_TYPES = {"boolean", "integer", "number", "string", "array", "object"}
+
+
+# -- what kind of value a field holds ------------------------------------------------------------
+
+
+def field_kinds(schema: dict[str, Any] | None, fields: Iterable[str]) -> dict[str, str]:
+    """``{field: kind}`` from a JSON Schema, ``"unknown"`` where the schema does not say.
+
+    Kinds: ``enum``, ``boolean``, ``integer``, ``number``, ``string``, ``array``, ``object``,
+    ``unknown``. Dotted names walk nested ``properties``; ``$ref`` into the same document and
+    nullable ``anyOf``/``type`` lists (pydantic's ``Optional``) are looked through.
+    """
+    out = {}
+    for name in fields:
+        node = _node(schema, name) if schema else None
+        out[name] = _kind_of(node)
+    return out
+
+
+def _resolve(node: Any, root: dict[str, Any]) -> Any:
+    for _ in range(32):  # a $ref cycle must not hang us
+        if not isinstance(node, dict):
+            return None
+        ref = node.get("$ref")
+        if isinstance(ref, str) and ref.startswith("#/"):
+            node = root
+            for part in ref[2:].split("/"):
+                node = (
+                    node.get(part.replace("~1", "/").replace("~0", "~")) if isinstance(node, dict) else None
+                )
+            continue
+        options = node.get("anyOf") or node.get("oneOf")
+        if isinstance(options, list):
+            real = [o for o in options if not (isinstance(o, dict) and o.get("type") == "null")]
+            if len(real) == 1:
+                node = real[0]
+                continue
+        return node
+    return None
+
+
+def _node(schema: dict[str, Any], dotted: str) -> Any:
+    node: Any = _resolve(schema, schema)
+    parts = dotted.split(".")
+    i = 0
+    while i < len(parts):
+        props = node.get("properties") if isinstance(node, dict) else None
+        if not isinstance(props, dict):
+            return None
+        # a property name may itself contain a dot: take the longest name that matches
+        for j in range(len(parts), i, -1):
+            key = ".".join(parts[i:j])
+            if key in props:
+                node, i = _resolve(props[key], schema), j
+                break
+        else:
+            return None
+    return node
+
+
+def _kind_of(node: Any) -> str:
+    if not isinstance(node, dict):
+        return "unknown"
+    if "enum" in node or "const" in node:
+        return "enum"
+    kind = node.get("type")
+    if isinstance(kind, list):
+        real = [k for k in kind if k != "null"]
+        kind = real[0] if len(real) == 1 else None
+    return kind if kind in _SCHEMA_TYPES else "unknown"
+
+
+def value_kind(values: pd.Series) -> str:
+    """The kind of a column from its values, for fields the schema does not describe.
+
+    Strings count as categorical (``enum``): without a schema nothing tells labels from free text.
+    """
+    if values.dtype != object:
+        if pd.api.types.is_bool_dtype(values.dtype):
+            return "boolean"
+        if pd.api.types.is_integer_dtype(values.dtype):
+            return "integer"
+        if pd.api.types.is_float_dtype(values.dtype):
+            return "number"
+        return "enum" if pd.api.types.is_string_dtype(values.dtype) else "unknown"
+    inferred = pd.api.types.infer_dtype(values, skipna=True)
+    if inferred == "mixed":
+        present = values[values.notna()]
+        if len(present) and present.map(lambda v: isinstance(v, (list, tuple))).all():
+            return "array"
+    return {
+        "boolean": "boolean",
+        "integer": "integer",
+        "floating": "number",
+        "mixed-integer-float": "number",
+        "string": "enum",
+    }.get(inferred, "unknown")
+
+
+def cast_field(values: pd.Series, kind: str, valid: pd.Series | None = None) -> tuple[pd.Series, str]:
+    """The column in the dtype its kind calls for (integer -> ``Int64``, number -> ``float64``,
+    boolean -> ``boolean``, else ``object`` with ``None`` for missing), and the kind, inferred
+    from the values when the schema is silent.
+
+    When values do not fit (``"0.8"`` in a number field), the values of cells that are not
+    ``valid`` are dropped (the answer stays in ``_raw``); if valid cells still do not fit, the
+    column stays ``object`` as the models said it.
+    """
+    if kind == "unknown":
+        kind = value_kind(values)
+    want = {"integer": "Int64", "number": "float64", "boolean": "boolean"}.get(kind, "object")
+    if want != "object" and str(values.dtype) == want:
+        return values, kind
+    tries = [values] if want == "object" or valid is None else [values, values.where(valid, None)]
+    for attempt in tries:
+        inferred = pd.api.types.infer_dtype(attempt, skipna=True)
+        numeric = inferred in ("integer", "floating", "mixed-integer-float", "decimal", "empty")
+        try:
+            if want == "Int64" and numeric:
+                return attempt.astype("Int64"), kind
+            if want == "float64" and numeric:
+                return attempt.astype(object).where(attempt.notna(), np.nan).astype("float64"), kind
+            if want == "boolean" and inferred in ("boolean", "empty"):
+                return attempt.astype("boolean"), kind
+        except (TypeError, ValueError):  # 2.5 in an integer field
+            pass
+    return values.astype(object).where(values.notna(), None), kind
+
+
+# -- comparable values ---------------------------------------------------------------------------
+
+
+def _hashable(value: Any) -> Any:
+    if isinstance(value, np.generic):
+        return value.item()
+    if isinstance(value, (dict, list)):
+        return json.dumps(value, sort_keys=True, default=str)
+    return value
+
+
+def _as_set(value: Any) -> frozenset[Any] | None:
+    if value is None or (isinstance(value, float) and np.isnan(value)):
+        return None
+    if isinstance(value, str) and value.lstrip().startswith("["):
+        value = json.loads(value)  # a truth column read from CSV holds JSON text
+    if isinstance(value, (list, tuple, set, frozenset, np.ndarray)):
+        return frozenset(_hashable(v) for v in value)
+    raise TypeError(f"expected a list, got {type(value).__name__}: {value!r}")
+
+
+def keys(values: pd.Series, kind: str) -> np.ndarray:
+    """Values as an object array that compares with ``==``: ``None`` where missing, floats for
+    numbers, frozensets for lists, JSON text for other unhashable values."""
+    if kind in ("integer", "number"):
+        nums = pd.to_numeric(values.astype(object).where(values.notna(), np.nan), errors="coerce")
+        out = nums.astype("float64").to_numpy().astype(object)
+        out[np.isnan(nums.to_numpy(dtype="float64"))] = None
+        return out
+    obj = values.astype(object).where(values.notna(), None).to_numpy()
+    if kind == "array":
+        return pd.Series([_as_set(v) for v in obj], dtype=object).to_numpy()
+    if pd.api.types.infer_dtype(obj, skipna=True) in ("string", "boolean", "integer", "empty"):
+        return obj
+    return pd.Series([_hashable(v) for v in obj], dtype=object).to_numpy()
+
+
+# -- ground truth --------------------------------------------------------------------------------
+
+
+def listing(names: Iterable[Any]) -> str:
+    names = list(names)
+    return ", ".join(repr(n) for n in names) if names else "(none)"
+
+
+def check_field(field: Any, fields: list[str]) -> None:
+    if field not in fields:
+        raise ConfigError(f"unknown field {field!r}; the fields are: {listing(fields)}")
+
+
+def _field_for(column: str, fields: list[str]) -> str:
+    """The field an input column holds truth for: the only one, or the one its name ends or
+    starts with (``gold_label`` / ``label_true`` -> ``label``)."""
+    hits = (
+        fields
+        if len(fields) == 1
+        else [f for f in fields if column.endswith("_" + f) or column.startswith(f + "_")]
+    )
+    if len(hits) == 1:
+        return hits[0]
+    raise ConfigError(
+        f"which field does truth column {column!r} hold? pass field= (one of {listing(fields)})"
+    )
+
+
+def _truths(
+    truth: Any, field: str | None, df: pd.DataFrame, inputs: list[str], fields: list[str]
+) -> dict[str, pd.Series]:
+    if field is not None:
+        check_field(field, fields)
+    per_row = df.drop_duplicates("row").set_index("row")
+
+    def column(name: Any) -> pd.Series:
+        if name not in inputs:
+            raise ConfigError(
+                f"truth column {name!r} is not an input column; the input columns are: {listing(inputs)}"
+            )
+        return per_row[name]
+
+    if truth is None:
+        raise ConfigError(
+            f"no ground truth: pass truth='<input column>' (one of {listing(inputs)}), "
+            "a dict {field: column} or a DataFrame with one column per field"
+        )
+    if isinstance(truth, str):
+        return {field or _field_for(truth, fields): column(truth)}
+    if isinstance(truth, dict):
+        for f in truth:
+            check_field(f, fields)
+        return {f: column(c) for f, c in truth.items() if field is None or f == field}
+    if isinstance(truth, pd.Series):
+        check_field(field or truth.name, fields)
+        return {field or truth.name: truth}
+    if isinstance(truth, pd.DataFrame):
+        use = [f for f in fields if f in truth.columns and (field is None or f == field)]
+        if not use:
+            raise ConfigError(
+                f"no column of the truth DataFrame names a field; it has {listing(truth.columns)}, "
+                f"the fields are {listing(fields)}"
+            )
+        return {f: truth[f] for f in use}
+    raise ConfigError(
+        f"truth= must be a column name, a dict, a Series or a DataFrame, not {type(truth).__name__}"
+    )
+
+
+def truth_keys(
+    truth: Any,
+    field: str | None,
+    df: pd.DataFrame,
+    inputs: list[str],
+    fields: list[str],
+    kinds: dict[str, str],
+) -> dict[str, pd.Series]:
+    """``{field: truth as :func:`keys`, indexed by the row ids of df}`` from any form of ``truth=``:
+    an input column name, a dict ``{field: column}``, a Series or a DataFrame indexed by row id."""
+    rows = pd.Index(df["row"].unique())
+    out = {}
+    for f, values in _truths(truth, field, df, inputs, fields).items():
+        if values.index.has_duplicates:
+            raise ConfigError(f"the truth for {f!r} has row ids more than once in its index")
+        try:
+            out[f] = pd.Series(keys(values.reindex(rows), kinds[f]), index=rows, dtype=object)
+        except (TypeError, ValueError) as exc:
+            raise ConfigError(
+                f"the truth for list field {f!r} must hold lists (or JSON arrays): {exc}"
+            ) from exc
+    return out
+
+
+# -- metrics -------------------------------------------------------------------------------------
+
+
+def _sorted(labels: Iterable[Any]) -> list[Any]:
+    labels = list(labels)
+    try:
+        return sorted(labels)
+    except TypeError:  # mixed types: any stable order will do, macro averages do not depend on it
+        return sorted(labels, key=repr)
+
+
+def per_class(y_true: np.ndarray, y_pred: np.ndarray) -> pd.DataFrame:
+    """Precision, recall, F1 and support per class (``None`` predictions belong to no class)."""
+    truth = pd.Series(y_true, dtype=object)
+    pred = pd.Series(y_pred, dtype=object)
+    hit = pred.to_numpy() == truth.to_numpy()
+    true_sum = truth.value_counts(sort=False)
+    pred_sum = pred[pred.notna()].value_counts(sort=False)
+    tp_sum = truth[hit].value_counts(sort=False)
+    labels = _sorted(set(true_sum.index) | set(pred_sum.index))
+    tp = tp_sum.reindex(labels, fill_value=0).to_numpy(dtype="float64")
+    ts = true_sum.reindex(labels, fill_value=0).to_numpy(dtype="float64")
+    ps = pred_sum.reindex(labels, fill_value=0).to_numpy(dtype="float64")
+    with np.errstate(divide="ignore", invalid="ignore"):
+        precision = np.where(ps > 0, tp / ps, 0.0)
+        recall = np.where(ts > 0, tp / ts, 0.0)
+        f1 = np.where(ts + ps > 0, 2.0 * tp / (ts + ps), 0.0)
+    out = {"class": pd.Series(labels, dtype=object), "precision": precision, "recall": recall, "f1": f1}
+    return pd.DataFrame({**out, "support": ts.astype("int64")})
+
+
+def jaccard(y_true: np.ndarray, y_pred: np.ndarray) -> np.ndarray:
+    """Per-pair ``|A ∩ B| / |A ∪ B|`` of frozensets; 1.0 when both are empty."""
+    out = np.empty(len(y_true), dtype="float64")
+    for i, (a, b) in enumerate(zip(y_true, y_pred)):
+        union = len(a | b)
+        out[i] = len(a & b) / union if union else 1.0
+    return out
+
+
+def score_field(
+    y_true: np.ndarray, y_pred: np.ndarray, kind: str
+) -> tuple[dict[str, Any], pd.DataFrame | None]:
+    """The scores of one model on one field.
+
+    ``y_true`` holds the known truths (no ``None``), ``y_pred`` the matching predictions as
+    :func:`keys` made them, ``None`` for a cell without a valid value. Returns the tidy row
+    (``n``, ``n_valid``, ``accuracy`` and what fits the kind: ``macro_*``, ``mae``, ``jaccard``)
+    and, for categorical kinds, the per-class table.
+    """
+    n = len(y_true)
+    has = np.array([v is not None for v in y_pred], dtype=bool)
+    hit = (y_pred == y_true) & has
+    row: dict[str, Any] = {"n": n, "n_valid": int(has.sum()), "accuracy": float(hit.mean()) if n else np.nan}
+    row.update(dict.fromkeys(("macro_precision", "macro_recall", "macro_f1", "mae", "jaccard"), np.nan))
+    classes = None
+    if kind in CATEGORICAL and n:
+        classes = per_class(y_true, y_pred)
+        row["macro_precision"] = float(np.mean(classes["precision"].to_numpy()))
+        row["macro_recall"] = float(np.mean(classes["recall"].to_numpy()))
+        row["macro_f1"] = float(np.mean(classes["f1"].to_numpy()))
+    elif kind in ("integer", "number") and has.any():
+        row["mae"] = float(np.mean(np.abs(y_pred[has].astype("float64") - y_true[has].astype("float64"))))
+    elif kind == "array" and has.any():
+        row["jaccard"] = float(np.mean(jaccard(y_true[has], y_pred[has])))
+    return row, classes
+
+
+def score_models(
+    df: pd.DataFrame, truths: dict[str, pd.Series], kinds: dict[str, str], models: list[str]
+) -> tuple[pd.DataFrame, list[pd.DataFrame]]:
+    """Score each model of the tidy ``df`` on each field of ``truths`` (``{field: truth keys as
+    an object array indexed by row id}``, ``None`` where unknown); returns the table and the
+    per-class frames."""
+    by_model = {m: sub.set_index("row") for m, sub in df.groupby("model", sort=False)}
+    table, classes = [], []
+    for field, truth in truths.items():
+        kind = kinds[field]
+        known = truth[np.array([v is not None for v in truth.to_numpy()], dtype=bool)]
+        y_true = known.to_numpy(dtype=object)
+        for model in models:
+            sub = by_model.get(model)
+            if sub is None:
+                pred = pd.Series([None] * len(known), dtype=object)
+            else:
+                pred = sub[field].where(sub["_valid"]).reindex(known.index)
+            scores, per = score_field(y_true, keys(pred, kind), kind)
+            table.append({"model": model, "field": field, "kind": kind, **scores})
+            if per is not None:
+                classes.append(per.assign(model=model, field=field))
+    return pd.DataFrame(table), classes
+
+
+def agreement_matrix(columns: dict[str, tuple[np.ndarray, np.ndarray]]) -> pd.DataFrame:
+    """``{name: (keys, valid mask)}`` -> the square share of jointly valid rows with equal keys."""
+    names = list(columns)
+    mat = np.full((len(names), len(names)), np.nan)
+    for i, a in enumerate(names):
+        ka, va = columns[a]
+        mat[i, i] = 1.0 if va.any() else np.nan
+        for j in range(i + 1, len(names)):
+            kb, vb = columns[names[j]]
+            both = va & vb
+            if both.any():
+                mat[i, j] = mat[j, i] = float(np.mean(ka[both] == kb[both]))
+    return pd.DataFrame(mat, index=pd.Index(names), columns=pd.Index(names))

@@ -1,0 +1,395 @@
+"""ConnectionsPanel: a form per provider to test, save, replace and remove an organization's connections.
+
+The forms are generated from each connection class's pydantic fields, so the classes stay the one
+source of truth for what a provider asks. Secrets never enter a trait: the browser sends them once,
+inside a ``test`` or ``save`` message, and Python only ever answers with masked hints. The only place
+a secret is kept is the :class:`Organization` (and its 0600 store file).
+"""
+
+from __future__ import annotations
+
+import re
+from pathlib import Path
+from typing import Any, ClassVar
+
+import traitlets as t
+from pydantic import ValidationError
+
+from .._connections.base import Connection, mask
+from .._connections.providers import PROVIDERS
+from .._errors import OrganizationRuleError
+from .._store.env import ENV_VARIABLES
+from .._store.org import Organization
+from .._wire.http import scrub
+from .base import Widget, bundle
+
+__all__ = ["ConnectionsPanel", "form_spec"]
+
+# Shown inside a "More options" disclosure: rarely needed, but a gateway or a test server needs them.
+_ADVANCED = frozenset({"base_url", "allow_insecure_http", "api_version", "json_mode"})
+
+_LABELS = {
+    "api_key": "API key",
+    "auth_token": "Auth token",
+    "base_url": "Base URL",
+    "api_version": "API version",
+    "json_mode": "JSON mode",
+    "allow_insecure_http": "Allow plain http to other hosts",
+    "credentials": "Service-account key (JSON)",
+    "project": "Project ID",
+    "organization": "Organization ID",
+    "name": "Name (model id)",
+}
+
+_URL_FIELDS = frozenset({"endpoint", "base_url"})
+
+# What decides where a connection's secret is sent (and for what): a saved secret is reused in an
+# edit only when none of these change (compared after validation, so defaults and normalisation agree).
+_TARGET_FIELDS = frozenset(
+    {"base_url", "endpoint", "allow_insecure_http", "deployment", "model", "name", "organization", "project"}
+)
+
+# Where each value is found, in the words of the providers' docs (see the seed's model-provider-keys.md).
+_HELP: dict[str, tuple[str, list[tuple[str, str]]]] = {
+    "openai": (
+        "One OpenAI key per organization. Find or create it on the API keys page.",
+        [("API keys page", "https://platform.openai.com/api-keys")],
+    ),
+    "gemini": (
+        "One Gemini key per organization, created in Google AI Studio.",
+        [("Get a Gemini API key", "https://ai.google.dev/gemini-api/docs/api-key")],
+    ),
+    "vertex": (
+        "One Vertex AI service account per organization. Create a JSON key for a service account "
+        "(IAM › Service accounts › Keys), then choose the file or paste its text. Project and location "
+        "are optional; the project defaults to the key's project_id.",
+        [
+            ("Create a service-account key", "https://cloud.google.com/iam/docs/keys-create-delete"),
+            (
+                "Authenticate to Vertex AI",
+                "https://cloud.google.com/generative-ai-app-builder/docs/authentication#client-libs",
+            ),
+        ],
+    ),
+    "anthropic": (
+        "One Anthropic key per organization, from the API keys page of the Anthropic console.",
+        [
+            ("Anthropic console keys", "https://console.anthropic.com/settings/keys"),
+            ("Accessing the API", "https://docs.anthropic.com/en/api/getting-started#accessing-the-api"),
+        ],
+    ),
+    "azure_openai": (
+        "One connection per deployment; each deployment serves one model. The deployment name, "
+        "endpoint (target URI) and key are in the deployment's Details section in the Azure AI "
+        "Foundry portal. Add one connection per model you deploy.",
+        [
+            (
+                "Create a resource and deploy a model",
+                "https://learn.microsoft.com/en-us/azure/ai-services/openai/how-to/create-resource",
+            ),
+            ("Azure AI Foundry portal", "https://ai.azure.com/"),
+        ],
+    ),
+    "azure_foundry": (
+        "One connection per deployed model. On the deployed model's Details page, under Endpoint: "
+        "the Target URI, the Key, and the model name.",
+        [
+            (
+                "Deploy from the model catalog",
+                "https://learn.microsoft.com/en-us/azure/ai-foundry/how-to/model-catalog-overview",
+            ),
+        ],
+    ),
+    "custom": (
+        "A server speaking OpenAI's chat-completions format (Ollama, vLLM, sglang, a gateway). The name "
+        "must equal the model id the server lists; the endpoint is the base URL ending in /v1. Key and "
+        "token are optional.",
+        [
+            ("OpenAI-compatible Ollama", "https://ollama.com/blog/openai-compatibility"),
+            ("Chat completions format", "https://platform.openai.com/docs/api-reference/chat/create"),
+        ],
+    ),
+    "demo": (
+        "An offline stand-in: no key, no network, made-up answers. Use it to try a notebook end to end; "
+        "it is labelled as a demo wherever it appears.",
+        [],
+    ),
+}
+
+
+def _field_spec(cls: type[Connection], name: str, prop: dict[str, Any], required: bool) -> dict[str, Any]:
+    options = [o for o in prop.get("anyOf", [prop]) if o.get("type") != "null"]
+    kind_of = options[0] if options else {}
+    secret = name in cls.secret_fields
+    if secret:
+        kind = "credentials" if name == "credentials" else "password"
+    elif "enum" in kind_of:
+        kind = "select"
+    elif kind_of.get("type") == "boolean":
+        kind = "checkbox"
+    elif kind_of.get("type") in ("number", "integer"):
+        kind = kind_of["type"]
+    elif name in _URL_FIELDS:
+        kind = "url"
+    else:
+        kind = "text"
+    spec: dict[str, Any] = {
+        "name": name,
+        "label": _LABELS.get(name, prop.get("title") or name),
+        "kind": kind,
+        "secret": secret,
+        "required": required,
+        "advanced": name in _ADVANCED and not required,
+        "description": prop.get("description", ""),
+        "default": None if secret else prop.get("default"),
+    }
+    if kind == "select":
+        spec["options"] = list(kind_of["enum"])
+    for bound in ("minimum", "maximum"):
+        if bound in kind_of:
+            spec[bound] = kind_of[bound]
+    return spec
+
+
+def form_spec(cls: type[Connection]) -> dict[str, Any]:
+    """The browser's form for one provider, derived from the connection class's JSON Schema."""
+    schema = cls.model_json_schema()
+    required = set(schema.get("required", []))
+    fields = [_field_spec(cls, n, p, n in required) for n, p in schema.get("properties", {}).items()]
+    fields.sort(key=lambda f: f["advanced"])  # stable: declaration order, advanced ones last
+    text, links = _HELP.get(cls.provider, ("", []))
+    if cls.docs_url and cls.docs_url not in {href for _, href in links}:
+        links = [*links, ("Where to find these values", cls.docs_url)]
+    return {
+        "provider": cls.provider,
+        "title": cls.title,
+        "one_per_org": cls.one_per_org,
+        "single_model": cls.single_model,
+        "demo": cls.provider == "demo",
+        "help": text,
+        "links": [{"text": label, "href": href} for label, href in links],
+        "env": list(ENV_VARIABLES.get(cls.title, ())),
+        "fields": fields,
+    }
+
+
+def _errors_by_field(exc: ValidationError, fields: list[str]) -> dict[str, str]:
+    """One message per form field. Model-level checks name their field first ("endpoint is empty")."""
+    errors: dict[str, str] = {}
+    for err in exc.errors(include_input=False, include_url=False):
+        message = re.sub(r"^(Value|Assertion) error, ", "", err["msg"])
+        loc = err["loc"][0] if err["loc"] else None
+        if loc not in fields:
+            loc = next(
+                (
+                    f
+                    for f in sorted(fields, key=len, reverse=True)
+                    if re.match(rf"(the key has no )?{f}\b", message)
+                ),
+                None,
+            ) or next((f for f in fields if f"{f}=" in message), "_form")
+        if err["type"] == "missing":
+            message = "required"
+        errors.setdefault(str(loc), message)
+    return errors
+
+
+class ConnectionsPanel(Widget):
+    """Set up an organization's connections: a form per provider, Test, Save, Replace and Remove.
+
+    ``ConnectionsPanel(org)`` edits ``org`` (``Organization()`` when omitted). Secrets typed into the
+    forms go from the browser to ``org`` in one message and never into this widget's state.
+    """
+
+    _esm = bundle("_shared.js", "connections.js")
+    _css = bundle("_shared.css", "connections.css")
+    handlers: ClassVar[tuple[str, ...]] = ("test", "save", "remove")
+
+    providers = t.List(t.Dict(), read_only=True).tag(sync=True)
+    """list[dict]: one form spec per provider (title, help, links, env variables, fields with label,
+    kind, required, secret, advanced, description, default). Derived from the connection classes."""
+
+    connections = t.List(t.Dict(), read_only=True).tag(sync=True)
+    """list[dict]: the organization's connections, each ``Connection.describe()`` (non-secret fields,
+    masked ``hint``, ``source``: store / environment / explicit) plus ``title``, ``status``
+    (unverified / ok / failing), ``message``, ``field`` and ``models`` (count) from the last check."""
+
+    store = t.Unicode("", read_only=True).tag(sync=True)
+    """str: the store file Save writes to (``~``-relative), or ``""`` when the organization is in memory."""
+
+    _computed: ClassVar[frozenset[str]] = frozenset({"providers", "connections", "store"})
+
+    def __init__(self, org: Organization | None = None, **kwargs: Any) -> None:
+        if org is not None and not isinstance(org, Organization):
+            raise TypeError(
+                f"ConnectionsPanel(org): expected an nbconnect.Organization, got {type(org).__name__}"
+            )
+        super().__init__(**kwargs)
+        self._org = Organization() if org is None else org
+        self.set_trait("providers", [form_spec(cls) for cls in PROVIDERS.values()])
+        self.set_trait("store", _shown_path(self._org.path))
+        self._watch_org(self._org, "_refresh")
+        self._refresh()
+
+    @property
+    def org(self) -> Organization:
+        """The organization this panel edits."""
+        return self._org
+
+    def _refresh(self) -> None:
+        rows = []
+        for conn in self._org:
+            check = self._org.status(conn.name)
+            rows.append(
+                {
+                    **conn.describe(),
+                    "title": conn.title,
+                    "status": self._org.state(conn.name),
+                    "message": "" if check is None or check.ok else scrub(check.message, _secrets(conn)),
+                    "field": None if check is None else check.field,
+                    "models": None if check is None else len(check.models),
+                }
+            )
+        self.set_trait("connections", rows)
+
+    # -- messages -------------------------------------------------------------------------------
+    def _build(self, content: dict[str, Any]) -> Connection | dict[str, Any]:
+        """The connection a test/save message describes, or an error reply (values are never echoed)."""
+        cls = PROVIDERS.get(content.get("provider"))  # type: ignore[arg-type]
+        fields = content.get("fields")
+        if cls is None or not isinstance(fields, dict):
+            return {"ok": False, "error": "unknown provider or malformed message", "errors": {}}
+        names = list(cls.model_fields)
+        unknown = [k for k in fields if k not in names]
+        if unknown:
+            return {
+                "ok": False,
+                "error": f"{cls.title} has no field(s) {', '.join(map(repr, unknown))}",
+                "errors": {},
+            }
+        data = {
+            k: v for k, v in fields.items() if v is not None and not (isinstance(v, str) and not v.strip())
+        }
+        keep = content.get("keep")
+        old = self._org[keep] if isinstance(keep, str) and keep in self._org else None
+        kept: list[str] = []  # secret fields taken from the saved connection, not from the browser
+        if old is not None and old.provider == cls.provider:  # an edit: an empty secret keeps the saved one
+            for name in cls.secret_fields:
+                if name not in data and old.secret(name):
+                    data[name] = old.secret(name)
+                    kept.append(name)
+        cred = data.get("credentials")
+        if cls.provider == "vertex" and isinstance(cred, str) and not cred.lstrip().startswith("{"):
+            # A path would make the kernel read a file named from the browser (think Voila): not here.
+            message = (
+                "paste the key's JSON text or choose the .json file (file paths are read only from Python)"
+            )
+            return {"ok": False, "error": "Check the highlighted field.", "errors": {"credentials": message}}
+        try:
+            conn = cls(**data)
+        except ValidationError as exc:
+            errors = _errors_by_field(exc, names)
+            secrets = [v for k, v in data.items() if k in cls.secret_fields and isinstance(v, str)]
+            errors = {k: scrub(v, secrets) for k, v in errors.items()}
+            return {"ok": False, "error": "Check the highlighted fields.", "errors": errors}
+        if kept and any(getattr(conn, f) != getattr(old, f) for f in _TARGET_FIELDS & set(names)):
+            # A saved secret goes only where it went before: the browser may not point it elsewhere.
+            message = "re-enter the key to use it with a new endpoint"
+            return {
+                "ok": False,
+                "error": "Check the highlighted fields.",
+                "errors": {name: message for name in kept},
+            }
+        return conn
+
+    def on_test(self, content: dict[str, Any]) -> Any:
+        conn = self._build(content)
+        if isinstance(conn, dict):
+            return conn
+
+        async def check() -> dict[str, Any]:
+            v = await conn.averify()
+            n = len(v.models)
+            message = f"OK · {n} model{'s' if n != 1 else ''}" if v.ok else scrub(v.message, _secrets(conn))
+            return {
+                "ok": v.ok,
+                "name": conn.name,
+                "hints": _hints(conn),
+                "models": n,
+                "message": message,
+                "field": v.field,
+                "error_type": v.error_type,
+            }
+
+        return check()
+
+    def on_save(self, content: dict[str, Any]) -> dict[str, Any]:
+        conn = self._build(content)
+        if isinstance(conn, dict):
+            return conn
+        replace = content.get("replace") is True
+        keep = content.get("keep")
+        clash = next(
+            (
+                c
+                for c in self._org
+                if c.name == conn.name or (conn.one_per_org and c.provider == conn.provider)
+            ),
+            None,
+        )
+        try:
+            self._org.add(conn, replace=replace)
+        except OrganizationRuleError as exc:
+            return {
+                "ok": False,
+                "error": scrub(str(exc), _secrets(conn)),
+                "conflict": None if clash is None else clash.name,
+                "errors": {},
+            }
+        if (
+            replace
+            and isinstance(keep, str)
+            and keep != conn.name
+            and keep in self._org
+            and self._org[keep].provider == conn.provider
+        ):
+            self._org.remove(keep)  # an edit that renamed the connection (another deployment, model, name)
+        saved = "store" if self._org.path is not None else "memory"
+        return {
+            "name": conn.name,
+            "hints": _hints(conn),
+            "replaced": None if clash is None or not replace else clash.name,
+            "saved": saved,
+            "message": f"Saved '{conn.name}'"
+            + (" to the store" if saved == "store" else " (in memory only)"),
+        }
+
+    def on_remove(self, content: dict[str, Any]) -> dict[str, Any]:
+        name = content.get("name")
+        if not isinstance(name, str) or name not in self._org:
+            return {"ok": False, "error": "no such connection; it may have been removed already"}
+        self._org.remove(name)
+        return {"name": name, "message": f"Removed '{name}'"}
+
+
+def _secrets(conn: Connection) -> list[str | None]:
+    return [conn.secret(f) for f in conn.secret_fields]
+
+
+def _hints(conn: Connection) -> dict[str, str]:
+    """A masked hint per filled secret field; the main one uses the connection's own hint."""
+    hints: dict[str, str] = {}
+    for i, name in enumerate(conn.secret_fields):
+        value = conn.secret(name)
+        if value:
+            hints[name] = (conn.hint if i == 0 else "") or mask(value)
+    return hints
+
+
+def _shown_path(path: Path | None) -> str:
+    if path is None:
+        return ""
+    try:
+        return "~/" + str(path.relative_to(Path.home()))
+    except ValueError:
+        return str(path)

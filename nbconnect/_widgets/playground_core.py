@@ -1,0 +1,70 @@
+"""The Playground's editor / runner / results widget: its synced state and the view it renders.
+
+The Python logic that fills these traits lives in :mod:`nbconnect._widgets.playground`; the view is
+``js/playground.js``. Traits hold only what the browser shows (never a secret, never a DataFrame).
+"""
+
+from __future__ import annotations
+
+import traitlets as t
+
+from .base import Widget, bundle
+
+__all__ = ["PlaygroundCore"]
+
+
+class PlaygroundCore(Widget):
+    """The editor / runner / results part of the Playground (the model picker sits above it)."""
+
+    _esm = bundle("_shared.js", "playground.js")
+    _css = bundle("_shared.css", "playground.css")
+    handlers = ("run", "stop", "page", "cell")
+
+    template = t.Unicode("").tag(sync=True)
+    """The prompt template; ``{column}`` placeholders, ``{{``/``}}`` for literal braces."""
+    system = t.Unicode("").tag(sync=True)
+    """Optional system prompt (may use placeholders too)."""
+    schema_text = t.Unicode("").tag(sync=True)
+    """The schema as edited: JSON Schema text or the short form ``label: a|b, score: float``."""
+    schema_status = t.Dict().tag(sync=True)
+    """``{"ok": bool, "message": str, "line": int|None, "fields": [...], "enforcement": [...]}``."""
+    variables = t.List().tag(sync=True)
+    """Placeholders found in the template: ``[{"name": str, "ok": bool}]``."""
+    columns = t.List().tag(sync=True)
+    """The data's column names (for chips, the insert menu and the truth picker)."""
+    preview = t.List().tag(sync=True)
+    """The first rows of the data, as records with text values (at most 10)."""
+    n_rows = t.Int(0).tag(sync=True)
+    """How many input rows there are."""
+    selection = t.Unicode("all").tag(sync=True)
+    """Which rows to run: ``all``, ``first``, ``sample`` or ``missing``."""
+    n = t.Int(20).tag(sync=True)
+    """N for ``first`` and ``sample``."""
+    seed = t.Int(0).tag(sync=True)
+    """Seed for ``sample``."""
+    truth = t.Unicode("").tag(sync=True)
+    """Optional ground-truth column ("" for none)."""
+    temperature = t.Float(0.0, allow_none=True).tag(sync=True)
+    """Sampling temperature (None: the provider's default)."""
+    max_tokens = t.Int(1024, allow_none=True).tag(sync=True)
+    """Answer token limit."""
+    concurrency = t.Int(16).tag(sync=True)
+    """Calls in flight at once."""
+    budget_usd = t.Float(None, allow_none=True).tag(sync=True)
+    """Stop scheduling once the spend would pass this (None: no budget)."""
+    estimate = t.Dict().tag(sync=True)
+    """Before running: ``{"calls": int, "cost_usd": float|None, "error": str|None}``."""
+    running = t.Bool(False).tag(sync=True)
+    """True while a run is in flight."""
+    progress = t.Dict().tag(sync=True)
+    """``{"total", "done", "errors", "spend_usd", "models": {ref: {done, errors, in_flight, total, spend_usd}}}``."""
+    compare_field = t.Unicode("").tag(sync=True)
+    """The schema field shown side by side."""
+    table = t.Dict().tag(sync=True)
+    """The current results page: ``{"models", "rows": [...], "page", "pages", "field"}``."""
+    summary = t.List().tag(sync=True)
+    """Per-model summary rows (valid %, accuracy, latency p50/p95, tokens, cost)."""
+    plot = t.Unicode("").tag(sync=True)
+    """The Results plot as a PNG data URL ("" before a run)."""
+    message = t.Unicode("").tag(sync=True)
+    """A one-line status or error for the user."""

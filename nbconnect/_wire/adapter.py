@@ -1,0 +1,375 @@
+"""What every wire-protocol adapter shares: the call, the reply, and the send / parse / validate flow.
+
+An adapter turns one :class:`Call` into one HTTP request for its wire family, sends it through an
+injectable ``httpx.AsyncClient``, and returns a :class:`Reply`. Failures of the *provider* (HTTP
+errors, network) raise :mod:`nbconnect._errors`; failures of the *model* (broken JSON, a refusal, a
+truncated answer) come back inside the Reply, so a run records them instead of crashing.
+"""
+
+from __future__ import annotations
+
+import json
+import time
+from abc import ABC, abstractmethod
+from dataclasses import dataclass, field
+from typing import Any, ClassVar
+
+import httpx
+
+from .. import _errors as E
+from .._catalog.catalog import catalog
+from .._connections.base import Connection
+from .._schema.schema import Adapted, Schema
+from .http import new_client, scrub, transport_error
+
+__all__ = ["Adapter", "Call", "Prepared", "Reply", "Verification", "remembered_modes"]
+
+TRUNCATED = "truncated"
+REFUSAL = "refusal"
+INVALID_JSON = "invalid_json"
+SCHEMA_MISMATCH = "schema_mismatch"
+EMPTY = "empty"
+
+
+@dataclass(frozen=True)
+class Call:
+    """One structured-output request: a system and a user message, a model, a schema."""
+
+    model: str
+    user: str
+    schema: Schema
+    system: str | None = None
+    temperature: float | None = None
+    max_tokens: int | None = None
+
+
+@dataclass
+class Reply:
+    """What came back for one call. ``valid`` means: parsed, and it matches the schema."""
+
+    value: Any = None
+    raw: str = ""
+    valid: bool = False
+    errors: list[str] = field(default_factory=list)
+    error_type: str | None = None
+    finish_reason: str | None = None
+    refusal: str | None = None
+    input_tokens: int | None = None
+    output_tokens: int | None = None
+    cached_tokens: int | None = None
+    cost_usd: float | None = None
+    latency_s: float = 0.0
+    model: str | None = None
+    request_id: str | None = None
+    enforcement: str = ""
+    changes: list[str] = field(default_factory=list)
+
+    @property
+    def error(self) -> str | None:
+        """One line saying why the reply is not valid (``None`` when it is)."""
+        return "; ".join(self.errors) if self.errors else None
+
+
+@dataclass
+class Verification:
+    """The outcome of :meth:`Connection.verify`."""
+
+    ok: bool
+    connection: str
+    provider: str
+    models: list[str] = field(default_factory=list)
+    message: str = ""
+    field: str | None = None  # the form field the problem concerns (api_key, endpoint, deployment...)
+    error_type: str | None = None
+    latency_s: float = 0.0
+
+    def __str__(self) -> str:
+        if self.ok:
+            return f"{self.connection}: OK, {len(self.models)} model(s)"
+        return f"{self.connection}: {self.message}"
+
+
+@dataclass(frozen=True)
+class Prepared:
+    """A request before it is sent. ``url`` and ``body`` never hold secrets; headers may."""
+
+    method: str
+    url: str
+    body: dict[str, Any] | None
+    headers: dict[str, str]
+    mode: str = ""
+
+    def to_httpx(self) -> httpx.Request:
+        content = json.dumps(self.body, ensure_ascii=False).encode() if self.body is not None else None
+        headers = dict(self.headers)
+        if content is not None:
+            headers["Content-Type"] = "application/json"
+        return httpx.Request(self.method, self.url, content=content, headers=headers)
+
+
+# Enforcement modes that worked (or were forced on us by a rejection), per provider endpoint and
+# model, for the life of the process: a fallback is discovered once, not on every call.
+_REMEMBERED: dict[tuple[str, str, str, str], str] = {}
+
+
+def remembered_modes() -> dict[tuple[str, str, str, str], str]:
+    return _REMEMBERED
+
+
+class Adapter(ABC):
+    """Base of the wire adapters. Subclasses fill in ``modes``, ``prepare``, ``parse`` and ``error``."""
+
+    family: ClassVar[str]
+
+    def __init__(
+        self, conn: Connection, *, client: httpx.AsyncClient | None = None, timeout: float | None = None
+    ) -> None:
+        self.conn = conn
+        self._client = client
+        self._owns_client = client is None
+        self._timeout = timeout
+        self._adapted: dict[tuple[int, str], tuple[Schema, Adapted]] = {}
+
+    # -- plumbing ------------------------------------------------------------------------
+    @property
+    def client(self) -> httpx.AsyncClient:
+        if self._client is None:
+            self._client = new_client(timeout=self._timeout, transport=self.transport())
+        return self._client
+
+    def transport(self) -> httpx.AsyncBaseTransport | None:
+        """A custom transport (the Demo's in-process one); ``None`` means real HTTP."""
+        return None
+
+    async def aclose(self) -> None:
+        if self._owns_client and self._client is not None:
+            await self._client.aclose()
+            self._client = None
+
+    async def __aenter__(self) -> Adapter:
+        return self
+
+    async def __aexit__(self, *exc: object) -> None:
+        await self.aclose()
+
+    def _context(self) -> dict[str, str]:
+        return {"provider": self.conn.title, "connection": self.conn.name}
+
+    def _secrets(self) -> list[str | None]:
+        return [self.conn.secret(f) for f in self.conn.secret_fields]
+
+    def memory_key(self, call: Call) -> tuple[str, str, str, str]:
+        """Where a discovered fallback is remembered: per endpoint, model *and* schema, because a
+        provider may reject one schema's keywords and accept another's in its first-choice mode."""
+        return (self.conn.provider, self.base_url(), call.model, call.schema.digest)
+
+    def adapt(self, schema: Schema, mode: str) -> Adapted:
+        key = (id(schema), mode)
+        hit = self._adapted.get(key)
+        if hit is None:
+            hit = (schema, self.adapt_schema(schema, mode))  # keep schema alive so its id stays unique
+            self._adapted[key] = hit
+        return hit[1]
+
+    async def authorize(self, prepared: Prepared) -> Prepared:
+        """Add credentials fetched asynchronously (Vertex's OAuth token) just before sending, so
+        prepared requests and cache keys never hold them."""
+        return prepared
+
+    async def request(self, prepared: Prepared) -> tuple[httpx.Response, float]:
+        """Send, and return the response with its latency; HTTP errors raise ProviderError."""
+        prepared = await self.authorize(prepared)
+        started = time.perf_counter()
+        try:
+            resp = await self.client.send(prepared.to_httpx())
+            await resp.aread()
+        except httpx.HTTPError as exc:
+            raise transport_error(exc, prepared.url, **self._context()) from None
+        latency = time.perf_counter() - started
+        if resp.is_redirect:
+            raise E.NotFoundError(
+                f"the server redirected to {resp.headers.get('location', '?')}; nbconnect does not follow "
+                "redirects (the key must not reach another host): set the endpoint to the final URL",
+                status=resp.status_code,
+                **self._context(),
+            )
+        if resp.status_code >= 400:
+            err = self.error(resp)
+            err.message = scrub(err.message, self._secrets())
+            err.args = (err.message,)  # args feed repr() and tracebacks: scrub them too
+            raise err
+        return resp, latency
+
+    @staticmethod
+    def error_parts(resp: httpx.Response) -> tuple[Any, dict[str, Any]]:
+        """An error response's body and its ``error`` object (``{}`` when there is none)."""
+        try:
+            body = resp.json()
+        except ValueError:
+            body = None
+        if (
+            isinstance(body, list) and body and isinstance(body[0], dict)
+        ):  # Vertex wraps some errors in a list
+            body = body[0]
+        err = body.get("error") if isinstance(body, dict) else None
+        if isinstance(err, str):  # some OpenAI-compatible servers: {"error": "text"}
+            err = {"message": err}
+        return body, err if isinstance(err, dict) else {}
+
+    @staticmethod
+    def json_body(resp: httpx.Response, context: dict[str, str]) -> Any:
+        try:
+            return resp.json()
+        except ValueError:
+            kind = resp.headers.get("content-type", "unknown content type")
+            raise E.ServerError(
+                f"answered HTTP {resp.status_code} with a body that is not JSON ({kind}); a proxy or gateway may "
+                "be in the way",
+                status=resp.status_code,
+                **context,
+            ) from None
+
+    # -- the call ------------------------------------------------------------------------
+    def plan(self, call: Call) -> list[str]:
+        """Enforcement modes to try in order, the remembered one first."""
+        modes = self.modes(call.model)
+        known = _REMEMBERED.get(self.memory_key(call))
+        if known in modes:
+            modes = [known] + [m for m in modes if m != known]
+        return modes
+
+    def prepare_call(self, call: Call) -> Prepared:
+        """The request the next call would send (used for cache keys and parity tests)."""
+        return self.prepare(call, self.plan(call)[0])
+
+    async def complete(self, call: Call) -> Reply:
+        """Send ``call``; on a schema / JSON-mode rejection fall back to the next mode and remember it."""
+        modes = self.plan(call)
+        for i, mode in enumerate(modes):
+            prepared = self.prepare(call, mode)
+            try:
+                resp, latency = await self.request(prepared)
+            except E.ProviderError as err:
+                if i + 1 == len(modes) or not self.is_rejection(err, call, mode):
+                    raise
+                continue
+            body = self.json_body(resp, self._context())
+            reply = self.parse(call, mode, body, resp.headers)
+            reply.latency_s = latency
+            reply.enforcement = mode
+            reply.changes = list(self.adapt(call.schema, mode).changes)
+            self.finish(call, mode, reply)
+            if len(self.modes(call.model)) > 1:  # a forced mode (json_mode=...) proves nothing for "auto"
+                _REMEMBERED[self.memory_key(call)] = mode
+            return reply
+        raise AssertionError("unreachable: plan() returns at least one mode")
+
+    def is_rejection(self, err: E.ProviderError, call: Call, mode: str) -> bool:
+        """Whether ``err`` means "this enforcement mode is not supported here" (so try the next)."""
+        return isinstance(err, E.SchemaRejectedError)
+
+    async def verify(self) -> Verification:
+        """The cheapest real check of the credentials; never raises for a provider failure."""
+        started = time.perf_counter()
+        try:
+            models = await self.check()
+        except E.ProviderError as err:
+            return Verification(
+                ok=False,
+                connection=self.conn.name,
+                provider=self.conn.provider,
+                message=str(err),
+                field=self.field_for(err),
+                error_type=err.kind,
+                latency_s=time.perf_counter() - started,
+            )
+        return Verification(
+            ok=True,
+            connection=self.conn.name,
+            provider=self.conn.provider,
+            models=models,
+            message="OK",
+            latency_s=time.perf_counter() - started,
+        )
+
+    def field_for(self, err: E.ProviderError) -> str | None:
+        """Which form field a verification failure concerns."""
+        if isinstance(err, (E.AuthenticationError, E.PermissionDeniedError)):
+            return self.conn.secret_fields[0] if self.conn.secret_fields else None
+        if isinstance(err, (E.NetworkError, E.RequestTimeout)):
+            return "endpoint" if "endpoint" in type(self.conn).model_fields else "base_url"
+        if isinstance(err, E.NotFoundError) and self.conn.single_model:
+            return {"azure_openai": "deployment", "azure_foundry": "model", "custom": "name"}.get(
+                self.conn.provider
+            )
+        return None
+
+    def finish(self, call: Call, mode: str, reply: Reply) -> None:
+        """Parse the raw text into a value and validate it against the caller's schema."""
+        info = catalog.get(self.conn.provider, reply.model or call.model) or catalog.get(
+            self.conn.provider, call.model
+        )
+        reply.cost_usd = info.cost(reply.input_tokens, reply.output_tokens) if info else None
+        if reply.error_type:  # the parser already knows (refusal, truncation, content filter)
+            return
+        if reply.value is None:
+            text = reply.raw.strip()
+            if not text:
+                reply.error_type, reply.errors = EMPTY, ["the model returned no text"]
+                return
+            try:
+                reply.value = json.loads(_strip_fences(text))
+            except json.JSONDecodeError as exc:
+                reply.error_type = INVALID_JSON
+                reply.errors = [f"the answer is not JSON ({exc.msg} at character {exc.pos})"]
+                return
+        reply.value = self.adapt(call.schema, mode).restore(reply.value)
+        problems = call.schema.validate(reply.value)
+        if problems:
+            reply.error_type, reply.errors = SCHEMA_MISMATCH, problems
+        else:
+            reply.valid = True
+
+    # -- subclass hooks --------------------------------------------------------------------
+    @abstractmethod
+    def base_url(self) -> str: ...
+
+    @abstractmethod
+    def modes(self, model: str) -> list[str]: ...
+
+    @abstractmethod
+    def adapt_schema(self, schema: Schema, mode: str) -> Adapted: ...
+
+    @abstractmethod
+    def prepare(self, call: Call, mode: str) -> Prepared: ...
+
+    @abstractmethod
+    def parse(self, call: Call, mode: str, body: Any, headers: httpx.Headers) -> Reply: ...
+
+    @abstractmethod
+    def error(self, resp: httpx.Response) -> E.ProviderError: ...
+
+    @abstractmethod
+    async def list_models(self) -> list[str]:
+        """Model ids this connection can serve for structured output (live where the provider lists them)."""
+
+    @abstractmethod
+    async def check(self) -> list[str]:
+        """Prove the credentials with the cheapest real request; return the models seen."""
+
+
+def _strip_fences(text: str) -> str:
+    """Models in JSON-object or prompt-only mode sometimes wrap the JSON in ```json fences."""
+    if text.startswith("```"):
+        text = text.split("\n", 1)[1] if "\n" in text else ""
+        if text.rstrip().endswith("```"):
+            text = text.rstrip()[:-3]
+    return text.strip()
+
+
+def schema_instruction(schema: Schema) -> str:
+    """The schema as an instruction, for modes where the provider cannot enforce it."""
+    return (
+        "Answer with a single JSON object, and nothing else, that matches this JSON Schema:\n"
+        + json.dumps(schema.json, ensure_ascii=False)
+    )

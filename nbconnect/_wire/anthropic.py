@@ -1,0 +1,208 @@
+"""The Anthropic Messages wire: ``POST /v1/messages`` with ``output_config.format`` or a forced tool.
+
+Headers follow what the official ``anthropic`` SDK sends (checked by the parity tests): the key as
+``Authorization: Bearer`` and ``anthropic-version`` pinned below. Models the catalog marks
+``native: false`` start with the forced tool; a 400 saying a model cannot do ``output_config``
+moves that model to the forced tool, and the base class remembers it. ``temperature`` is not sent:
+that API version (and the SDK speaking it) has no sampling parameters.
+"""
+
+from __future__ import annotations
+
+import json
+from typing import Any
+from urllib.parse import quote
+
+import httpx
+
+from .. import _errors as E
+from .._catalog.catalog import catalog
+from .._schema.schema import Adapted, Schema, for_anthropic
+from .adapter import REFUSAL, TRUNCATED, Adapter, Call, Prepared, Reply
+from .http import error_for_status
+
+__all__ = ["ANTHROPIC_VERSION", "AnthropicAdapter"]
+
+ANTHROPIC_BASE = "https://api.anthropic.com"
+# What anthropic 2.14.0 sends (``anthropic._constants.ANTHROPIC_API_VERSION``); older SDKs sent 2023-06-01.
+ANTHROPIC_VERSION = "2026-10-21"
+DEFAULT_MAX_TOKENS = 1024  # the API requires max_tokens; this fits any reasonable structured answer
+OUTPUT_CONFIG = "output_config"
+FORCED_TOOL = "forced_tool"
+_MAX_PAGES = 50
+
+_KEYS = "https://console.anthropic.com/settings/keys"
+_BILLING = "https://console.anthropic.com/settings/billing"
+# An invalid_request_error whose text names one of these is about the structured-output part.
+_SCHEMA_WORDS = (
+    "output_config",
+    "output_format",
+    "json_schema",
+    "input_schema",
+    "structured output",
+    "schema",
+)
+
+
+class AnthropicAdapter(Adapter):
+    family = "anthropic"
+
+    # -- where and how ---------------------------------------------------------------------
+    def base_url(self) -> str:
+        return (self.conn.base_url or ANTHROPIC_BASE).rstrip("/")
+
+    def headers(self) -> dict[str, str]:
+        return {
+            "Authorization": f"Bearer {self.conn.secret('api_key') or ''}",
+            "anthropic-version": ANTHROPIC_VERSION,
+        }
+
+    # -- enforcement -----------------------------------------------------------------------
+    def modes(self, model: str) -> list[str]:
+        info = catalog.get(self.conn.provider, model)
+        if info is not None and not info.native:
+            return [FORCED_TOOL, OUTPUT_CONFIG]
+        return [OUTPUT_CONFIG, FORCED_TOOL]
+
+    def adapt_schema(self, schema: Schema, mode: str) -> Adapted:
+        # Strict tools and output_config share one schema subset, so both modes get the same rewrite.
+        return for_anthropic(schema.json)
+
+    def is_rejection(self, err: E.ProviderError, call: Call, mode: str) -> bool:
+        # Only output_config falls back: a rejected tool schema would fail output_config the same way
+        # (or with a less useful "model does not support" message), so that error is the one to show.
+        return mode == OUTPUT_CONFIG and isinstance(err, E.SchemaRejectedError)
+
+    # -- request / response ------------------------------------------------------------------
+    def prepare(self, call: Call, mode: str) -> Prepared:
+        body: dict[str, Any] = {
+            "model": call.model,
+            "max_tokens": call.max_tokens if call.max_tokens is not None else DEFAULT_MAX_TOKENS,
+            "messages": [{"role": "user", "content": call.user}],
+        }
+        if call.system:
+            body["system"] = call.system
+        # No temperature: the Messages API version pinned above has no sampling parameters (the
+        # anthropic SDK that sends it dropped temperature/top_p/top_k), so call.temperature is not sent.
+        schema = self.adapt(call.schema, mode).schema
+        if mode == FORCED_TOOL:
+            name = call.schema.name  # already [A-Za-z0-9_-]{1,64}, which tool names require
+            body["tools"] = [
+                {
+                    "name": name,
+                    "description": schema.get("description")
+                    or "Record the answer. Call this tool exactly once with the complete answer.",
+                    "input_schema": schema,
+                }
+            ]
+            body["tool_choice"] = {"type": "tool", "name": name, "disable_parallel_tool_use": True}
+        else:
+            body["output_config"] = {"format": {"type": "json_schema", "schema": schema}}
+        return Prepared("POST", f"{self.base_url()}/v1/messages", body, self.headers(), mode)
+
+    def parse(self, call: Call, mode: str, body: Any, headers: httpx.Headers) -> Reply:
+        body = body if isinstance(body, dict) else {}
+        reply = Reply(model=body.get("model"), request_id=headers.get("request-id") or body.get("id"))
+        usage = body.get("usage") or {}
+        # input_tokens counts only uncached input; report the whole prompt as the other providers do.
+        parts = [
+            usage.get(k) for k in ("input_tokens", "cache_creation_input_tokens", "cache_read_input_tokens")
+        ]
+        reply.input_tokens = sum(p for p in parts if isinstance(p, int)) if parts[0] is not None else None
+        reply.output_tokens = usage.get("output_tokens")
+        reply.cached_tokens = usage.get("cache_read_input_tokens")
+        reply.finish_reason = body.get("stop_reason")
+        blocks = [b for b in body.get("content") or [] if isinstance(b, dict)]
+        text = "".join(str(b.get("text") or "") for b in blocks if b.get("type") == "text")
+        tool = next((b for b in blocks if b.get("type") == "tool_use"), None)
+        reply.raw = text
+        if tool is not None and mode == FORCED_TOOL:
+            reply.raw = json.dumps(tool.get("input"), ensure_ascii=False)
+        stop = reply.finish_reason
+        if stop == "refusal":
+            details = body.get("stop_details") or {}
+            reply.refusal = text.strip() or details.get("explanation") or details.get("category") or "refused"
+            reply.error_type, reply.errors = REFUSAL, [f"the model refused: {reply.refusal}"]
+        elif stop == "max_tokens":
+            reply.error_type = TRUNCATED
+            reply.errors = [
+                "the answer was cut off at the token limit (stop_reason=max_tokens); raise max_tokens"
+            ]
+        elif stop == "model_context_window_exceeded":
+            reply.error_type = TRUNCATED
+            reply.errors = ["the answer was cut off: the model's context window is full; shorten the prompt"]
+        elif tool is not None and mode == FORCED_TOOL:
+            reply.value = tool.get("input")  # already an object: no JSON text to parse
+        return reply
+
+    def error(self, resp: httpx.Response) -> E.ProviderError:
+        body, err = self.error_parts(resp)
+        kind = str(err.get("type") or "")
+        message = str(err.get("message") or resp.reason_phrase or "request failed")
+        status = resp.status_code
+        cls: type[E.ProviderError] | None = None
+        if kind == "authentication_error" or status == 401:
+            cls = E.AuthenticationError
+            message = (
+                f"the key ({self.conn.hint or 'none given'}) was not accepted: {message}. "
+                f"Fix: create a key at {_KEYS} and update the Anthropic connection"
+            )
+        elif kind == "permission_error" or status == 403:
+            cls = E.PermissionDeniedError
+            message = (
+                f"{message}; this key may not use this model or feature: check the workspace's model "
+                f"access and limits in the Anthropic console"
+            )
+        elif kind == "not_found_error" or status == 404:
+            cls = E.NotFoundError
+            message = (
+                f"{message}; check the model id (connection.list_models() shows the ones this key can use)"
+            )
+        elif kind == "billing_error" or status == 402 or "credit balance" in message.lower():
+            # the API says "Your credit balance is too low" as a 400 invalid_request_error
+            cls = E.QuotaExceededError
+            message = f"{message}; the account is out of credit: add credit at {_BILLING}"
+        elif kind == "invalid_request_error" and any(w in message.lower() for w in _SCHEMA_WORDS):
+            cls = E.SchemaRejectedError
+            message = f"{message}; the response schema or the way nbconnect asked for JSON was not accepted"
+        elif kind == "rate_limit_error" or status == 429:
+            cls = E.RateLimitError
+            message = f"rate limited: {message}; lower concurrency= for this connection or wait"
+        elif kind == "overloaded_error" or status == 529:
+            cls = E.OverloadedError
+            message = f"Anthropic is overloaded: {message}; nbconnect retries with backoff, or try later"
+        elif kind == "timeout_error":
+            cls = E.RequestTimeout
+            message = f"Anthropic timed out on its side: {message}; try again, or ask for a shorter answer"
+        elif kind == "api_error" or status >= 500:
+            message = f"Anthropic failed on its side: {message}; try again later"
+        rid = resp.headers.get("request-id") or (body.get("request_id") if isinstance(body, dict) else None)
+        return error_for_status(
+            status,
+            message,
+            cls=cls,
+            headers=resp.headers,
+            body=body,
+            code=kind or None,
+            request_id=rid,
+            **self._context(),
+        )
+
+    # -- models and verification ------------------------------------------------------------------
+    async def list_models(self) -> list[str]:
+        ids: list[str] = []
+        after: str | None = None
+        for _ in range(_MAX_PAGES):
+            query = "?limit=1000" + (f"&after_id={quote(after, safe='')}" if after else "")
+            resp, _ = await self.request(
+                Prepared("GET", f"{self.base_url()}/v1/models{query}", None, self.headers())
+            )
+            page = self.json_body(resp, self._context())
+            ids += [str(m["id"]) for m in page.get("data") or [] if isinstance(m, dict) and m.get("id")]
+            after = page.get("last_id")
+            if not page.get("has_more") or not after:
+                break
+        return ids
+
+    async def check(self) -> list[str]:
+        return await self.list_models()

@@ -1,0 +1,164 @@
+"""HTTP plumbing shared by the adapters: the client, retry hints, and turning failures into errors.
+
+Transport safety lives here: TLS verification on, redirects never followed (a redirect could carry
+the key to another host), bounded timeouts, and a User-Agent naming nbconnect.
+"""
+
+from __future__ import annotations
+
+import email.utils
+import functools
+import re
+import ssl
+import time
+from collections.abc import Iterable
+from typing import Any
+
+import httpx
+
+from .. import _errors as E
+
+__all__ = [
+    "DEFAULT_TIMEOUT",
+    "error_for_status",
+    "new_client",
+    "parse_duration",
+    "retry_after",
+    "scrub",
+    "transport_error",
+    "user_agent",
+]
+
+DEFAULT_TIMEOUT = httpx.Timeout(120.0, connect=10.0)
+
+
+def user_agent() -> str:
+    from .. import __version__
+
+    return f"nbconnect/{__version__} (+httpx {httpx.__version__})"
+
+
+@functools.lru_cache(maxsize=1)
+def _tls() -> ssl.SSLContext:
+    """One verifying TLS context for every client: loading the CA bundle costs ~50 ms each time."""
+    return httpx.create_ssl_context()
+
+
+def new_client(
+    *,
+    timeout: float | httpx.Timeout | None = None,
+    transport: httpx.AsyncBaseTransport | None = None,
+    max_connections: int = 100,
+) -> httpx.AsyncClient:
+    """An AsyncClient with nbconnect's safety defaults. Pass your own to the adapters to change them."""
+    return httpx.AsyncClient(
+        timeout=DEFAULT_TIMEOUT if timeout is None else timeout,
+        follow_redirects=False,
+        verify=_tls(),
+        transport=transport,
+        headers={"User-Agent": user_agent()},
+        limits=httpx.Limits(max_connections=max_connections, max_keepalive_connections=max_connections),
+    )
+
+
+_DURATION = re.compile(r"(\d+(?:\.\d+)?)(ms|s|m|h)")
+
+
+def parse_duration(text: str) -> float | None:
+    """Seconds in a duration such as ``"37s"``, ``"1.5s"``, ``"6m0s"`` or ``"12ms"``."""
+    parts = _DURATION.findall(text or "")
+    if not parts:
+        return None
+    scale = {"ms": 0.001, "s": 1.0, "m": 60.0, "h": 3600.0}
+    return sum(float(n) * scale[u] for n, u in parts)
+
+
+def retry_after(headers: httpx.Headers, body: Any = None) -> float | None:
+    """The provider's wait hint in seconds: ``retry-after-ms``, ``retry-after`` (seconds or an HTTP
+    date), then Google's ``RetryInfo.retryDelay`` in the error body."""
+    if (ms := headers.get("retry-after-ms")) is not None:
+        try:
+            return max(float(ms) / 1000.0, 0.0)
+        except ValueError:
+            pass
+    if (ra := headers.get("retry-after")) is not None:
+        try:
+            return max(float(ra), 0.0)
+        except ValueError:
+            when = email.utils.parsedate_to_datetime(ra) if ra else None
+            if when is not None:
+                return max(when.timestamp() - time.time(), 0.0)
+    if isinstance(body, dict):
+        for detail in (body.get("error") or {}).get("details") or []:
+            if isinstance(detail, dict) and str(detail.get("@type", "")).endswith("RetryInfo"):
+                return parse_duration(str(detail.get("retryDelay", "")))
+    return None
+
+
+_PROVIDER_MASKED = re.compile(r"[\w-]{3,}\*{4,}[\w-]{0,8}")
+
+
+def scrub(text: str, secrets: Iterable[str | None]) -> str:
+    """Replace any secret a provider echoed back with a mark. Providers also quote bad keys half
+    masked (``sk-bad-0*****XYZ2``), showing more than our own hint does: those go too."""
+    for secret in secrets:
+        if secret and len(secret) >= 6:
+            text = text.replace(secret, "<secret>")
+    return _PROVIDER_MASKED.sub("<key>", text)
+
+
+_BY_STATUS: dict[int, type[E.ProviderError]] = {
+    400: E.BadRequestError,
+    401: E.AuthenticationError,
+    403: E.PermissionDeniedError,
+    404: E.NotFoundError,
+    408: E.RequestTimeout,
+    409: E.ServerError,
+    413: E.BadRequestError,
+    422: E.BadRequestError,
+    429: E.RateLimitError,
+    503: E.OverloadedError,
+    529: E.OverloadedError,
+}
+
+
+def error_for_status(
+    status: int,
+    message: str,
+    *,
+    cls: type[E.ProviderError] | None = None,
+    headers: httpx.Headers | None = None,
+    body: Any = None,
+    **context: Any,
+) -> E.ProviderError:
+    """Build the error for an HTTP failure. ``cls`` overrides the status rule (quota, schema...)."""
+    headers = headers or httpx.Headers()
+    if cls is None:
+        cls = _BY_STATUS.get(status) or (E.ServerError if status >= 500 else E.ProviderError)
+    should = headers.get("x-should-retry")
+    retryable = {"true": True, "false": False}.get(should.lower()) if should else None
+    return cls(message, status=status, retry_after=retry_after(headers, body), retryable=retryable, **context)
+
+
+def transport_error(exc: httpx.HTTPError, url: str, **context: Any) -> E.ProviderError:
+    """Turn an httpx failure (no HTTP answer) into a NetworkError or RequestTimeout that says what to check."""
+    host = httpx.URL(url).host
+    if isinstance(exc, httpx.TimeoutException):
+        what = "connecting to" if isinstance(exc, httpx.ConnectTimeout) else "waiting for an answer from"
+        return E.RequestTimeout(f"timed out {what} {host}; raise timeout= or check the host is up", **context)
+    text = str(exc)
+    if "CERTIFICATE_VERIFY_FAILED" in text or "SSL" in text:
+        return E.NetworkError(  # a bad certificate will not fix itself: not retried
+            retryable=False,
+            message=f"TLS verification failed for {host} ({text.split(':')[-1].strip() or 'certificate'}); "
+            "check the endpoint URL, or that your network does not intercept TLS",
+            **context,
+        )
+    if isinstance(exc, httpx.ConnectError):
+        return E.NetworkError(
+            f"cannot reach {host}: {text or 'connection refused'}; check the endpoint and your network",
+            **context,
+        )
+    return E.NetworkError(
+        f"connection to {host} failed mid-request ({type(exc).__name__}: {text or 'reset'})", **context
+    )

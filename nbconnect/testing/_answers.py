@@ -1,0 +1,40 @@
+"""What the fake provider says: one wire per provider family, looked up by name in :data:`WIRES`.
+
+Everything a wire does is a pure function of the request, so the HTTP server (``_fake_server``)
+stays small and these shapes can be checked without sockets. The pieces live in their own
+modules: schema-true values in ``_fake_values``, the shared :class:`~._fake_wire.Wire` interface
+in ``_fake_wire``, and one module per family (``_fake_openai``, ``_fake_anthropic``,
+``_fake_google``). The names below are re-exported so older imports from here keep working.
+"""
+
+from __future__ import annotations
+
+from ._anthropic import AnthropicWire
+from ._google import GeminiWire, VertexWire
+from ._openai import AzureWire, OpenAIWire
+from ._values import answer_for, broken_answer, openapi_to_json_schema
+from ._wire import Exchange, Reply, Wire
+
+__all__ = [
+    "WIRES",
+    "AnthropicWire",
+    "AzureWire",
+    "Exchange",
+    "GeminiWire",
+    "OpenAIWire",
+    "Reply",
+    "VertexWire",
+    "Wire",
+    "answer_for",
+    "broken_answer",
+    "openapi_to_json_schema",
+]
+
+WIRES: dict[str, Wire] = {
+    "openai": OpenAIWire(),
+    "azure": AzureWire(),
+    "anthropic": AnthropicWire(),
+    "gemini": GeminiWire(),
+    "vertex": VertexWire(),
+}
+"""The wire of each family ``FakeProvider`` routes to (``azure`` is OpenAI's format, Azure's flavour)."""

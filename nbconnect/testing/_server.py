@@ -1,0 +1,337 @@
+"""FakeProvider: a real HTTP/1.1 server on 127.0.0.1 that speaks the providers' wire formats.
+
+One ``asyncio`` event loop on a daemon thread serves every connection; request handling never
+blocks that loop (latency and ``slow`` faults are ``asyncio.sleep``), so dozens of requests
+overlap. This module owns the server's life cycle, the request log, scripts and fault
+injection; HTTP itself is ``_fake_http``, routing ``_fake_routes``, faults ``_fake_faults`` and
+response bodies the wires of ``_fake_answers``.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import contextlib
+import hashlib
+import json
+import secrets
+import threading
+import time
+from collections import deque
+from collections.abc import Iterable, Mapping, Sequence
+from dataclasses import dataclass, field
+from typing import Any
+
+from . import _http as _fake_http
+from ._answers import WIRES
+from ._faults import FAULT_KINDS, Fault, draw_fault, fault_reply
+from ._http import Reply, Request
+from ._routes import Route, route_of
+
+__all__ = ["DEFAULT_MODELS", "FAULT_KINDS", "FakeProvider", "Fault", "Recorded"]
+
+DEFAULT_MODELS: dict[str, list[str]] = {
+    "openai": ["gpt-5-mini", "gpt-4.1-mini", "gpt-4.1", "text-embedding-3-small"],
+    "anthropic": ["claude-sonnet-4-6", "claude-haiku-4-5", "claude-opus-4-6"],
+    "gemini": ["gemini-2.5-flash", "gemini-2.5-pro", "text-embedding-004"],
+    "vertex": ["gemini-2.5-flash", "gemini-2.5-pro", "imagen-3.0-generate-002"],
+}
+"""Models listed per family when ``FakeProvider.models`` does not name the family (``azure`` uses ``openai``)."""
+
+
+@dataclass(frozen=True)
+class Recorded:
+    """One request as the server received it."""
+
+    method: str
+    path: str  # percent-decoded, without the query string
+    query: dict[str, str]
+    headers: dict[str, str]  # lower-case names
+    json: Any  # the parsed body, or None when it was empty or not JSON
+    body: bytes
+    family: str = ""  # "openai" | "azure" | "anthropic" | "gemini" | "vertex" | "" (unknown route)
+    fault: str | None = None  # the kind of Fault that answered it, None for a normal answer
+    time: float = field(default_factory=time.monotonic)  # when it was received (time.monotonic)
+
+
+class FakeProvider:
+    """A local HTTP/1.1 server that answers like OpenAI, Azure, Anthropic, Gemini and Vertex AI.
+
+    Use it as a context manager; it serves on ``127.0.0.1`` from a background thread::
+
+        with FakeProvider(latency=0.05) as server:
+            httpx.post(server.url + "/v1/chat/completions", json=...)
+
+    Args:
+        latency: seconds added before every answer (without blocking other requests).
+        port: port to listen on; 0 picks a free one.
+        api_keys: if given, requests must carry one of these keys, else they get the
+            provider's real auth error (OpenAI/Anthropic/Vertex 401, Gemini 400 ``API_KEY_INVALID``).
+        models: model IDs to list, per family (``openai``, ``azure``, ``anthropic``, ``gemini``,
+            ``vertex``); families not named fall back to :data:`DEFAULT_MODELS`.
+        fault_rate: probability (0-1) that a generate request gets a random fault from ``fault_mix``.
+        fault_mix: kinds or :class:`Fault` objects to draw from: a list (equal weights) or a
+            mapping to weights. Default: transient faults (rate_limit, server_error, overloaded,
+            reset) and content faults (truncated, broken_json, not_json).
+        seed: makes random faults reproducible. The draw depends on the request itself (path,
+            body, and how many times that same request was seen), not on arrival order, so a
+            concurrent run faults the same requests every time and a retry gets a fresh draw.
+
+    All of these are also attributes that may be changed while the server runs.
+    """
+
+    def __init__(
+        self,
+        latency: float = 0.0,
+        *,
+        port: int = 0,
+        api_keys: Iterable[str] | None = None,
+        models: Mapping[str, Sequence[str]] | None = None,
+        fault_rate: float = 0.0,
+        fault_mix: Mapping[Fault | str, float] | Sequence[Fault | str] | None = None,
+        seed: int | None = None,
+    ):
+        self.latency: float = float(latency)
+        """Seconds added before every answer."""
+        self.api_keys: set[str] | None = set(api_keys) if api_keys is not None else None
+        """Accepted keys; None accepts any request, with or without a key."""
+        self.models: dict[str, list[str]] = {k: list(v) for k, v in (models or {}).items()}
+        """Model IDs listed per family; missing families use ``DEFAULT_MODELS``."""
+        self.fault_rate: float = float(fault_rate)
+        """Probability of a random fault on each generate request."""
+        self.fault_mix = fault_mix
+        """What random faults are drawn from (None: the default transient + content mix)."""
+        self.seed: int | None = seed
+        """Seed for random faults; None draws a fresh seed per server."""
+        self._port = port
+        self._salt = secrets.randbits(64)
+        self._lock = threading.Lock()
+        self._requests: list[Recorded] = []
+        self._scripts: dict[str, deque[Fault]] = {}
+        self._attempts: dict[bytes, int] = {}
+        self._loop: asyncio.AbstractEventLoop | None = None
+        self._thread: threading.Thread | None = None
+        self._server: asyncio.AbstractServer | None = None
+        self._tasks: set[asyncio.Task] = set()
+
+    # -- lifecycle -------------------------------------------------------------------------------
+    def start(self) -> FakeProvider:
+        """Start serving (the context manager calls this). Returns self."""
+        if self._thread is not None:
+            raise RuntimeError("FakeProvider is already running")
+        loop = asyncio.new_event_loop()
+        thread = threading.Thread(target=self._run, args=(loop,), name="FakeProvider", daemon=True)
+        thread.start()
+        self._loop, self._thread = loop, thread
+        try:
+            asyncio.run_coroutine_threadsafe(self._listen(), loop).result(timeout=10)
+        except BaseException:
+            self.stop()
+            raise
+        return self
+
+    def stop(self) -> None:
+        """Close every connection, stop the loop and join the thread. Safe to call twice."""
+        loop, thread = self._loop, self._thread
+        if loop is None or thread is None:
+            return
+        try:
+            if loop.is_running():
+                asyncio.run_coroutine_threadsafe(self._shutdown(), loop).result(timeout=10)
+        finally:
+            loop.call_soon_threadsafe(loop.stop)
+            thread.join(timeout=10)
+            self._loop = self._thread = self._server = None
+
+    close = stop
+
+    def __enter__(self) -> FakeProvider:
+        return self.start()
+
+    def __exit__(self, *exc: object) -> None:
+        self.stop()
+
+    def __repr__(self) -> str:
+        where = self.url if self._server is not None else "stopped"
+        return f"<FakeProvider {where} requests={self.count()}>"
+
+    @property
+    def port(self) -> int:
+        """The port served on (only while running)."""
+        if self._server is None:
+            raise RuntimeError("FakeProvider is not running; use `with FakeProvider() as server:`")
+        return self._server.sockets[0].getsockname()[1]
+
+    @property
+    def url(self) -> str:
+        """``http://127.0.0.1:PORT``, without a trailing slash."""
+        return f"http://127.0.0.1:{self.port}"
+
+    # -- inspection and scripting ----------------------------------------------------------------
+    @property
+    def requests(self) -> list[Recorded]:
+        """A snapshot of every request received so far, oldest first."""
+        with self._lock:
+            return list(self._requests)
+
+    def count(self, path_contains: str | None = None) -> int:
+        """How many requests were received (whose path contains ``path_contains``, if given)."""
+        with self._lock:
+            return sum(1 for r in self._requests if path_contains is None or path_contains in r.path)
+
+    def script(self, path_contains: str, faults: Iterable[Fault | str]) -> None:
+        """Queue responses for requests whose path contains ``path_contains``, consumed in order.
+
+        Once the queue is empty, answers are normal again. Calling it again for the same
+        ``path_contains`` appends; when several queues match a path the oldest wins. Strings are
+        shorthand for ``Fault(kind)``; use ``Fault("ok")`` for a normal answer in the middle.
+        """
+        queue = [f if isinstance(f, Fault) else Fault(f) for f in faults]
+        with self._lock:
+            self._scripts.setdefault(path_contains, deque()).extend(queue)
+
+    def script_remaining(self, path_contains: str | None = None) -> int:
+        """Scripted responses not yet consumed (for one queue, or all)."""
+        with self._lock:
+            return sum(len(q) for p, q in self._scripts.items() if path_contains in (None, p))
+
+    def reset(self) -> None:
+        """Forget recorded requests, scripts and the random-fault attempt counters."""
+        with self._lock:
+            self._requests.clear()
+            self._scripts.clear()
+            self._attempts.clear()
+
+    # -- the event loop side ---------------------------------------------------------------------
+    @staticmethod
+    def _run(loop: asyncio.AbstractEventLoop) -> None:
+        asyncio.set_event_loop(loop)
+        try:
+            loop.run_forever()
+        finally:
+            loop.run_until_complete(loop.shutdown_asyncgens())
+            loop.close()
+
+    async def _listen(self) -> None:
+        self._server = await asyncio.start_server(
+            self._connection, "127.0.0.1", self._port, limit=1 << 20, backlog=1024
+        )
+
+    async def _shutdown(self) -> None:
+        if self._server is not None:
+            self._server.close()
+        for task in list(self._tasks):
+            task.cancel()
+        await asyncio.gather(*self._tasks, return_exceptions=True)
+        if self._server is not None:
+            await self._server.wait_closed()
+        await asyncio.sleep(0)  # let transports run their connection_lost callbacks
+
+    async def _connection(self, reader: asyncio.StreamReader, writer: asyncio.StreamWriter) -> None:
+        task = asyncio.current_task()
+        if task is not None:
+            self._tasks.add(task)
+        try:
+            while True:
+                request = await _fake_http.read_request(reader, writer)
+                if request is None or not await self._respond(request, writer):
+                    break
+        except (ConnectionError, asyncio.IncompleteReadError, asyncio.CancelledError):
+            pass
+        except Exception as exc:  # a bug in the fake (or a malformed request): say so instead of hanging up
+            body = json.dumps(
+                {"error": {"message": f"FakeProvider internal error: {exc!r}", "type": "fake_error"}}
+            )
+            with contextlib.suppress(Exception):
+                await _fake_http.write(
+                    writer, Reply(500, body.encode(), {"content-type": "application/json"}), False
+                )
+        finally:
+            self._tasks.discard(task)
+            writer.close()
+            with contextlib.suppress(Exception, asyncio.CancelledError):
+                await writer.wait_closed()
+
+    async def _respond(self, req: Request, writer: asyncio.StreamWriter) -> bool:
+        parsed: Any = None
+        if req.body:
+            with contextlib.suppress(ValueError):
+                parsed = json.loads(req.body)
+        route = route_of(req.method, req.path, req.headers, req.query)
+        fault: Fault | None = None
+        reply: Reply | None = None
+        if route is None:
+            wire = WIRES["openai"]
+            reply = wire.error(404, f"Invalid URL ({req.method} {req.path})")
+        else:
+            wire = WIRES[route.family]
+            key = wire.key(req.headers, req.query)
+            if self.api_keys is not None and key not in self.api_keys:
+                reply = wire.auth_error(key)
+            else:
+                fault = self._next_fault(req, route)
+        recorded = Recorded(
+            req.method,
+            req.path,
+            req.query,
+            req.headers,
+            parsed,
+            req.body,
+            route.family if route else "",
+            fault.kind if fault else None,
+        )
+        with self._lock:
+            self._requests.append(recorded)
+
+        delay = self.latency
+        while fault is not None and fault.kind == "slow":
+            delay += float(fault.opts.get("seconds", 5))
+            fault = fault.opts.get("then")
+        if reply is None and route is not None:
+            reply = self._build(route, req, parsed, fault)
+        assert reply is not None
+        if fault is not None and "headers" in fault.opts:
+            reply.headers.update({k.lower(): str(v) for k, v in fault.opts["headers"].items()})
+        if delay > 0:
+            await asyncio.sleep(delay)
+        if fault is not None and fault.kind == "reset":
+            await _fake_http.reset(writer, reply, before_response=bool(fault.opts.get("before_response")))
+            return False
+        await _fake_http.write(writer, reply, req.keep_alive)
+        return req.keep_alive
+
+    def _next_fault(self, req: Request, route: Route) -> Fault | None:
+        with self._lock:
+            for pattern, queue in self._scripts.items():
+                if queue and pattern in req.path:
+                    return queue.popleft()
+            if self.fault_rate <= 0 or route.action != "generate":
+                return None
+            digest = hashlib.sha256(f"{req.method} {req.path}\n".encode() + req.body).digest()
+            attempt = self._attempts.get(digest, 0)
+            self._attempts[digest] = attempt + 1
+        seed = self.seed if self.seed is not None else self._salt
+        return draw_fault(seed, attempt, digest, self.fault_rate, self.fault_mix)
+
+    def _models(self, family: str) -> list[str]:
+        if family in self.models:
+            return list(self.models[family])
+        if family == "azure" and "openai" in self.models:
+            return list(self.models["openai"])
+        return list(DEFAULT_MODELS["openai" if family == "azure" else family])
+
+    def _build(self, route: Route, req: Request, parsed: Any, fault: Fault | None) -> Reply:
+        wire = WIRES[route.family]
+        kind = fault.kind if fault is not None else "ok"
+        opts = fault.opts if fault is not None else {}
+        model = route.model or (parsed.get("model") if isinstance(parsed, dict) else None) or "model"
+        reply = fault_reply(wire, kind, opts, str(model))
+        if reply is not None:
+            return reply
+        if route.action == "list":
+            return wire.list_models(self._models(route.family), req.query, req.path)
+        if route.action == "get":
+            return wire.get_model(self._models(route.family), str(route.model), req.path)
+        exchange = wire.parse(req.path, req.headers, parsed, route.model)
+        if isinstance(exchange, Reply):
+            return exchange
+        return wire.answer(exchange, "ok" if kind in ("reset", "slow") else kind, opts)
