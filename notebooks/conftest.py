@@ -13,8 +13,8 @@ import shutil
 import tempfile
 
 import pytest
+from regenerate import kernel_environ  # notebooks/ is on sys.path while pytest loads this conftest
 
-_PROVIDER_PREFIXES = ("OPENAI_", "ANTHROPIC_", "GEMINI_", "GOOGLE_", "AZURE_", "NBCONNECT_")
 _made: list[str] = []
 _started: set[str] = set()
 
@@ -29,12 +29,8 @@ def pytest_runtest_setup(item):
     home = tempfile.mkdtemp(prefix="nbconnect-nbval-")  # before TMPDIR changes: lands in the usual place
     _made.append(home)
     saved = dict(os.environ)
-    for name in list(os.environ):
-        if name.startswith(_PROVIDER_PREFIXES):
-            del os.environ[name]
-    os.environ["NBCONNECT_HOME"] = os.path.join(home, "store")
-    os.environ["XDG_CACHE_HOME"] = os.path.join(home, "cache")
-    os.environ["TMPDIR"] = home  # the notebooks' own temporary folders
+    os.environ.clear()
+    os.environ.update(kernel_environ(saved, home))  # the same environment regenerate.py runs them in
     try:
         yield
     finally:
