@@ -41,3 +41,18 @@ def pytest_runtest_setup(item):
 def pytest_unconfigure(config):
     for path in _made:
         shutil.rmtree(path, ignore_errors=True)
+
+
+@pytest.hookimpl(hookwrapper=True)
+def pytest_runtest_makereport(item, call):
+    """Say how to refresh the stored outputs when a checked cell printed different numbers."""
+    report = (yield).get_result()
+    if item.path.suffix == ".ipynb" and report.failed and "outputs differ" in str(report.longrepr):
+        report.sections.append(
+            (
+                "how to fix",
+                "A # NBVAL_CHECK_OUTPUT cell printed different numbers than the ones stored in the notebook.\n"
+                "A bug if the new numbers are wrong; if the change is intended (the Demo answers differently "
+                f"now), store the new outputs: .venv/bin/python notebooks/regenerate.py {item.path.stem}",
+            )
+        )
