@@ -35,6 +35,8 @@ VENV_BIN = Path(sys.executable).parent  # `jupyter` lives next to the python run
 _PROVIDER_ENV_PREFIXES = ("OPENAI_", "ANTHROPIC_", "GEMINI_", "GOOGLE_", "AZURE_", "NBCONNECT_")
 
 SAVE_WIDGET_STATE = {"@jupyter-widgets/jupyterlab-manager:plugin": {"saveState": True}}
+#: how every skip for want of a browser begins (the terminal summary counts them by it)
+NO_BROWSER = "browser tests need a real Chromium: "
 
 
 def pytest_collection_modifyitems(config, items):
@@ -66,11 +68,31 @@ def chromium_executable() -> str:
             "or set CHROMIUM_PATH (never `playwright install`)"
         )
     if problems:
-        reason = "browser tests need a real Chromium: " + "; ".join(problems)
+        reason = NO_BROWSER + "; ".join(problems)
         if in_ci():
             pytest.fail(reason + " [CI=true: failing instead of skipping]", pytrace=False)
         pytest.skip(reason)
     return path
+
+
+def pytest_terminal_summary(terminalreporter, exitstatus, config):
+    """A skipped browser test is a gap in the run, not a pass: say so loudly, with the fix, last."""
+    skipped = [
+        rep
+        for rep in terminalreporter.stats.get("skipped", [])
+        if isinstance(rep.longrepr, tuple) and NO_BROWSER in str(rep.longrepr[2])
+    ]
+    if not skipped:
+        return
+    terminalreporter.write_sep(
+        "!", f"{len(skipped)} BROWSER TESTS DID NOT RUN: no Chromium", red=True, bold=True
+    )
+    terminalreporter.write_line(
+        "The widgets were not tested in a real browser. Fix (Debian, as root): "
+        "apt-get update && apt-get install -y chromium   (or set CHROMIUM_PATH; never `playwright install`)",
+        red=True,
+        bold=True,
+    )
 
 
 # -- JupyterLab servers ------------------------------------------------------------------------
