@@ -87,8 +87,8 @@ summary = results.summary(truth="gold_sentiment")
 summary
 
 # %% [markdown]
-# Latency varies from run to run; everything else comes out the same every time on the Demo
-# connection, whose answers depend only on the prompt. The test suite checks these numbers.
+# Latency varies from run to run; the other numbers of the summary come out the same on every run
+# of the Demo connection, and the test suite checks them.
 
 # %%
 # NBVAL_CHECK_OUTPUT
