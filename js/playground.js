@@ -1,16 +1,17 @@
-// The Playground's view (nbconnect/_playground.py, class _Core). Plain ES module, no build step:
-// bundled after _shared.js (h, requester).
+// The Playground's view (nbconnect/_widgets/playground_core.py, PlaygroundCore). An ES module; Python
+// inlines its imports for anywidget (nbconnect/_widgets/assets.py), node's tests import it as is.
 //
 // Editors write their text into synced traits (template, system, schema_text, options); Python
 // answers with derived traits (variables, schema_status, estimate, progress, table, summary, plot).
 // Actions are custom messages: run, stop, page, cell. The browser only ever holds one results page.
 
-const money = (x) => (x == null || Number.isNaN(x) ? "–" : `$${Number(x).toFixed(x >= 1 ? 2 : 4)}`);
-const secs = (x) => (x == null || Number.isNaN(x) ? "–" : Number(x).toFixed(x >= 10 ? 1 : 3));
-const fmt = (v) => (v == null ? "" : typeof v === "object" ? JSON.stringify(v) : String(v));
+import { h, listen, requester } from "./_shared.js";
+import { fmt } from "./format.js";
+import { cellDetailText, estimateText, modelProgressText, progressText, summaryCell, summaryColumns } from "./playground_text.js";
 
-/** Bind a text input / textarea to a trait: typing saves (debounced), Python changes show. */
-function bindText(model, el, trait, { number = false, debounce = 250 } = {}) {
+/** Bind a text input / textarea to a trait: typing saves (debounced), Python changes show. On
+ * cleanup a save still pending is made at once, so nothing typed is lost. */
+function bindText(model, subs, el, trait, { number = false, debounce = 250 } = {}) {
   let timer = null;
   const read = () => {
     if (!number) return el.value;
@@ -18,12 +19,14 @@ function bindText(model, el, trait, { number = false, debounce = 250 } = {}) {
     const n = Number(el.value);
     return Number.isFinite(n) ? n : null;
   };
+  const save = () => { timer = null; model.set(trait, read()); model.save_changes(); };
   el.addEventListener("input", () => {
     clearTimeout(timer);
-    timer = setTimeout(() => { model.set(trait, read()); model.save_changes(); }, debounce);
+    timer = setTimeout(save, debounce);
   });
+  subs.later(() => { if (timer !== null) { clearTimeout(timer); save(); } });
   const show = () => { if (document.activeElement !== el) el.value = model.get(trait) ?? ""; };
-  model.on(`change:${trait}`, show);
+  subs.on(`change:${trait}`, show);
   show();
   return el;
 }
@@ -35,13 +38,20 @@ function section(title, cls, ...body) {
 function render({ model, el }) {
   const root = h("div", { class: "pg-root" });
   el.append(root);
-  let pending = 0;
-  const send = (kind, body = {}) => model.send({ kind, id: `pg-${++pending}`, ...body });
+  const subs = listen(model);
+  const ctx = requester(model);
+  subs.later(() => ctx.dispose());
+  /** Ask Python; a failed action shows its error in the status line, `then` gets a good reply. */
+  const send = async (kind, body = {}, then = null) => {
+    const reply = await ctx.request(kind, body);
+    if (reply.ok) then?.(reply);
+    else if (reply.error) message.textContent = reply.error;
+  };
 
   // -- prompt ------------------------------------------------------------------------------
-  const system = bindText(model, h("textarea", { class: "pg-system", rows: 2, "aria-label": "System prompt",
+  const system = bindText(model, subs, h("textarea", { class: "pg-system", rows: 2, "aria-label": "System prompt",
     placeholder: "Optional system prompt" }), "system");
-  const template = bindText(model, h("textarea", { class: "pg-template", rows: 4, "aria-label": "Prompt template",
+  const template = bindText(model, subs, h("textarea", { class: "pg-template", rows: 4, "aria-label": "Prompt template",
     placeholder: "Classify the sentiment of: {text}" }), "template", { debounce: 150 });
   const chips = h("div", { class: "pg-chips", "aria-live": "polite" });
   const inserts = h("div", { class: "pg-inserts" });
@@ -60,11 +70,11 @@ function render({ model, el }) {
           model.set("template", template.value); model.save_changes(); template.focus();
         } })));
   };
-  model.on("change:variables", renderChips);
-  model.on("change:columns", renderChips);
+  subs.on("change:variables", renderChips);
+  subs.on("change:columns", renderChips);
 
   // -- schema ------------------------------------------------------------------------------
-  const schema = bindText(model, h("textarea", { class: "pg-schema", rows: 6, spellcheck: "false",
+  const schema = bindText(model, subs, h("textarea", { class: "pg-schema", rows: 6, spellcheck: "false",
     "aria-label": "Schema (JSON Schema or short form)", placeholder: "label: positive|negative|neutral, confidence: float" }),
   "schema_text", { debounce: 300 });
   const schemaStatus = h("div", { class: "pg-schema-status", role: "status", "aria-live": "polite" });
@@ -77,7 +87,7 @@ function render({ model, el }) {
     enforcement.replaceChildren(...(s.enforcement || []).map((e) => h("li", { class: "pg-enforce" },
       h("b", { text: e.model }), ` — ${e.mode}`, e.changes?.length ? h("span", { class: "pg-muted", text: ` (${e.changes.join("; ")})` }) : "")));
   };
-  model.on("change:schema_status", renderSchema);
+  subs.on("change:schema_status", renderSchema);
 
   // -- data and options ---------------------------------------------------------------------------
   const preview = h("div", { class: "pg-preview" });
@@ -88,28 +98,28 @@ function render({ model, el }) {
       h("table", { class: "pg-table-small" }, h("thead", {}, h("tr", {}, cols.map((c) => h("th", { text: c })))),
         h("tbody", {}, rows.map((r) => h("tr", {}, cols.map((c) => h("td", { text: fmt(r[c]) })))))));
   };
-  model.on("change:preview", renderPreview);
+  subs.on("change:preview", renderPreview);
   const selection = h("select", { class: "pg-selection", "aria-label": "Rows to run",
     onchange: () => { model.set("selection", selection.value); model.save_changes(); } },
   [["all", "all rows"], ["first", "first N"], ["sample", "random N (seeded)"], ["missing", "only cells without a valid result"]]
     .map(([v, t]) => h("option", { value: v, text: t })));
-  model.on("change:selection", () => { selection.value = model.get("selection"); });
+  subs.on("change:selection", () => { selection.value = model.get("selection"); });
   const truth = h("select", { class: "pg-truth", "aria-label": "Ground-truth column",
     onchange: () => { model.set("truth", truth.value); model.save_changes(); } });
   const renderTruth = () => truth.replaceChildren(h("option", { value: "", text: "(no ground truth)" }),
     ...(model.get("columns") || []).map((c) => h("option", { value: c, text: c, selected: c === model.get("truth") })));
-  model.on("change:columns", renderTruth);
+  subs.on("change:columns", renderTruth);
   const num = (trait, label, attrs = {}) => h("label", { class: "pg-opt" }, label,
-    bindText(model, h("input", { type: "number", class: `pg-${trait.replace("_", "-")}`, "aria-label": label, ...attrs }), trait, { number: true }));
+    bindText(model, subs, h("input", { type: "number", class: `pg-${trait.replace("_", "-")}`, "aria-label": label, ...attrs }), trait, { number: true }));
 
   // -- run -------------------------------------------------------------------------------------------------
   const estimate = h("div", { class: "pg-estimate", "aria-live": "polite" });
   const renderEstimate = () => {
     const e = model.get("estimate") || {};
-    estimate.textContent = e.error ? e.error : e.calls ? `${e.calls} calls, about ${money(e.cost_usd)}` : "";
+    estimate.textContent = estimateText(e);
     estimate.className = `pg-estimate ${e.error ? "pg-error" : ""}`;
   };
-  model.on("change:estimate", renderEstimate);
+  subs.on("change:estimate", renderEstimate);
   const runBtn = h("button", { class: "pg-run", type: "button", text: "Run", onclick: () => send("run") });
   const stopBtn = h("button", { class: "pg-stop", type: "button", text: "Stop", onclick: () => send("stop") });
   const message = h("div", { class: "pg-message", role: "status", "aria-live": "polite" });
@@ -125,24 +135,25 @@ function render({ model, el }) {
     const rows = Object.entries(p.models || {}).map(([ref, m]) => h("div", { class: "pg-progress-model", "data-model": ref },
       h("span", { class: "pg-progress-name", text: ref }),
       h("progress", { max: m.total || 1, value: m.done, "aria-label": `${ref} progress` }),
-      h("span", { class: "pg-progress-text", text: `${m.done}/${m.total} · ${m.errors} errors · ${m.in_flight} in flight · ${money(m.spend_usd)}` })));
+      h("span", { class: "pg-progress-text", text: modelProgressText(m) })));
     progress.replaceChildren(h("div", { class: "pg-progress-total", "data-done": p.done ?? 0, "data-total": p.total ?? 0,
-      text: p.total ? `${p.done}/${p.total} done · ${p.errors} errors · ${money(p.spend_usd)}${p.finished ? " · finished" : ""}` : "" }), ...rows);
+      text: progressText(p) }), ...rows);
   };
-  model.on("change:running", renderRun);
-  model.on("change:message", renderRun);
-  model.on("change:progress", renderProgress);
+  subs.on("change:running", renderRun);
+  subs.on("change:message", renderRun);
+  subs.on("change:progress", renderProgress);
 
   // -- results -----------------------------------------------------------------------------------------
   const field = h("select", { class: "pg-field", "aria-label": "Field to compare",
     onchange: () => { model.set("compare_field", field.value); model.save_changes(); } });
   const renderFields = () => field.replaceChildren(...((model.get("schema_status") || {}).fields || [])
     .map((f) => h("option", { value: f, text: f, selected: f === model.get("compare_field") })));
-  model.on("change:schema_status", renderFields);
-  model.on("change:compare_field", () => { field.value = model.get("compare_field"); });
+  subs.on("change:schema_status", renderFields);
+  subs.on("change:compare_field", () => { field.value = model.get("compare_field"); });
   const table = h("div", { class: "pg-table-wrap" });
   const detail = h("pre", { class: "pg-cell-detail", "aria-live": "polite" });
   const pager = h("div", { class: "pg-pager" });
+  const showCell = (row, m) => send("cell", { row, model: m }, (reply) => { detail.textContent = cellDetailText(reply.cell); });
   const renderTable = () => {
     const t = model.get("table") || {};
     if (!t.rows) { table.replaceChildren(); pager.replaceChildren(); return; }
@@ -156,8 +167,8 @@ function render({ model, el }) {
         const c = r.cells[m] || {};
         const cls = ["pg-cell", c.valid ? "pg-valid" : "pg-invalid", c.right === true ? "pg-right" : c.right === false ? "pg-wrong" : ""];
         return h("td", { class: cls.join(" "), "data-model": m, title: c.valid ? "" : c.error || "not run", tabindex: 0,
-          onclick: () => send("cell", { row: r.row, model: m }),
-          onkeydown: (ev) => { if (ev.key === "Enter") send("cell", { row: r.row, model: m }); },
+          onclick: () => showCell(r.row, m),
+          onkeydown: (ev) => { if (ev.key === "Enter") showCell(r.row, m); },
           text: c.valid ? fmt(c.value) : `⚠ ${c.error || "no result"}` });
       })));
     table.replaceChildren(h("table", { class: "pg-table" }, h("thead", {}, head), h("tbody", {}, body)));
@@ -166,30 +177,19 @@ function render({ model, el }) {
       h("span", { class: "pg-page", text: ` page ${t.page + 1} of ${t.pages} (${t.total_rows} rows) ` }),
       h("button", { class: "pg-next", type: "button", text: "next ›", disabled: t.page >= t.pages - 1, onclick: () => send("page", { page: t.page + 1 }) }));
   };
-  model.on("change:table", renderTable);
+  subs.on("change:table", renderTable);
   const summary = h("div", { class: "pg-summary" });
   const plot = h("img", { class: "pg-plot", alt: "cost against accuracy and latency per model" });
   const renderSummary = () => {
     const rows = model.get("summary") || [];
-    const cols = ["model", "cells", "valid_pct", "accuracy", "latency_p50", "latency_p95", "input_tokens", "output_tokens", "cost_usd", "errors_by_type"];
-    const show = cols.filter((c) => rows.some((r) => r[c] != null));
+    const show = summaryColumns(rows);
     summary.replaceChildren(rows.length ? h("table", { class: "pg-table-small" }, h("thead", {}, h("tr", {}, show.map((c) => h("th", { text: c })))),
-      h("tbody", {}, rows.map((r) => h("tr", {}, show.map((c) => h("td", { text: typeof r[c] === "number" && !Number.isInteger(r[c]) ? r[c].toFixed(c === "cost_usd" ? 5 : 2) : fmt(r[c]) })))))) : "");
+      h("tbody", {}, rows.map((r) => h("tr", {}, show.map((c) => h("td", { text: summaryCell(c, r[c]) })))))) : "");
     plot.src = model.get("plot") || "";
     plot.hidden = !model.get("plot");
   };
-  model.on("change:summary", renderSummary);
-  model.on("change:plot", renderSummary);
-  model.on("msg:custom", (msg) => {
-    if (msg?.kind !== "reply") return;
-    if (msg.for === "cell" && msg.ok) {
-      const c = msg.cell;
-      detail.textContent = `latency ${secs(c.latency_s)} s · attempts ${c.attempts} · waited ${secs(c.wait_s)} s · tokens ${fmt(c.input_tokens)}→${fmt(c.output_tokens)} · ${money(c.cost_usd)} · ${c.enforcement || ""}${c.cached ? " · cached" : ""}\n${c.error ? `error: ${c.error}\n` : ""}${c.raw ?? ""}`;
-    } else if (!msg.ok && msg.error) {
-      message.textContent = msg.error;
-    }
-  });
-
+  subs.on("change:summary", renderSummary);
+  subs.on("change:plot", renderSummary);
   root.append(
     section("Prompt", "pg-prompt", h("label", { class: "pg-muted", text: "System" }), system,
       h("label", { class: "pg-muted", text: "Template" }), template, chips, inserts),
@@ -203,6 +203,7 @@ function render({ model, el }) {
   renderChips(); renderSchema(); renderPreview(); renderTruth(); renderEstimate(); renderRun(); renderProgress();
   renderFields(); renderTable(); renderSummary();
   selection.value = model.get("selection");
+  return () => subs.off();
 }
 
 export default { render };
