@@ -257,8 +257,9 @@ function providerSection(spec, ctx) {
 }
 
 export default {
-  render({ model, el }) {
-    const ctx = requester(model);
+  // `timeout` (ms, optional) is the requester's; anywidget passes none, tests a short one
+  render({ model, el, timeout }) {
+    const ctx = requester(model, { timeout });
     const subs = listen(model);
     subs.later(() => ctx.dispose());
     ctx.uid = Math.random().toString(36).slice(2, 8);

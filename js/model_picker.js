@@ -31,8 +31,9 @@ export function matches(row, words) {
 }
 
 export default {
-  render({ model, el }) {
-    const ctx = requester(model);
+  // `timeout` (ms, optional) is the requester's; anywidget passes none, tests a short one
+  render({ model, el, timeout }) {
+    const ctx = requester(model, { timeout });
     const subs = listen(model);
     subs.later(() => ctx.dispose());
     const uid = Math.random().toString(36).slice(2, 8);
