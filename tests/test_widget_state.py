@@ -3,6 +3,7 @@ the kernel thread is busy (a long cell) or writing traits itself (the user typin
 
 from __future__ import annotations
 
+import asyncio
 import threading
 import time
 from typing import Any
@@ -115,3 +116,29 @@ def test_a_verify_on_the_background_loop_refreshes_the_picker_in_one_update():
     assert changed and all({"connections", "rows"} <= set(s) for s in changed), [list(s) for s in changed]
     assert changed[-1]["connections"][0]["status"] == "ok" == org.state("demo")
     assert all(r["status"] == "ok" for r in changed[-1]["rows"])
+
+
+def test_throttle_sends_the_latest_state_once_the_window_closes_and_nothing_after_close():
+    from nbconnect._widgets.base import Throttle
+
+    async def scenario() -> tuple[list[int], list[int]]:
+        state = {"n": 0}
+        pushed: list[int] = []
+        throttle = Throttle(0.05)
+        for n in range(1, 6):  # five offers inside one window: the first goes out, the rest wait
+            state["n"] = n
+            throttle.offer(lambda: pushed.append(state["n"]))
+        first = list(pushed)
+        await asyncio.sleep(0.2)  # the window closes: one trailing push with the state of that moment
+        state["n"] = 6
+        throttle.offer(lambda: pushed.append(state["n"]))  # a new window: at once
+        state["n"] = 7
+        throttle.offer(lambda: pushed.append(state["n"]))  # pending...
+        throttle.close()  # ...and cancelled: the run's final state must stay the last word
+        await asyncio.sleep(0.2)
+        throttle.offer(lambda: pushed.append(99), force=True)  # closed means closed, even forced
+        return first, pushed
+
+    first, pushed = asyncio.run(scenario())
+    assert first == [1]
+    assert pushed == [1, 5, 6]

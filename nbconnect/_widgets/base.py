@@ -36,7 +36,7 @@ import anywidget
 
 from .assets import asset, bundle
 
-__all__ = ["Widget", "asset", "background", "bundle"]
+__all__ = ["Throttle", "Widget", "asset", "background", "bundle"]
 
 log = logging.getLogger("nbconnect.widgets")
 
@@ -70,6 +70,45 @@ class _Background:
 
 
 background = _Background()
+
+
+class Throttle:
+    """At most one update per ``every`` seconds (progress, say); one offered sooner is pushed when the
+    window closes (reading the state of that moment), so the last update is never dropped.
+
+    Used only on the background loop's thread (the run's callbacks and its ``call_later`` timer run
+    there), so it needs no lock, and ``close()`` there cancels a pending update for certain.
+    """
+
+    def __init__(self, every: float) -> None:
+        self.every = every
+        self._last = float("-inf")
+        self._pending: asyncio.TimerHandle | None = None
+        self._closed = False
+
+    def offer(self, push: Callable[[], None], *, force: bool = False) -> None:
+        if self._closed:
+            return
+        loop = asyncio.get_running_loop()
+        wait = self._last + self.every - loop.time()
+        if wait <= 0 or force:
+            self._fire(push)
+        elif self._pending is None:
+            self._pending = loop.call_later(wait, self._fire, push)
+
+    def _fire(self, push: Callable[[], None]) -> None:
+        if self._pending is not None:
+            self._pending.cancel()
+            self._pending = None
+        if not self._closed:
+            self._last = asyncio.get_running_loop().time()
+            push()
+
+    def close(self) -> None:
+        self._closed = True
+        if self._pending is not None:
+            self._pending.cancel()
+            self._pending = None
 
 
 class Widget(anywidget.AnyWidget):

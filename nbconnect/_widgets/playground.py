@@ -7,10 +7,8 @@ kernel stays free, and Stop ends a run within a second while keeping every finis
 
 from __future__ import annotations
 
-import asyncio
 import json
 import time
-from collections.abc import Callable
 from typing import Any
 
 import ipywidgets
@@ -26,6 +24,7 @@ from .._schema.schema import Schema, as_schema
 from .._store.org import Organization
 from .._wire.adapter import Call
 from .._wire.lookup import adapter_for
+from .base import Throttle, background
 from .picker import ModelPicker
 from .playground_core import PlaygroundCore
 from .playground_view import PAGE, cell_detail, plot_png, table_page
@@ -245,7 +244,7 @@ class Playground(ipywidgets.VBox):
             raise NbconnectError("no data: set pg.data = a DataFrame or a list of dicts")
         if self._schema is None:
             raise NbconnectError(core.schema_status.get("message") or "no valid schema yet")
-        throttle = _Throttle(PROGRESS_EVERY)
+        throttle = Throttle(PROGRESS_EVERY)
         job = start(
             core.template,
             **self._plan_kwargs(),
@@ -265,8 +264,6 @@ class Playground(ipywidgets.VBox):
             core.message = f"running {len(job.plan.cells)} calls…"
             self._push_progress(job.progress)
 
-        from .base import background
-
         background.submit(self._drive(job, throttle, previous))
         return {"calls": len(job.plan.cells)}
 
@@ -275,7 +272,7 @@ class Playground(ipywidgets.VBox):
             self._job.stop()
         return {}
 
-    async def _drive(self, job: Job, throttle: _Throttle, previous: Results | None) -> None:
+    async def _drive(self, job: Job, throttle: Throttle, previous: Results | None) -> None:
         """Run ``job`` on the background loop, then write its final state in one batch."""
         core = self.core
         try:
@@ -375,45 +372,6 @@ class Playground(ipywidgets.VBox):
         if hit.empty:
             raise NbconnectError(f"no cell for row {msg['row']} and model {msg['model']}")
         return {"cell": cell_detail(hit.iloc[0])}
-
-
-class _Throttle:
-    """At most one progress update per ``every`` seconds; one that arrives sooner is sent when the
-    window closes (with the state of that moment), so the last update is never dropped.
-
-    Used only on the background loop's thread (the run's callbacks and its ``call_later`` timer run
-    there), so it needs no lock, and ``close()`` there cancels a pending update for certain.
-    """
-
-    def __init__(self, every: float) -> None:
-        self.every = every
-        self._last = float("-inf")
-        self._pending: asyncio.TimerHandle | None = None
-        self._closed = False
-
-    def offer(self, push: Callable[[], None], *, force: bool = False) -> None:
-        if self._closed:
-            return
-        loop = asyncio.get_running_loop()
-        wait = self._last + self.every - loop.time()
-        if wait <= 0 or force:
-            self._fire(push)
-        elif self._pending is None:
-            self._pending = loop.call_later(wait, self._fire, push)
-
-    def _fire(self, push: Callable[[], None]) -> None:
-        if self._pending is not None:
-            self._pending.cancel()
-            self._pending = None
-        if not self._closed:
-            self._last = asyncio.get_running_loop().time()
-            push()
-
-    def close(self) -> None:
-        self._closed = True
-        if self._pending is not None:
-            self._pending.cancel()
-            self._pending = None
 
 
 def _line_of(text: str, exc: Exception) -> int | None:
