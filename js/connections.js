@@ -1,9 +1,12 @@
-// The ConnectionsPanel's view (nbconnect/_panel.py). Plain ES module, no build step: bundled after _shared.js (h, requester).
+// The ConnectionsPanel's view (nbconnect/_widgets/panel.py). An ES module; Python inlines its imports for
+// anywidget (nbconnect/_widgets/assets.py).
 //
 // Traits (read only here): `providers` (form specs), `connections` (non-secret descriptions), `store`.
 // Secrets typed into a form are never written to a trait: Test and Save send them once in a custom
 // message, the field is cleared at once, and it then shows the masked hint Python returns. The typed
 // value is kept only in this view's memory so that Save can follow Test without retyping.
+
+import { h, listen, requester } from "./_shared.js";
 
 const SOURCES = { store: "saved in the store", environment: "from environment variables", explicit: "added in Python" };
 const SHOWN = ["endpoint", "base_url", "project", "location", "api_version"];
@@ -254,8 +257,11 @@ function providerSection(spec, ctx) {
 }
 
 export default {
-  render({ model, el }) {
-    const ctx = requester(model);
+  // `timeout` (ms, optional) is the requester's; anywidget passes none, tests a short one
+  render({ model, el, timeout }) {
+    const ctx = requester(model, { timeout });
+    const subs = listen(model);
+    subs.later(() => ctx.dispose());
     ctx.uid = Math.random().toString(36).slice(2, 8);
     ctx.connections = () => model.get("connections") || [];
     const root = h("div", { class: "nbc-panel", "data-lm-suppress-shortcuts": "true" });
@@ -274,15 +280,10 @@ export default {
     root.append(h("h3", { class: "nbc-heading", text: "Connections" }), store, sectionsBox);
     renderStore();
     renderSections();
-    model.on("change:providers", renderSections);
-    model.on("change:connections", updateAll);
-    model.on("change:store", renderStore);
+    subs.on("change:providers", renderSections);
+    subs.on("change:connections", updateAll);
+    subs.on("change:store", renderStore);
     el.replaceChildren(root);
-    return () => {
-      ctx.dispose();
-      model.off("change:providers", renderSections);
-      model.off("change:connections", updateAll);
-      model.off("change:store", renderStore);
-    };
+    return () => subs.off();
   },
 };

@@ -1,35 +1,41 @@
-// The ModelPicker's view (nbconnect/_picker.py). Plain ES module, no build step: bundled after _shared.js (h, requester).
+// The ModelPicker's view (nbconnect/_widgets/picker.py). An ES module; Python inlines its imports for
+// anywidget (nbconnect/_widgets/assets.py). `tags` and `matches` are pure: node's tests import them.
 //
 // Traits: `rows` and `connections` (read only, from Organization.model_rows()), `value` (the chosen
 // model references, written here when a box is ticked) and `query` (the search text).
 
+import { h, listen, requester } from "./_shared.js";
+import { money, size } from "./format.js";
+
 const STATUS = { ok: "verified", failing: "failing", unverified: "not verified" };
-const money = (x) => (x >= 1 ? x.toFixed(2) : x >= 0.1 ? x.toFixed(2) : String(+x.toFixed(4)));
-const size = (n) => (n >= 1e6 ? `${+(n / 1e6).toFixed(1)}M` : n >= 1e3 ? `${Math.round(n / 1e3)}k` : String(n));
 
 /** The tags of one model row: [css suffix, text, tooltip]. */
-function tags(row) {
+export function tags(row) {
   const out = [];
   if (row.demo) out.push(["demo", "demo", "Offline demo model: made-up answers"]);
   if (row.native === true) out.push(["native", "native JSON schema", "The provider enforces the schema"]);
   if (row.native === false) out.push(["fallback", "JSON fallback", "JSON mode plus local validation"]);
   if (row.input_per_m != null && row.output_per_m != null) {
-    out.push(["price", `$${money(row.input_per_m)} in / $${money(row.output_per_m)} out per 1M`, "USD per million tokens"]);
+    out.push(["price", `${money(row.input_per_m)} in / ${money(row.output_per_m)} out per 1M`, "USD per million tokens"]);
   }
   if (row.context) out.push(["context", `${size(row.context)} context`, `${row.context} tokens`]);
   out.push(row.supported ? ["supported", "supported", "Listed in nbconnect's catalog"] : ["unsupported", "not in catalog", "Not in nbconnect's catalog: tags and prices unknown"]);
   return out;
 }
 
-function matches(row, words) {
+/** Whether a row shows for the search words (all must occur in its reference, provider, tags or status). */
+export function matches(row, words) {
   if (!words.length) return true;
   const text = `${row.ref} ${row.provider} ${row.model} ${tags(row).map((t) => t[1]).join(" ")} ${STATUS[row.status]}`.toLowerCase();
   return words.every((w) => text.includes(w));
 }
 
 export default {
-  render({ model, el }) {
-    const ctx = requester(model);
+  // `timeout` (ms, optional) is the requester's; anywidget passes none, tests a short one
+  render({ model, el, timeout }) {
+    const ctx = requester(model, { timeout });
+    const subs = listen(model);
+    subs.later(() => ctx.dispose());
     const uid = Math.random().toString(36).slice(2, 8);
     const search = h("input", {
       type: "search", class: "nbc-search", "aria-label": "Search models", placeholder: "Search models, providers, tags…",
@@ -126,17 +132,11 @@ export default {
     const onQuery = () => { if (search.value !== model.get("query")) { search.value = model.get("query"); filter(); } };
     search.value = model.get("query") || "";
     render();
-    model.on("change:rows", render);
-    model.on("change:connections", render);
-    model.on("change:value", syncChecks);
-    model.on("change:query", onQuery);
+    subs.on("change:rows", render);
+    subs.on("change:connections", render);
+    subs.on("change:value", syncChecks);
+    subs.on("change:query", onQuery);
     el.replaceChildren(root);
-    return () => {
-      ctx.dispose();
-      model.off("change:rows", render);
-      model.off("change:connections", render);
-      model.off("change:value", syncChecks);
-      model.off("change:query", onQuery);
-    };
+    return () => subs.off();
   },
 };

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import asyncio
 import os
+import threading
 from collections.abc import Callable, Iterable, Iterator, Mapping
 from dataclasses import dataclass, field
 from pathlib import Path
@@ -59,6 +60,9 @@ class Organization:
         self._listeners: list[Callable[[Organization], None]] = []
         self._checks: dict[str, Verification] = {}
         self._live: dict[str, list[str]] = {}
+        # Widgets read the state below from the kernel thread while a verify started by a widget
+        # changes it on the background loop: both sides take this lock. Listeners run outside it.
+        self._lock = threading.RLock()
         for conn in connections:
             self.add(conn)
 
@@ -155,10 +159,11 @@ class Organization:
         """Verify every connection concurrently; remembers each outcome and its live model list."""
         conns = list(self._conns.values())
         results = await asyncio.gather(*(c.averify(timeout=timeout) for c in conns))
-        for conn, outcome in zip(conns, results):
-            self._checks[conn.name] = outcome
-            if outcome.ok and not conn.single_model:
-                self._live[conn.name] = list(outcome.models)
+        with self._lock:
+            for conn, outcome in zip(conns, results):
+                self._checks[conn.name] = outcome
+                if outcome.ok and not conn.single_model:
+                    self._live[conn.name] = list(outcome.models)
         for callback in list(self._listeners):
             callback(self)
         return {c.name: v for c, v in zip(conns, results)}
@@ -169,16 +174,18 @@ class Organization:
 
     def live_models(self, name: str) -> list[str] | None:
         """The models connection ``name`` listed when last verified (``None`` if never listed)."""
-        live = self._live.get(name)
+        with self._lock:
+            live = self._live.get(name)
         return None if live is None else list(live)
 
     def status(self, name: str) -> Verification | None:
         """The last verification of connection ``name`` (``None`` if never verified)."""
-        return self._checks.get(name)
+        with self._lock:
+            return self._checks.get(name)
 
     def state(self, name: str) -> str:
         """Connection ``name``'s status word: ``"unverified"``, ``"ok"`` or ``"failing"`` (last check)."""
-        check = self._checks.get(name)
+        check = self.status(name)
         return "unverified" if check is None else ("ok" if check.ok else "failing")
 
     def models(self) -> list[str]:
@@ -188,6 +195,10 @@ class Organization:
 
     def model_rows(self) -> list[dict[str, object]]:
         """One dict per usable model: ref, connection, model, tags from the catalog, connection status."""
+        with self._lock:  # one consistent view of the checks and live lists, even mid-verify
+            return self._model_rows()
+
+    def _model_rows(self) -> list[dict[str, object]]:
         rows: list[dict[str, object]] = []
         for conn in self._conns.values():
             state = self.state(conn.name)
@@ -282,7 +293,8 @@ class Organization:
         if self._path is None:
             conns = dict(self._conns)
             mutate(conns)
-            self._conns = conns
+            with self._lock:
+                self._conns = conns
         else:
             with locked(self._path):
                 # Re-read under the lock so another process's additions are merged, not lost.
@@ -295,6 +307,7 @@ class Organization:
                 for c in conns.values():
                     if c.source == "explicit":
                         c._source = "store"
-                self._conns = conns
+                with self._lock:
+                    self._conns = conns
         for callback in list(self._listeners):
             callback(self)

@@ -6,62 +6,39 @@ kernel log). Secrets only ever arrive inside such a message and are never stored
 
 Network work (verify, runs) goes to one background thread with its own event loop, so the kernel
 stays free: other cells run while a check or a run is in flight.
+
+One writer for widget state. Traits change from two threads: the kernel's (the browser's edits, the
+user's code) and the background loop's (runs, checks, organization changes they cause). We do *not*
+marshal the background's writes to the kernel's IOLoop: that loop is blocked for as long as a cell
+runs, so progress would freeze until the cell ends, which is what the background thread exists to
+avoid. ipykernel's IOPub socket accepts messages from any thread (it queues them for its IO
+thread), so the background thread may send; what is not thread-safe is ipywidgets' per-widget sync
+bookkeeping (``hold_sync``'s pending set, the property lock). So every trait change and every
+custom message of a widget passes through its one re-entrant lock (:meth:`Widget.notify_change`,
+:meth:`Widget.set_state`, :meth:`Widget._reply`), and :meth:`Widget.batch` groups several changes
+under that lock into one comm message, so the browser never sees half of an update.
 """
 
 from __future__ import annotations
 
 import asyncio
 import concurrent.futures
+import contextlib
 import logging
-import os
 import threading
 import traceback
 import weakref
 from collections import deque
-from collections.abc import Callable, Coroutine
-from pathlib import Path
+from collections.abc import Callable, Coroutine, Iterator
 from typing import Any, ClassVar
 
 import anywidget
 
-__all__ = ["Widget", "asset", "background", "bundle"]
+from .assets import asset, bundle
+
+__all__ = ["Throttle", "Widget", "asset", "background", "bundle"]
 
 log = logging.getLogger("nbconnect.widgets")
-
-_HERE = Path(__file__).resolve().parent
-
-
-def asset(name: str) -> Path:
-    """A front-end file: ``nbconnect/_static/NAME`` in a wheel, ``js/NAME`` in a source checkout."""
-    for folder in (_HERE.parent / "_static", _HERE.parent.parent / "js"):
-        path = folder / name
-        if path.is_file():
-            return path
-    raise FileNotFoundError(f"nbconnect front-end file {name!r} is missing; reinstall nbconnect")
-
-
-def bundle(*names: str) -> Any:
-    """The front-end files joined into one ES module (``_shared.js`` first, so every widget uses
-    the same helpers without a build step or runtime imports, which some front ends block).
-
-    With ``ANYWIDGET_HMR=1`` in a source checkout, the bundle is rebuilt and pushed to live
-    widgets whenever one of its files changes (anywidget's hot reload).
-    """
-    paths = [asset(name) for name in names]
-    text = "\n".join(p.read_text(encoding="utf-8") for p in paths)
-    if not os.environ.get("ANYWIDGET_HMR") or "site-packages" in str(paths[0]):
-        return text
-    from anywidget._file_contents import FileContents, VirtualFileContents
-
-    virtual = VirtualFileContents(text)
-    for path in paths:
-        watched = FileContents(path)
-        watched.changed.connect(
-            lambda _new, paths=paths: setattr(
-                virtual, "contents", "\n".join(p.read_text(encoding="utf-8") for p in paths)
-            )
-        )
-    return virtual
 
 
 class _Background:
@@ -95,6 +72,45 @@ class _Background:
 background = _Background()
 
 
+class Throttle:
+    """At most one update per ``every`` seconds (progress, say); one offered sooner is pushed when the
+    window closes (reading the state of that moment), so the last update is never dropped.
+
+    Used only on the background loop's thread (the run's callbacks and its ``call_later`` timer run
+    there), so it needs no lock, and ``close()`` there cancels a pending update for certain.
+    """
+
+    def __init__(self, every: float) -> None:
+        self.every = every
+        self._last = float("-inf")
+        self._pending: asyncio.TimerHandle | None = None
+        self._closed = False
+
+    def offer(self, push: Callable[[], None], *, force: bool = False) -> None:
+        if self._closed:
+            return
+        loop = asyncio.get_running_loop()
+        wait = self._last + self.every - loop.time()
+        if wait <= 0 or force:
+            self._fire(push)
+        elif self._pending is None:
+            self._pending = loop.call_later(wait, self._fire, push)
+
+    def _fire(self, push: Callable[[], None]) -> None:
+        if self._pending is not None:
+            self._pending.cancel()
+            self._pending = None
+        if not self._closed:
+            self._last = asyncio.get_running_loop().time()
+            push()
+
+    def close(self) -> None:
+        self._closed = True
+        if self._pending is not None:
+            self._pending.cancel()
+            self._pending = None
+
+
 class Widget(anywidget.AnyWidget):
     """Base of nbconnect's widgets: dispatches ``{"kind": ...}`` messages to ``on_<kind>`` methods.
 
@@ -106,6 +122,12 @@ class Widget(anywidget.AnyWidget):
     _computed: ClassVar[frozenset[str]] = frozenset()
     """Synced traits Python derives (from the organization): neither a keyword argument nor
     writable from the browser."""
+
+    def __new__(cls, *args: Any, **kwargs: Any) -> Widget:
+        self = super().__new__(cls, *args, **kwargs)
+        # before __init__: subclasses may set traits before calling it (ModelPicker does)
+        self._state_lock = threading.RLock()
+        return self
 
     def __init__(self, **kwargs: Any) -> None:
         unknown = sorted(
@@ -119,9 +141,21 @@ class Widget(anywidget.AnyWidget):
         # does not keep every reply forever
         self.sent: deque[dict[str, Any]] = deque(maxlen=100)
 
+    @contextlib.contextmanager
+    def batch(self) -> Iterator[None]:
+        """Change several traits as one update: under the widget's lock, sent as one comm message."""
+        with self._state_lock, self.hold_sync():
+            yield
+
+    def notify_change(self, change: Any) -> None:
+        # every trait change, from any thread, is sent (and its observers run) under the one lock
+        with self._state_lock:
+            super().notify_change(change)
+
     def set_state(self, sync_data: dict[str, Any]) -> None:
         # The browser may write only what its user controls; computed traits follow the organization.
-        super().set_state({k: v for k, v in sync_data.items() if k not in self._computed})
+        with self._state_lock:
+            super().set_state({k: v for k, v in sync_data.items() if k not in self._computed})
 
     def _watch_org(self, org: Any, method: str) -> None:
         """Call ``self.<method>()`` after every change of ``org`` while this widget is open.
@@ -133,7 +167,8 @@ class Widget(anywidget.AnyWidget):
         def on_change(_org: Any) -> None:
             widget = ref()
             if widget is not None and widget.comm is not None:
-                getattr(widget, method)()
+                with widget.batch():  # often called on the background loop (a verify finished)
+                    getattr(widget, method)()
 
         org.on_change(on_change)
 
@@ -164,5 +199,6 @@ class Widget(anywidget.AnyWidget):
 
     def _reply(self, kind: str, msg_id: Any, payload: dict[str, Any]) -> None:
         message = {"kind": "reply", "for": kind, "id": msg_id, **payload}
-        self.sent.append(message)
-        self.send(message)
+        with self._state_lock:  # replies come from the kernel thread and from the background loop
+            self.sent.append(message)
+            self.send(message)

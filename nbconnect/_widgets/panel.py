@@ -201,7 +201,7 @@ class ConnectionsPanel(Widget):
     forms go from the browser to ``org`` in one message and never into this widget's state.
     """
 
-    _esm = bundle("_shared.js", "connections.js")
+    _esm = bundle("connections.js")
     _css = bundle("_shared.css", "connections.css")
     handlers: ClassVar[tuple[str, ...]] = ("test", "save", "remove")
 

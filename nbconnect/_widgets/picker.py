@@ -21,7 +21,7 @@ class ModelPicker(Widget):
     connections are added, removed or verified; references that disappear are dropped from ``value``.
     """
 
-    _esm = bundle("_shared.js", "model_picker.js")
+    _esm = bundle("model_picker.js")
     _css = bundle("_shared.css", "model_picker.css")
     handlers: ClassVar[tuple[str, ...]] = ("verify",)
 

@@ -8,15 +8,15 @@ kernel stays free, and Stop ends a run within a second while keeping every finis
 from __future__ import annotations
 
 import json
-import threading
 import time
 from typing import Any
 
 import ipywidgets
 import pandas as pd
 
+from .._engine.api import start
 from .._engine.plan import as_frame, estimate_plan, flat_fields, make_plan
-from .._engine.runner import Job, Options, Progress
+from .._engine.runner import Job, Progress
 from .._engine.template import Template
 from .._errors import NbconnectError
 from .._results.results import Results
@@ -24,6 +24,7 @@ from .._schema.schema import Schema, as_schema
 from .._store.org import Organization
 from .._wire.adapter import Call
 from .._wire.lookup import adapter_for
+from .base import Throttle, background
 from .picker import ModelPicker
 from .playground_core import PlaygroundCore
 from .playground_view import PAGE, cell_detail, plot_png, table_page
@@ -58,9 +59,6 @@ class Playground(ipywidgets.VBox):
         self._job: Job | None = None
         self._results: Results | None = None
         self._cache = cache
-        self._last_push = 0.0
-        self._push_lock = threading.Lock()
-        self._trailing: threading.Timer | None = None
         self.progress_messages = 0  # how many progress updates went to the browser (tests count them)
         core = self.core
         core.on_run = self._on_run
@@ -235,6 +233,9 @@ class Playground(ipywidgets.VBox):
         }
 
     # -- run / stop ---------------------------------------------------------------------------------
+    # Everything a run writes after it starts comes from the background loop's thread (progress
+    # callbacks, the trailing progress timer, the final state); each write is a Widget.batch (see
+    # base.py), and the final state goes out as one message after the last progress update.
     def _on_run(self, _msg: dict[str, Any]) -> dict[str, Any]:
         core = self.core
         if core.running:
@@ -243,77 +244,66 @@ class Playground(ipywidgets.VBox):
             raise NbconnectError("no data: set pg.data = a DataFrame or a list of dicts")
         if self._schema is None:
             raise NbconnectError(core.schema_status.get("message") or "no valid schema yet")
-        plan = make_plan(core.template, **self._plan_kwargs())
-        options = Options(
+        throttle = Throttle(PROGRESS_EVERY)
+        job = start(
+            core.template,
+            **self._plan_kwargs(),
             temperature=core.temperature,
             max_tokens=core.max_tokens,
             concurrency=core.concurrency,
             budget_usd=core.budget_usd,
             cache=self._cache,
             progress=False,
+            truth=core.truth or None,
+            on_progress=lambda p: throttle.offer(lambda: self._push_progress(p), force=p.finished),
         )
-        job = Job(plan, options, on_progress=self._on_progress, truth=core.truth or None)
         previous = self._results if core.selection == "missing" else None
         self._job = job
-        core.running = True
-        core.message = f"running {len(plan.cells)} calls…"
-        self._push_progress(job.progress, force=True)
+        with core.batch():
+            core.running = True
+            core.message = f"running {len(job.plan.cells)} calls…"
+            self._push_progress(job.progress)
 
-        from .base import background
-
-        future = background.submit(job.arun())
-        future.add_done_callback(lambda f: self._finished(job, f, previous))
-        return {"calls": len(plan.cells)}
+        background.submit(self._drive(job, throttle, previous))
+        return {"calls": len(job.plan.cells)}
 
     def _on_stop(self, _msg: dict[str, Any]) -> dict[str, Any]:
         if self._job is not None and self.core.running:
             self._job.stop()
         return {}
 
-    def _finished(self, job: Job, future: Any, previous: Results | None) -> None:
+    async def _drive(self, job: Job, throttle: Throttle, previous: Results | None) -> None:
+        """Run ``job`` on the background loop, then write its final state in one batch."""
         core = self.core
         try:
-            results = future.result()
+            results = await job.arun()
         except Exception as exc:  # surfaced in the widget, not lost in a thread
-            core.message = f"the run failed: {exc}"
-            core.running = False
+            throttle.close()
+            with core.batch():
+                core.message = f"the run failed: {exc}"
+                core.running = False
             return
+        throttle.close()  # no progress update may land after (and overwrite) the final state
         self._results = results.merge(previous) if previous is not None else results
-        self._push_progress(job.progress, force=True)
         df = self._results.df
         message = f"done: {int(df['_valid'].sum())} valid of {len(df)} cells" + (
             " (stopped)" if (df["_error_type"] == "cancelled").any() else ""
         )
-        try:
-            self._push_summary()
-            self._push_table(0)
+        try:  # computed before taking the lock: drawing the plot takes a moment
+            view = {**self._summary_state(), "table": self._table_state(0)}
         except Exception as exc:  # a view problem must not hide that the run finished
+            view = {}
             message += f"; could not draw the results: {exc}"
-        core.message = message
-        core.running = False  # last: wait() and the Run button rely on everything above being done
+        with core.batch():
+            self._push_progress(job.progress)
+            for name, value in view.items():
+                setattr(core, name, value)
+            core.message = message
+            core.running = False  # last: wait() and the Run button rely on everything above being done
 
-    def _on_progress(self, progress: Progress) -> None:
-        self._push_progress(progress)
-
-    def _push_progress(self, progress: Progress, *, force: bool = False) -> None:
-        """Send progress at most every PROGRESS_EVERY seconds; the last update is never dropped."""
-        with self._push_lock:
-            now = time.monotonic()
-            wait = self._last_push + PROGRESS_EVERY - now
-            if wait > 0 and not force:
-                if self._trailing is None:
-                    self._trailing = threading.Timer(
-                        wait, self._push_progress, args=(progress,), kwargs={"force": True}
-                    )
-                    self._trailing.daemon = True
-                    self._trailing.start()
-                return
-            if self._trailing is not None:
-                self._trailing.cancel()
-                self._trailing = None
-            self._last_push = now
-        self.progress_messages += 1
-        self.core.progress = {
+    def _push_progress(self, progress: Progress) -> None:
+        """Write ``progress`` (a consistent copy, taken on the thread that changes it)."""
+        state = {
             "total": progress.total,
             "done": progress.done,
             "errors": progress.errors,
@@ -321,18 +311,24 @@ class Playground(ipywidgets.VBox):
             "finished": progress.finished,
             "models": {ref: vars(m).copy() for ref, m in progress.models.items()},
         }
+        with self.core.batch():
+            if state != self.core.progress:
+                self.progress_messages += 1
+            self.core.progress = state
 
     # -- results view ---------------------------------------------------------------------------------
-    def _push_summary(self) -> None:
+    def _summary_state(self) -> dict[str, Any]:
         results = self._results
         if results is None:
-            return
+            return {}
         # The truth column holds the answer for one field: the one its name mentions, else the first.
         field = self._truth_field()
         truth = {field: self.core.truth} if field else None
         summary = results.summary(truth=truth) if truth else results.summary()
-        self.core.summary = json.loads(summary.reset_index().to_json(orient="records"))
-        self.core.plot = plot_png(results, truth)
+        return {
+            "summary": json.loads(summary.reset_index().to_json(orient="records")),
+            "plot": plot_png(results, truth),
+        }
 
     def _truth_field(self) -> str | None:
         """The schema field the ground-truth column answers (``gold_sentiment`` -> ``sentiment``)."""
@@ -344,21 +340,22 @@ class Playground(ipywidgets.VBox):
 
     def _refresh_results(self) -> None:
         if self._results is not None and not self.core.running:
-            self._push_summary()
-            self._push_table(0)
+            view = {**self._summary_state(), "table": self._table_state(0)}
+            with self.core.batch():
+                for name, value in view.items():
+                    setattr(self.core, name, value)
 
     def _on_page(self, msg: dict[str, Any]) -> dict[str, Any]:
-        self._push_table(int(msg.get("page", 0)))
+        self.core.table = self._table_state(int(msg.get("page", 0)))
         return {}
 
-    def _push_table(self, page: int) -> None:
+    def _table_state(self, page: int) -> dict[str, Any]:
         results, field = self._results, self.core.compare_field
         if results is None or not field or field not in results.fields:
-            self.core.table = {}
-            return
+            return {}
         # the input shown per row: the first column the template uses (not merely the data's first)
         used = [v["name"] for v in self.core.variables if v["ok"]]
-        self.core.table = table_page(
+        return table_page(
             results,
             field,
             page,

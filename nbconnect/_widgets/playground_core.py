@@ -16,7 +16,7 @@ __all__ = ["PlaygroundCore"]
 class PlaygroundCore(Widget):
     """The editor / runner / results part of the Playground (the model picker sits above it)."""
 
-    _esm = bundle("_shared.js", "playground.js")
+    _esm = bundle("playground.js")
     _css = bundle("_shared.css", "playground.css")
     handlers = ("run", "stop", "page", "cell")
 

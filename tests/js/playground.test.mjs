@@ -1,0 +1,91 @@
+import assert from "node:assert/strict";
+import { test } from "node:test";
+
+import view from "../../js/playground.js";
+import { cellDetailText, estimateText, modelProgressText, progressText, summaryCell, summaryColumns } from "../../js/playground_text.js";
+import { installDom } from "./fake_dom.mjs";
+import { FakeModel } from "./fake_model.mjs";
+
+const STATE = {
+  template: "Classify: {text}", system: "", schema_text: "label: a|b", schema_status: { ok: true, message: "1 field(s)", fields: ["label"], enforcement: [] },
+  variables: [{ name: "text", ok: true }], columns: ["text"], preview: [{ text: "hi" }], n_rows: 1, selection: "all", n: 20, seed: 0,
+  truth: "", temperature: 0, max_tokens: 1024, concurrency: 16, budget_usd: null, estimate: { calls: 2, cost_usd: 0.0001 },
+  running: false, progress: {}, compare_field: "label", table: {}, summary: [], plot: "", message: "",
+};
+
+function mount(state = {}) {
+  const el = installDom();
+  const model = new FakeModel({ ...STATE, ...state });
+  const cleanup = view.render({ model, el });
+  return { el, model, cleanup, find: (cls) => el.querySelector(cls) };
+}
+
+test("render subscribes to the model and its cleanup removes every listener", () => {
+  const { model, cleanup } = mount();
+  assert.ok(model.listeners() >= 17, `only ${model.listeners()} listeners`);
+  assert.equal(typeof cleanup, "function");
+  cleanup();
+  assert.equal(model.listeners(), 0);
+});
+
+test("Run goes through the requester; an error reply shows in the status line", async () => {
+  const { model, find, cleanup } = mount();
+  find(".pg-run").click();
+  const [sent] = model.sent;
+  assert.equal(sent.kind, "run");
+  assert.match(sent.id, /^[a-z0-9]+-1$/); // the requester's ids, not a second scheme
+  model.reply(sent.id, { for: "run", ok: false, error: "no data: set pg.data" });
+  await new Promise((resolve) => setImmediate(resolve));
+  assert.equal(find(".pg-message").textContent, "no data: set pg.data");
+  cleanup();
+});
+
+test("a click on a cell shows that cell's details from the reply", async () => {
+  const table = { field: "label", models: ["m"], page: 0, pages: 1, total_rows: 1,
+    rows: [{ row: 0, input: "hi", truth: null, differ: false, cells: { m: { value: "a", valid: true, error: null } } }] };
+  const { model, find, cleanup } = mount({ table });
+  find(".pg-cell").click();
+  const request = model.sent.at(-1);
+  assert.deepEqual([request.kind, request.row, request.model], ["cell", 0, "m"]);
+  model.reply(request.id, { ok: true, cell: { latency_s: 0.5, attempts: 1, wait_s: 0, input_tokens: 10, output_tokens: 3, cost_usd: 0.0002, raw: '{"label":"a"}' } });
+  await new Promise((resolve) => setImmediate(resolve));
+  assert.match(find(".pg-cell-detail").textContent, /^latency 0\.500 s · attempts 1 · .*\n\{"label":"a"\}$/);
+  cleanup();
+});
+
+test("progress from Python redraws the progress lines", () => {
+  const { model, find, cleanup } = mount();
+  model.update("progress", { total: 4, done: 1, errors: 0, spend_usd: 0.25, finished: false,
+    models: { m: { total: 4, done: 1, errors: 0, in_flight: 2, spend_usd: 0.25 } } });
+  assert.equal(find(".pg-progress-total").textContent, "1/4 done · 0 errors · $0.25");
+  assert.equal(find(".pg-progress-total").dataset.done, "1");
+  assert.equal(find(".pg-progress-text").textContent, "1/4 · 0 errors · 2 in flight · $0.25");
+  cleanup();
+});
+
+test("text typed just before the view goes away is still saved", () => {
+  const { model, find, cleanup } = mount();
+  const box = find(".pg-template");
+  box.value = "New prompt: {text}";
+  box.dispatch("input");
+  assert.equal(model.saved.length, 0); // debounced
+  cleanup();
+  assert.equal(model.get("template"), "New prompt: {text}");
+  assert.equal(model.saved.length, 1);
+});
+
+test("the words for estimate, progress, cell details and summary cells", () => {
+  assert.equal(estimateText({ calls: 80, cost_usd: 0.0123 }), "80 calls, about $0.0123");
+  assert.equal(estimateText({ calls: 0, error: "no models chosen" }), "no models chosen");
+  assert.equal(estimateText({}), "");
+  assert.equal(progressText({}), "");
+  assert.equal(progressText({ total: 2, done: 2, errors: 1, spend_usd: 0, finished: true }), "2/2 done · 1 errors · $0 · finished");
+  assert.equal(modelProgressText({ total: 3, done: 0, errors: 0, in_flight: 0, spend_usd: null }), "0/3 · 0 errors · 0 in flight · –");
+  const text = cellDetailText({ latency_s: 1.23456, attempts: 2, wait_s: 0.5, input_tokens: 5, output_tokens: null, cost_usd: null,
+    enforcement: "json_object", cached: true, error: "bad json", raw: "{" });
+  assert.equal(text, "latency 1.235 s · attempts 2 · waited 0.500 s · tokens 5→ · – · json_object · cached\nerror: bad json\n{");
+  assert.deepEqual(summaryColumns([{ model: "m", accuracy: null, cost_usd: 0.1 }]), ["model", "cost_usd"]);
+  assert.equal(summaryCell("cost_usd", 0.00004), "$0.00004"); // the same money as everywhere else
+  assert.equal(summaryCell("accuracy", 0.8333), "0.83");
+  assert.equal(summaryCell("cells", 40), "40");
+});
