@@ -7,7 +7,8 @@ from typing import Any
 
 from .._results.results import Results
 from .._store.org import Organization
-from .plan import Estimate, estimate_plan, make_plan
+from .options import check_temperature
+from .plan import Estimate, check_truth, estimate_plan, make_plan
 from .runner import Job, Options, Progress, run_job_blocking
 
 __all__ = ["arun", "estimate", "run", "start"]
@@ -35,13 +36,15 @@ def start(
     sample: int | None = None,
     seed: int = 0,
     redo: Results | None = None,
-    truth: str | None = None,
+    truth: str | dict[str, str] | None = None,
+    allow_constant_prompt: bool = False,
     on_progress: Callable[[Progress], None] | None = None,
     clients: dict[str, Any] | None = None,
 ) -> Job:
     """Check the plan (template columns, models, schema) and return a :class:`Job`, not yet started.
 
-    ``await job.arun()`` runs it; ``job.stop()`` ends it early from any thread; ``job.results``
+    Every option is checked here, before any request: a bad value raises :class:`ConfigError`
+    naming the option and the fix. ``await job.arun()`` runs it; ``job.stop()`` ends it early from any thread; ``job.results``
     shows what has finished. :func:`run` and :func:`arun` are this plus running it.
     """
     plan = make_plan(
@@ -55,7 +58,9 @@ def start(
         sample=sample,
         seed=seed,
         redo=redo,
+        allow_constant_prompt=allow_constant_prompt,
     )
+    check_truth(truth, plan.data.columns)
     options = Options(
         temperature=temperature,
         max_tokens=max_tokens,
@@ -68,6 +73,7 @@ def start(
         cache=cache,
         progress=progress,
     )
+    check_temperature(options.temperature, plan.models)
     return Job(plan, options, on_progress=on_progress, clients=clients, truth=truth)
 
 

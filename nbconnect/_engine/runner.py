@@ -18,6 +18,7 @@ from .._wire.http import scrub
 from .._wire.lookup import adapter_for
 from .cache import Cache, cache_key
 from .limits import Backoff, Gate
+from .options import check_options
 from .plan import Cell, Plan, estimate_plan, flat_fields, per_call_estimate
 
 __all__ = ["Job", "ModelProgress", "Options", "Progress"]
@@ -45,14 +46,9 @@ class Options:
     progress: bool = True
 
     def __post_init__(self) -> None:
-        if self.concurrency < 1 or self.per_connection < 1:
-            raise E.ConfigError("concurrency and per_connection must be at least 1")
-        if self.max_retries < 0:
-            raise E.ConfigError("max_retries must be 0 or more")
-        if self.timeout <= 0:
-            raise E.ConfigError("timeout must be a positive number of seconds")
-        if self.budget_usd is not None and self.budget_usd < 0:
-            raise E.ConfigError("budget_usd must be 0 or more")
+        # bounds and fixes are declared once, in options.RunOptions; a cache directory becomes its file
+        for name, value in check_options(vars(self)).items():
+            setattr(self, name, value)
 
 
 @dataclass
