@@ -30,6 +30,8 @@ _STORED = (
     "input_tokens",
     "output_tokens",
     "cached_tokens",
+    "cache_write_tokens",
+    "reasoning_tokens",
     "cost_usd",
     "latency_s",
     "model",
