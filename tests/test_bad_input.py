@@ -361,3 +361,29 @@ def test_an_unopenable_cache_file_names_the_option(tmp_path):
     with pytest.raises(nbc.ConfigError) as info:
         Cache(target / "replies.sqlite")
     assert "cache=" in str(info.value) and "unable to open" in str(info.value)
+
+
+def test_a_truth_column_that_fits_no_single_field_is_refused():
+    data = [{"text": "a", "expected": "positive"}, {"text": "b", "expected": "negative"}]
+    with FakeProvider() as server:
+        with pytest.raises(nbc.ConfigError) as info:
+            fake_run(server, data=data, truth="expected")  # fields: label and score
+        assert server.count() == 0
+    assert "'label', 'score'" in str(info.value) and "truth={'<field>': 'expected'}" in str(info.value)
+    with FakeProvider() as server:
+        res = fake_run(server, data=data, truth={"label": "expected"})
+    assert "accuracy" in res.summary().columns
+
+
+def test_the_playground_refuses_a_truth_column_the_data_lacks_before_any_request():
+    from nbconnect._widgets.playground import Playground
+
+    with FakeProvider() as server:
+        org = nbc.Organization(persist=False)
+        org.add(nbc.CustomLLM(name="m", endpoint=f"{server.url}/v1", json_mode="json_schema"))
+        pg = Playground(org, data=[{"text": "a"}, {"text": "b"}], prompt="Classify: {text}", schema=SCHEMA,
+                        models=["m"], cache=False, truth="gold")  # fmt: skip
+        pg.core._dispatch(pg.core, {"kind": "run", "id": "t-run"}, None)
+        reply = pg.core.sent[-1]
+        assert server.count() == 0
+    assert not reply.get("ok") and "truth='gold'" in json.dumps(reply)

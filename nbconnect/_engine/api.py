@@ -7,8 +7,7 @@ from typing import Any
 
 from .._results.results import Results
 from .._store.org import Organization
-from .options import check_temperature
-from .plan import Estimate, check_truth, estimate_plan, make_plan
+from .plan import Estimate, check_truth, estimate_plan, flat_fields, make_plan
 from .runner import Job, Options, Progress, run_job_blocking
 
 __all__ = ["arun", "estimate", "run", "start"]
@@ -60,7 +59,7 @@ def start(
         redo=redo,
         allow_constant_prompt=allow_constant_prompt,
     )
-    check_truth(truth, plan.data.columns)
+    check_truth(truth, plan.data.columns, flat_fields(plan.schema.json))  # Job checks the columns only
     options = Options(
         temperature=temperature,
         max_tokens=max_tokens,
@@ -73,7 +72,6 @@ def start(
         cache=cache,
         progress=progress,
     )
-    check_temperature(options.temperature, plan.models)
     return Job(plan, options, on_progress=on_progress, clients=clients, truth=truth)
 
 

@@ -209,8 +209,12 @@ def _select(df: pd.DataFrame, limit: int | None, sample: int | None, seed: int) 
     return df
 
 
-def check_truth(truth: Any, columns: Any) -> None:
-    """A ``truth=`` column the data lacks is refused now, not when the finished run is scored."""
+def check_truth(truth: Any, columns: Any, fields: list[str] | None = None) -> None:
+    """A ``truth=`` column the data lacks is refused now, not when the finished run is scored.
+
+    With ``fields`` (the schema's), also the field it answers must be clear: a column name alone
+    must fit the only field or name one (``gold_label`` -> ``label``), a dict must key fields.
+    """
     if truth is None:
         return
     names = [truth] if isinstance(truth, str) else list(truth.values()) if isinstance(truth, dict) else None
@@ -225,6 +229,21 @@ def check_truth(truth: Any, columns: Any) -> None:
             f"truth={truth!r} names {', '.join(map(repr, missing))}, which is not a column of the data. "
             f"Columns: {', '.join(map(repr, columns))}. Fix: pass one of them, or truth=None"
         )
+    if fields is None:
+        return
+    from .._results.score import check_field, field_for
+
+    if isinstance(truth, dict):
+        for field in truth:
+            check_field(field, fields)
+        return
+    try:
+        field_for(truth, fields)
+    except ConfigError:
+        raise ConfigError(
+            f"truth={truth!r}: which schema field does that column hold? Fields: {', '.join(map(repr, fields))}. "
+            f"Fix: pass truth={{'<field>': {truth!r}}}, or name the column after its field (gold_<field>)"
+        ) from None
 
 
 def _check_constant(tmpl: Template, sys_tmpl: Template | None, rows: int, allow: bool) -> None:

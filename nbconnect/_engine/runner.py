@@ -18,8 +18,8 @@ from .._wire.http import scrub
 from .._wire.lookup import adapter_for
 from .cache import Cache, cache_key
 from .limits import Backoff, Gate
-from .options import check_options
-from .plan import Cell, Plan, estimate_plan, flat_fields, per_call_estimate
+from .options import check_options, check_temperature
+from .plan import Cell, Plan, check_truth, estimate_plan, flat_fields, per_call_estimate
 
 __all__ = ["Job", "ModelProgress", "Options", "Progress"]
 
@@ -104,6 +104,9 @@ class Job:
         clients: dict[str, Any] | None = None,
         truth: str | None = None,
     ) -> None:
+        # checked here too, for callers that build a Job themselves (the Playground)
+        check_truth(truth, plan.data.columns)
+        check_temperature(options.temperature, plan.models)
         self.plan, self.options, self.truth = plan, options, truth
         self._on_progress = on_progress
         self._clients = clients or {}
