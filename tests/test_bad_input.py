@@ -274,6 +274,8 @@ def fake_run(
         ({"budget_usd": -0.01}, ["budget_usd=-0.01", "0 or more"]),
         ({"temperature": 2.5}, ["temperature=2.5", "0 to 2"]),
         ({"temperature": -0.1}, ["temperature=-0.1", "0 to 2"]),
+        ({"cache": None}, ["cache=None", "cache=False"]),
+        ({"cache": ""}, ["cache=''", "empty path"]),
         ({"truth": "gold"}, ["truth='gold'", "'text'", "not a column"]),
         ({"truth": {"label": "gold_label"}}, ["'gold_label'", "Columns: 'text'"]),
         ({"models": ["m", "m"]}, ["'m' more than once", "list each model once"]),

@@ -61,7 +61,7 @@ class RunOptions(BaseModel):
         description="Most calls in flight at once, over all models.",
         json_schema_extra=_fix("pass concurrency=1 or more"),
     )
-    per_connection: int | None = Field(
+    per_connection: int = Field(
         8,
         ge=1,
         description="Most calls in flight at once per connection.",
@@ -145,17 +145,23 @@ def check_options(values: dict[str, Any]) -> dict[str, Any]:
 
 
 def _message(exc: ValidationError) -> str:
-    lines = []
+    """One line per wrong option: its value, what is wrong, what it is for, and what to pass."""
+    by_option: dict[str, list[Any]] = {}
     for err in exc.errors(include_url=False):
-        name = str(err["loc"][0]) if err["loc"] else "options"
+        by_option.setdefault(str(err["loc"][0]) if err["loc"] else "options", []).append(err)
+    lines = []
+    for name, errors in by_option.items():
         field = RunOptions.model_fields.get(name)
         extra = field.json_schema_extra if field is not None else None
         fix = extra.get("fix") if isinstance(extra, dict) else None
         what = field.description if field is not None else ""
-        said = str(err["msg"]).removeprefix("Value error, ")
-        said = said[:1].lower() + said[1:]
-        given = err.get("input")
+        given = errors[0].get("input")
         given = os.fspath(given) if isinstance(given, os.PathLike) else given
+        if len(errors) > 1:  # a union rejected it branch by branch: the type is what is wrong
+            said = f"a {type(given).__name__} is not one of the accepted types"
+        else:
+            said = str(errors[0]["msg"]).removeprefix("Value error, ")
+            said = said[:1].lower() + said[1:]
         lines.append(f"{name}={given!r} is not allowed ({said}). {what} Fix: {fix}.")
     return "\n".join(lines)
 
