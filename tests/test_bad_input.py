@@ -252,7 +252,7 @@ def fake_run(
             nbc.Anthropic(api_key="sk-ant-test-0123456789", base_url=server.url, allow_insecure_http=True)
         )
     options = {"cache": False, "progress": False, **kw}
-    return nbc.run(template, data=list(data), schema=SCHEMA, models=list(models), org=org, **options)
+    return nbc.run(template, data=list(data), schema=SCHEMA, models=models, org=org, **options)
 
 
 @pytest.mark.parametrize(
@@ -280,6 +280,11 @@ def fake_run(
         ({"truth": {"label": "gold_label"}}, ["'gold_label'", "Columns: 'text'"]),
         ({"models": ["m", "m"]}, ["'m' more than once", "list each model once"]),
         ({"template": "Classify this"}, ["no {column} placeholder", "allow_constant_prompt=True"]),
+        ({"models": 5}, ["models=", "not int"]),
+        ({"sample": 2, "seed": -1}, ["seed=-1", "from 0 to"]),
+        ({"sample": 2, "seed": "x"}, ["seed='x'", "whole number"]),
+        ({"redo": pd.DataFrame({"row": [0]})}, ["redo=", "not DataFrame"]),
+        ({"on_progress": 3}, ["on_progress=", "not int"]),
     ],
     ids=lambda v: str(v)[:40] if isinstance(v, dict) else None,
 )

@@ -5,9 +5,11 @@ from __future__ import annotations
 from collections.abc import Callable
 from typing import Any
 
+from .._errors import ConfigError
 from .._results.results import Results
 from .._store.org import Organization
-from .plan import Estimate, check_truth, estimate_plan, flat_fields, make_plan
+from .checks import check_truth
+from .plan import Estimate, estimate_plan, flat_fields, make_plan
 from .runner import Job, Options, Progress, run_job_blocking
 
 __all__ = ["arun", "estimate", "run", "start"]
@@ -60,6 +62,10 @@ def start(
         allow_constant_prompt=allow_constant_prompt,
     )
     check_truth(truth, plan.data.columns, flat_fields(plan.schema.json))  # Job checks the columns only
+    if on_progress is not None and not callable(on_progress):
+        raise ConfigError(
+            f"on_progress= must be a function taking a Progress, not {type(on_progress).__name__}"
+        )
     options = Options(
         temperature=temperature,
         max_tokens=max_tokens,

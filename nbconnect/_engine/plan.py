@@ -5,7 +5,6 @@ from __future__ import annotations
 import difflib
 import functools
 import json
-import numbers
 from dataclasses import dataclass, field
 from typing import Any
 
@@ -18,9 +17,10 @@ from .._errors import ConfigError, UnknownModelError
 from .._schema.adapt import resolve_ref
 from .._schema.schema import Schema, as_schema
 from .._store.org import Organization
+from .checks import check_constant, check_models_arg, check_redo, check_unique, select_rows
 from .template import Template
 
-__all__ = ["Cell", "Estimate", "Plan", "as_frame", "check_truth", "flat_fields", "make_plan"]
+__all__ = ["Cell", "Estimate", "Plan", "as_frame", "flat_fields", "make_plan"]
 
 ROW = "row"
 
@@ -126,30 +126,12 @@ def _check_names(columns: Any, schema: Schema) -> None:
 def _models(models: Any, org: Organization | None) -> list[ModelRef]:
     if hasattr(models, "value") and not isinstance(models, (str, list, tuple)):
         models = models.value  # a ModelPicker
-    if isinstance(models, str):
-        models = [models]
-    if not models:
-        raise ConfigError("no models chosen; pass models=['connection:model', ...] (see org.models())")
     out: list[ModelRef] = []
-    for ref in models:
+    for ref in check_models_arg(models):
         conn, model = _resolve(org, ref)
         out.append(ModelRef(ref, conn, model))
-    _check_unique(out)
+    check_unique(out)
     return out
-
-
-def _check_unique(refs: list[ModelRef]) -> None:
-    """The same model twice (spelled alike or not) would run, and bill, every row twice."""
-    seen: dict[tuple[str, str], str] = {}
-    for ref in refs:
-        key = (ref.conn.name, ref.model)
-        if key in seen:
-            same = f"{ref.ref!r}" if seen[key] == ref.ref else f"{seen[key]!r} and {ref.ref!r}"
-            raise ConfigError(
-                f"models= lists {same} more than once (connection {ref.conn.name!r}, model "
-                f"{ref.model!r}), which would pay for every row twice; list each model once"
-            )
-        seen[key] = ref.ref
 
 
 def _resolve(org: Organization | None, ref: str) -> tuple[Connection, str]:
@@ -186,77 +168,6 @@ def _check_known(org: Organization | None, conn: Connection, model: str, ref: st
         raise UnknownModelError(f"{ref!r}: connection {conn.name!r} does not serve {model!r}{hint}")
 
 
-def _select(df: pd.DataFrame, limit: int | None, sample: int | None, seed: int) -> pd.DataFrame:
-    if limit is not None and sample is not None:
-        raise ConfigError("choose limit= (first N rows) or sample= (random N rows), not both")
-    for name, value in (("limit", limit), ("sample", sample)):
-        if value is not None and (
-            isinstance(value, bool) or not isinstance(value, numbers.Integral) or value < 1
-        ):
-            raise ConfigError(
-                f"{name}={value!r} selects no rows; pass a whole number of rows, at least 1, or "
-                f"{name}=None for all {len(df)}"
-            )
-    if limit is not None:
-        return df.head(int(limit))
-    if sample is not None:
-        if sample > len(df):
-            raise ConfigError(
-                f"sample={sample} is more rows than the data has ({len(df)}); pass sample={len(df)} or "
-                "fewer, or leave sample= out to run every row"
-            )
-        return df.sample(n=int(sample), random_state=seed).sort_index()
-    return df
-
-
-def check_truth(truth: Any, columns: Any, fields: list[str] | None = None) -> None:
-    """A ``truth=`` column the data lacks is refused now, not when the finished run is scored.
-
-    With ``fields`` (the schema's), also the field it answers must be clear: a column name alone
-    must fit the only field or name one (``gold_label`` -> ``label``), a dict must key fields.
-    """
-    if truth is None:
-        return
-    names = [truth] if isinstance(truth, str) else list(truth.values()) if isinstance(truth, dict) else None
-    if names is None:
-        raise ConfigError(
-            f"truth= must be the name of a data column or a dict {{field: column}}, not {type(truth).__name__}"
-        )
-    columns = list(columns)
-    missing = [n for n in names if n not in columns]
-    if missing:
-        raise ConfigError(
-            f"truth={truth!r} names {', '.join(map(repr, missing))}, which is not a column of the data. "
-            f"Columns: {', '.join(map(repr, columns))}. Fix: pass one of them, or truth=None"
-        )
-    if fields is None:
-        return
-    from .._results.score import check_field, field_for
-
-    if isinstance(truth, dict):
-        for field in truth:
-            check_field(field, fields)
-        return
-    try:
-        field_for(truth, fields)
-    except ConfigError:
-        raise ConfigError(
-            f"truth={truth!r}: which schema field does that column hold? Fields: {', '.join(map(repr, fields))}. "
-            f"Fix: pass truth={{'<field>': {truth!r}}}, or name the column after its field (gold_<field>)"
-        ) from None
-
-
-def _check_constant(tmpl: Template, sys_tmpl: Template | None, rows: int, allow: bool) -> None:
-    """A template without a placeholder sends every row the same prompt: almost always a slip."""
-    if allow or rows < 2 or tmpl.names or (sys_tmpl is not None and sys_tmpl.names):
-        return
-    raise ConfigError(
-        f"the template {tmpl.text[:60]!r} has no {{column}} placeholder, so all {rows} rows would get the "
-        "same prompt. Fix: name a column in braces, e.g. 'Classify: {text}', or pass "
-        "allow_constant_prompt=True to send the same prompt once per row on purpose"
-    )
-
-
 def make_plan(
     template: str,
     *,
@@ -286,8 +197,9 @@ def make_plan(
     parsed_schema = as_schema(schema)
     _check_names(df.columns, parsed_schema)
     refs = _models(models, org)
-    df = _select(df, limit, sample, seed)
-    _check_constant(tmpl, sys_tmpl, len(df), allow_constant_prompt)
+    df = select_rows(df, limit, sample, seed)
+    check_constant(tmpl, sys_tmpl, len(df), allow_constant_prompt)
+    check_redo(redo)
     done: set[tuple[int, str]] = set()
     if redo is not None:
         prev = redo.df

@@ -17,9 +17,10 @@ from .._wire.adapter import Adapter, Call, Reply
 from .._wire.http import scrub
 from .._wire.lookup import adapter_for
 from .cache import Cache, cache_key
+from .checks import check_truth
 from .limits import Backoff, Gate
 from .options import check_options, check_temperature
-from .plan import Cell, Plan, check_truth, estimate_plan, flat_fields, per_call_estimate
+from .plan import Cell, Plan, estimate_plan, flat_fields, per_call_estimate
 
 __all__ = ["Job", "ModelProgress", "Options", "Progress"]
 
