@@ -239,3 +239,158 @@ def test_bad_answers_are_recorded_and_other_cells_kept(fault, error_type):
     assert len(df) == 3 and df["_valid"].sum() == 2
     bad = df.loc[~df["_valid"]].iloc[0]
     assert bad["_error_type"] == error_type and bad["_error"]
+
+
+# -- run options: refused before any request -------------------------------------------------------
+def fake_run(
+    server, *, models=("m",), template="Classify: {text}", data=("a", "b", "c"), anthropic=False, **kw
+):
+    org = nbc.Organization(persist=False)
+    org.add(nbc.CustomLLM(name="m", endpoint=f"{server.url}/v1", json_mode="json_schema"))
+    if anthropic:
+        org.add(
+            nbc.Anthropic(api_key="sk-ant-test-0123456789", base_url=server.url, allow_insecure_http=True)
+        )
+    options = {"cache": False, "progress": False, **kw}
+    return nbc.run(template, data=list(data), schema=SCHEMA, models=models, org=org, **options)
+
+
+@pytest.mark.parametrize(
+    ("options", "needles"),
+    [
+        ({"limit": 0}, ["limit=0", "at least 1"]),
+        ({"limit": -2}, ["limit=-2", "at least 1"]),
+        ({"sample": 0}, ["sample=0", "at least 1"]),
+        ({"sample": 4}, ["sample=4", "(3)", "sample=3 or fewer"]),
+        ({"rpm": 0}, ["rpm=0", "rpm=None"]),
+        ({"rpm": -5.0}, ["rpm=-5.0", "positive"]),
+        ({"max_tokens": 0}, ["max_tokens=0", "at least 1"]),
+        ({"concurrency": 0}, ["concurrency=0", "concurrency=1 or more"]),
+        ({"concurrency": True}, ["concurrency=True", "bool"]),
+        ({"per_connection": 0}, ["per_connection=0", "per_connection=1 or more"]),
+        ({"max_retries": -1}, ["max_retries=-1", "from 0"]),
+        ({"timeout": 0}, ["timeout=0", "positive number of seconds"]),
+        ({"timeout": float("nan")}, ["timeout=nan", "finite"]),
+        ({"budget_usd": -0.01}, ["budget_usd=-0.01", "0 or more"]),
+        ({"temperature": 2.5}, ["temperature=2.5", "0 to 2"]),
+        ({"temperature": -0.1}, ["temperature=-0.1", "0 to 2"]),
+        ({"cache": None}, ["cache=None", "cache=False"]),
+        ({"cache": ""}, ["cache=''", "empty path"]),
+        ({"truth": "gold"}, ["truth='gold'", "'text'", "not a column"]),
+        ({"truth": {"label": "gold_label"}}, ["'gold_label'", "Columns: 'text'"]),
+        ({"models": ["m", "m"]}, ["'m' more than once", "list each model once"]),
+        ({"template": "Classify this"}, ["no {column} placeholder", "allow_constant_prompt=True"]),
+        ({"models": 5}, ["models=", "not int"]),
+        ({"sample": 2, "seed": -1}, ["seed=-1", "from 0 to"]),
+        ({"sample": 2, "seed": "x"}, ["seed='x'", "whole number"]),
+        ({"redo": pd.DataFrame({"row": [0]})}, ["redo=", "not DataFrame"]),
+        ({"on_progress": 3}, ["on_progress=", "not int"]),
+    ],
+    ids=lambda v: str(v)[:40] if isinstance(v, dict) else None,
+)
+def test_bad_options_are_refused_before_any_request(options, needles):
+    with FakeProvider() as server:
+        with pytest.raises(nbc.ConfigError) as info:
+            fake_run(server, **options)
+        assert server.count() == 0
+    for needle in needles:
+        assert needle in str(info.value), (needle, str(info.value))
+
+
+def test_temperature_range_is_the_wire_familys():
+    """Anthropic accepts 0–1, the OpenAI format 0–2: 1.5 is refused only when an Anthropic model is in."""
+    with FakeProvider() as server:
+        with pytest.raises(nbc.ConfigError) as info:
+            fake_run(server, models=["m", "anthropic:claude-haiku-4-5"], anthropic=True, temperature=1.5)
+        assert server.count() == 0
+        message = str(info.value)
+        assert "anthropic:claude-haiku-4-5 (Anthropic: 0 to 1)" in message and "'m'" not in message
+        assert len(fake_run(server, temperature=1.5).df) == 3  # the same value is fine for OpenAI's format
+        assert server.count("/chat/completions") == 3
+
+
+def test_the_same_model_spelled_two_ways_is_refused():
+    """``m`` and ``m:m`` are one model of one connection: running both would bill every row twice."""
+    with FakeProvider() as server:
+        with pytest.raises(nbc.ConfigError) as info:
+            fake_run(server, models=["m", "m:m"])
+        assert server.count() == 0
+    assert "'m' and 'm:m' more than once" in str(info.value) and "model 'm'" in str(info.value)
+
+
+def test_a_constant_prompt_runs_once_per_row_when_asked_for():
+    with FakeProvider() as server:
+        res = fake_run(server, template="Name a colour.", allow_constant_prompt=True)
+        assert server.count("/chat/completions") == 3
+    assert len(res.df) == 3
+    users = {r.json["messages"][-1]["content"] for r in server.requests}
+    assert users == {"Name a colour."}
+
+
+def test_a_system_placeholder_is_enough():
+    with FakeProvider() as server:
+        res = fake_run(server, template="Classify it.", system="The text: {text}")
+    assert res.df["_valid"].all() and server.count("/chat/completions") == 3
+
+
+def test_truth_checked_at_start_is_used_by_summary():
+    with FakeProvider() as server:
+        org_data = [{"text": "a", "gold_label": "positive"}, {"text": "b", "gold_label": "negative"}]
+        res = fake_run(server, data=org_data, truth="gold_label")
+    assert res.truth == "gold_label" and "accuracy" in res.summary().columns
+
+
+def test_a_cache_directory_holds_the_cache_file(tmp_path):
+    with FakeProvider() as server:
+        first = fake_run(server, cache=tmp_path)
+        again = fake_run(server, cache=str(tmp_path) + "/")
+        assert server.count("/chat/completions") == 3  # the second run was answered from the file
+    assert (tmp_path / "replies.sqlite").is_file()
+    assert not first.df["_cached"].any() and again.df["_cached"].all()
+
+
+def test_a_cache_path_that_cannot_be_a_file_is_refused_before_any_request(tmp_path):
+    blocker = tmp_path / "a-file"
+    blocker.write_text("not a directory")
+    with FakeProvider() as server:
+        with pytest.raises(nbc.ConfigError) as info:
+            fake_run(server, cache=blocker / "cache.sqlite")
+        assert server.count() == 0
+    assert "cache=" in str(info.value) and "is a file" in str(info.value) and "cache=False" in str(info.value)
+
+
+def test_an_unopenable_cache_file_names_the_option(tmp_path):
+    from nbconnect._engine.cache import Cache
+
+    target = tmp_path / "replies.sqlite"
+    target.mkdir()
+    (target / "replies.sqlite").mkdir()  # a directory where the directory's cache file would go
+    with pytest.raises(nbc.ConfigError) as info:
+        Cache(target / "replies.sqlite")
+    assert "cache=" in str(info.value) and "unable to open" in str(info.value)
+
+
+def test_a_truth_column_that_fits_no_single_field_is_refused():
+    data = [{"text": "a", "expected": "positive"}, {"text": "b", "expected": "negative"}]
+    with FakeProvider() as server:
+        with pytest.raises(nbc.ConfigError) as info:
+            fake_run(server, data=data, truth="expected")  # fields: label and score
+        assert server.count() == 0
+    assert "'label', 'score'" in str(info.value) and "truth={'<field>': 'expected'}" in str(info.value)
+    with FakeProvider() as server:
+        res = fake_run(server, data=data, truth={"label": "expected"})
+    assert "accuracy" in res.summary().columns
+
+
+def test_the_playground_refuses_a_truth_column_the_data_lacks_before_any_request():
+    from nbconnect._widgets.playground import Playground
+
+    with FakeProvider() as server:
+        org = nbc.Organization(persist=False)
+        org.add(nbc.CustomLLM(name="m", endpoint=f"{server.url}/v1", json_mode="json_schema"))
+        pg = Playground(org, data=[{"text": "a"}, {"text": "b"}], prompt="Classify: {text}", schema=SCHEMA,
+                        models=["m"], cache=False, truth="gold")  # fmt: skip
+        pg.core._dispatch(pg.core, {"kind": "run", "id": "t-run"}, None)
+        reply = pg.core.sent[-1]
+        assert server.count() == 0
+    assert not reply.get("ok") and "truth='gold'" in json.dumps(reply)

@@ -120,7 +120,9 @@ async def test_normal_answer_is_parsed_validated_and_costed():
     # input_tokens counts uncached input only: the reply reports the whole prompt (40 + 10 + 50)
     assert (reply.input_tokens, reply.output_tokens, reply.cached_tokens) == (100, 18, 50)
     assert reply.request_id == "req_011" and reply.model == "claude-haiku-4-5-20251001"
-    assert reply.cost_usd == pytest.approx((100 * 1.0 + 18 * 5.0) / 1e6)
+    assert reply.cache_write_tokens == 10
+    # claude-haiku-4-5: $1 in, $0.10 cache read, $1.25 cache write, $5 out per million tokens
+    assert reply.cost_usd == pytest.approx((40 * 1.0 + 50 * 0.1 + 10 * 1.25 + 18 * 5.0) / 1e6)
 
 
 @pytest.mark.anyio

@@ -212,7 +212,10 @@ async def test_normal_answer_skips_thoughts_and_counts_them_as_output():
     assert (reply.input_tokens, reply.output_tokens, reply.cached_tokens) == (40, 15 + 25, 8)
     assert (reply.model, reply.request_id) == ("gemini-2.5-flash-001", "resp-123")
     assert reply.enforcement == "response_json_schema" and reply.finish_reason == "STOP"
-    assert reply.cost_usd == pytest.approx((40 * 0.3 + 40 * 2.5) / 1e6)
+    assert reply.reasoning_tokens == 25
+    # gemini-2.5-flash: $0.30 in, $0.03 cached in, $2.50 out (thoughts included) per million tokens;
+    # promptTokenCount already includes the 8 cached tokens
+    assert reply.cost_usd == pytest.approx((32 * 0.3 + 8 * 0.03 + 40 * 2.5) / 1e6)
 
 
 SAFETY_RATINGS = [

@@ -60,8 +60,9 @@ async def test_normal_answer_is_parsed_validated_and_costed():
     assert (reply.input_tokens, reply.output_tokens, reply.cached_tokens) == (100, 20, 64)
     assert reply.request_id == "req_1" and reply.model == "gpt-4.1-mini-2025-04-14"
     assert reply.enforcement == "json_schema_strict" and reply.finish_reason == "stop"
-    # gpt-4.1-mini: $0.40 in / $1.60 out per million tokens, found through the dated snapshot id
-    assert reply.cost_usd == pytest.approx((100 * 0.4 + 20 * 1.6) / 1e6)
+    # gpt-4.1-mini: $0.40 in / $0.10 cached in / $1.60 out per million tokens, found through the
+    # dated snapshot id; the 64 cached of the 100 prompt tokens are billed at the cached price
+    assert reply.cost_usd == pytest.approx((36 * 0.4 + 64 * 0.1 + 20 * 1.6) / 1e6)
     assert len(seen) == 1
 
 

@@ -30,9 +30,25 @@ class ModelInfo:
     supported: bool = True
     as_of: str | None = None
     source: str | None = None
+    cached_input_per_m: float | None = None  # prompt tokens read from the provider's cache
+    cache_write_per_m: float | None = None  # prompt tokens written to it (Anthropic bills these)
+    cache_as_of: str | None = None
+    cache_source: str | None = None
 
-    def cost(self, input_tokens: int | None, output_tokens: int | None) -> float | None:
-        """USD for one call, or ``None`` when the price or the token counts are unknown."""
+    def cost(
+        self,
+        input_tokens: int | None,
+        output_tokens: int | None,
+        cached_tokens: int | None = None,
+        cache_write_tokens: int | None = None,
+    ) -> float | None:
+        """USD for one call, or ``None`` when the price or the token counts are unknown.
+
+        ``input_tokens`` is the whole prompt; ``cached_tokens`` and ``cache_write_tokens`` are the
+        parts of it read from and written to the provider's cache, billed at their own prices
+        (the input price where the catalog has none). ``output_tokens`` includes reasoning tokens,
+        which every provider bills as output.
+        """
         if (
             self.input_per_m is None
             or self.output_per_m is None
@@ -40,7 +56,12 @@ class ModelInfo:
             or output_tokens is None
         ):
             return None
-        return (input_tokens * self.input_per_m + output_tokens * self.output_per_m) / 1_000_000
+        read, write = max(0, cached_tokens or 0), max(0, cache_write_tokens or 0)
+        plain = max(0, input_tokens - read - write)
+        read_price = self.input_per_m if self.cached_input_per_m is None else self.cached_input_per_m
+        write_price = self.input_per_m if self.cache_write_per_m is None else self.cache_write_per_m
+        usd = plain * self.input_per_m + read * read_price + write * write_price
+        return (usd + output_tokens * self.output_per_m) / 1_000_000
 
 
 class Catalog:
@@ -66,6 +87,10 @@ class Catalog:
                         native=m.get("native", True),
                         as_of=block.get("as_of"),
                         source=block.get("source"),
+                        cached_input_per_m=m.get("cached_input"),
+                        cache_write_per_m=m.get("cache_write"),
+                        cache_as_of=block.get("cache_as_of"),
+                        cache_source=block.get("cache_source"),
                     )
             self._entries = entries
         return self._entries
@@ -103,6 +128,8 @@ class Catalog:
         output_per_m: float | None = None,
         context: int | None = None,
         native: bool | None = None,
+        cached_input_per_m: float | None = None,
+        cache_write_per_m: float | None = None,
         source: str = "user",
     ) -> ModelInfo:
         """Add a model or override fields of an existing entry; returns the new entry."""
@@ -113,6 +140,8 @@ class Catalog:
             "output_per_m": output_per_m,
             "context": context,
             "native": native,
+            "cached_input_per_m": cached_input_per_m,
+            "cache_write_per_m": cache_write_per_m,
         }
         info = replace(old, source=source, **{k: v for k, v in changes.items() if v is not None})
         entries[(provider, model)] = info

@@ -5,9 +5,11 @@ from __future__ import annotations
 from collections.abc import Callable
 from typing import Any
 
+from .._errors import ConfigError
 from .._results.results import Results
 from .._store.org import Organization
-from .plan import Estimate, estimate_plan, make_plan
+from .checks import check_truth
+from .plan import Estimate, estimate_plan, flat_fields, make_plan
 from .runner import Job, Options, Progress, run_job_blocking
 
 __all__ = ["arun", "estimate", "run", "start"]
@@ -35,13 +37,15 @@ def start(
     sample: int | None = None,
     seed: int = 0,
     redo: Results | None = None,
-    truth: str | None = None,
+    truth: str | dict[str, str] | None = None,
+    allow_constant_prompt: bool = False,
     on_progress: Callable[[Progress], None] | None = None,
     clients: dict[str, Any] | None = None,
 ) -> Job:
     """Check the plan (template columns, models, schema) and return a :class:`Job`, not yet started.
 
-    ``await job.arun()`` runs it; ``job.stop()`` ends it early from any thread; ``job.results``
+    Every option is checked here, before any request: a bad value raises :class:`ConfigError`
+    naming the option and the fix. ``await job.arun()`` runs it; ``job.stop()`` ends it early from any thread; ``job.results``
     shows what has finished. :func:`run` and :func:`arun` are this plus running it.
     """
     plan = make_plan(
@@ -55,7 +59,13 @@ def start(
         sample=sample,
         seed=seed,
         redo=redo,
+        allow_constant_prompt=allow_constant_prompt,
     )
+    check_truth(truth, plan.data.columns, flat_fields(plan.schema.json))  # Job checks the columns only
+    if on_progress is not None and not callable(on_progress):
+        raise ConfigError(
+            f"on_progress= must be a function taking a Progress, not {type(on_progress).__name__}"
+        )
     options = Options(
         temperature=temperature,
         max_tokens=max_tokens,

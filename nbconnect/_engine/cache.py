@@ -15,6 +15,7 @@ import sqlite3
 import threading
 from pathlib import Path
 
+from .._errors import ConfigError
 from .._wire.adapter import Prepared, Reply
 
 __all__ = ["Cache", "cache_key", "default_cache_path"]
@@ -29,6 +30,8 @@ _STORED = (
     "input_tokens",
     "output_tokens",
     "cached_tokens",
+    "cache_write_tokens",
+    "reasoning_tokens",
     "cost_usd",
     "latency_s",
     "model",
@@ -55,14 +58,20 @@ class Cache:
 
     def __init__(self, path: str | os.PathLike[str] | None = None) -> None:
         self.path = Path(path) if path else default_cache_path()
-        self.path.parent.mkdir(parents=True, exist_ok=True)
-        # One connection shared by the run's event loop; the lock covers use from a worker thread.
-        self._db = sqlite3.connect(self.path, check_same_thread=False, isolation_level=None)
         self._lock = threading.Lock()
-        with self._lock:
-            self._db.execute("PRAGMA journal_mode=WAL")
-            self._db.execute("PRAGMA synchronous=NORMAL")
-            self._db.execute(_SCHEMA)
+        try:
+            self.path.parent.mkdir(parents=True, exist_ok=True)
+            # One connection shared by the run's event loop; the lock covers use from a worker thread.
+            self._db = sqlite3.connect(self.path, check_same_thread=False, isolation_level=None)
+            with self._lock:
+                self._db.execute("PRAGMA journal_mode=WAL")
+                self._db.execute("PRAGMA synchronous=NORMAL")
+                self._db.execute(_SCHEMA)
+        except (OSError, sqlite3.Error) as exc:  # sqlite's own words ("unable to open...") name no option
+            raise ConfigError(
+                f"cache={str(self.path)!r} cannot be used as the answer cache ({exc}). Fix: pass the path of "
+                "a writable file or directory, cache=True for the default, or cache=False for none"
+            ) from None
         if os.name == "posix":
             os.chmod(self.path, 0o600)
 

@@ -17,6 +17,7 @@ from .._errors import ConfigError, UnknownModelError
 from .._schema.adapt import resolve_ref
 from .._schema.schema import Schema, as_schema
 from .._store.org import Organization
+from .checks import check_constant, check_models_arg, check_redo, check_unique, select_rows
 from .template import Template
 
 __all__ = ["Cell", "Estimate", "Plan", "as_frame", "flat_fields", "make_plan"]
@@ -125,14 +126,11 @@ def _check_names(columns: Any, schema: Schema) -> None:
 def _models(models: Any, org: Organization | None) -> list[ModelRef]:
     if hasattr(models, "value") and not isinstance(models, (str, list, tuple)):
         models = models.value  # a ModelPicker
-    if isinstance(models, str):
-        models = [models]
-    if not models:
-        raise ConfigError("no models chosen; pass models=['connection:model', ...] (see org.models())")
     out: list[ModelRef] = []
-    for ref in dict.fromkeys(models):
+    for ref in check_models_arg(models):
         conn, model = _resolve(org, ref)
         out.append(ModelRef(ref, conn, model))
+    check_unique(out)
     return out
 
 
@@ -170,16 +168,6 @@ def _check_known(org: Organization | None, conn: Connection, model: str, ref: st
         raise UnknownModelError(f"{ref!r}: connection {conn.name!r} does not serve {model!r}{hint}")
 
 
-def _select(df: pd.DataFrame, limit: int | None, sample: int | None, seed: int) -> pd.DataFrame:
-    if limit is not None and sample is not None:
-        raise ConfigError("choose limit= (first N rows) or sample= (random N rows), not both")
-    if limit is not None:
-        return df.head(int(limit))
-    if sample is not None:
-        return df.sample(n=min(int(sample), len(df)), random_state=seed).sort_index()
-    return df
-
-
 def make_plan(
     template: str,
     *,
@@ -192,10 +180,13 @@ def make_plan(
     sample: int | None = None,
     seed: int = 0,
     redo: Any = None,
+    allow_constant_prompt: bool = False,
 ) -> Plan:
     """Check everything that can be checked offline and list the cells to run.
 
     ``redo`` (an earlier Results) keeps only the cells that have no valid result there.
+    ``allow_constant_prompt`` lets a template without placeholders through (the same prompt for
+    every row, e.g. to sample one question many times); without it that is refused.
     """
     tmpl = Template.parse(template)
     sys_tmpl = Template.parse(system) if system else None
@@ -206,7 +197,9 @@ def make_plan(
     parsed_schema = as_schema(schema)
     _check_names(df.columns, parsed_schema)
     refs = _models(models, org)
-    df = _select(df, limit, sample, seed)
+    df = select_rows(df, limit, sample, seed)
+    check_constant(tmpl, sys_tmpl, len(df), allow_constant_prompt)
+    check_redo(redo)
     done: set[tuple[int, str]] = set()
     if redo is not None:
         prev = redo.df

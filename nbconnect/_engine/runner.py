@@ -17,7 +17,9 @@ from .._wire.adapter import Adapter, Call, Reply
 from .._wire.http import scrub
 from .._wire.lookup import adapter_for
 from .cache import Cache, cache_key
+from .checks import check_truth
 from .limits import Backoff, Gate
+from .options import check_options, check_temperature
 from .plan import Cell, Plan, estimate_plan, flat_fields, per_call_estimate
 
 __all__ = ["Job", "ModelProgress", "Options", "Progress"]
@@ -45,14 +47,9 @@ class Options:
     progress: bool = True
 
     def __post_init__(self) -> None:
-        if self.concurrency < 1 or self.per_connection < 1:
-            raise E.ConfigError("concurrency and per_connection must be at least 1")
-        if self.max_retries < 0:
-            raise E.ConfigError("max_retries must be 0 or more")
-        if self.timeout <= 0:
-            raise E.ConfigError("timeout must be a positive number of seconds")
-        if self.budget_usd is not None and self.budget_usd < 0:
-            raise E.ConfigError("budget_usd must be 0 or more")
+        # bounds and fixes are declared once, in options.RunOptions; a cache directory becomes its file
+        for name, value in check_options(vars(self)).items():
+            setattr(self, name, value)
 
 
 @dataclass
@@ -108,6 +105,9 @@ class Job:
         clients: dict[str, Any] | None = None,
         truth: str | None = None,
     ) -> None:
+        # checked here too, for callers that build a Job themselves (the Playground)
+        check_truth(truth, plan.data.columns)
+        check_temperature(options.temperature, plan.models)
         self.plan, self.options, self.truth = plan, options, truth
         self._on_progress = on_progress
         self._clients = clients or {}
@@ -363,6 +363,9 @@ class Job:
                 "_enforcement": reply.enforcement if reply is not None else None,
                 "_input_tokens": reply.input_tokens if reply is not None else None,
                 "_output_tokens": reply.output_tokens if reply is not None else None,
+                "_cached_tokens": reply.cached_tokens if reply is not None else None,
+                "_cache_write_tokens": reply.cache_write_tokens if reply is not None else None,
+                "_reasoning_tokens": reply.reasoning_tokens if reply is not None else None,
                 "_cost_usd": reply.cost_usd if reply is not None else None,
                 "_latency_s": reply.latency_s if reply is not None else None,
                 "_attempts": attempts,

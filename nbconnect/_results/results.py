@@ -38,6 +38,9 @@ SYSTEM: dict[str, tuple[str, Any]] = {
     "_enforcement": ("object", None),
     "_input_tokens": ("Int64", None),
     "_output_tokens": ("Int64", None),
+    "_cached_tokens": ("Int64", None),  # of _input_tokens, read from the provider's prompt cache
+    "_cache_write_tokens": ("Int64", None),  # of _input_tokens, written to it (Anthropic)
+    "_reasoning_tokens": ("Int64", None),  # of _output_tokens, spent thinking
     "_cost_usd": ("float64", None),
     "_latency_s": ("float64", None),
     "_attempts": ("int64", 0),
@@ -291,7 +294,8 @@ class Results:
         valid result), ``errors_by_type`` (``"timeout: 2, rate_limited: 1"``), ``accuracy`` (mean over
         the scored fields, only with a truth or ``self.truth``), ``latency_p50``/``latency_p95``
         (seconds, calls only, linear interpolation like numpy), ``input_tokens``, ``output_tokens``,
-        ``cost_usd`` (sums; <NA>/NaN when unknown), ``cached`` (count), ``attempts``, ``wait_s`` (sums).
+        ``cached_tokens``, ``cache_write_tokens`` (parts of the input), ``reasoning_tokens`` (part of
+        the output), ``cost_usd`` (sums; <NA>/NaN when unknown), ``cached`` (count), ``attempts``, ``wait_s`` (sums).
         """
         df = self._df
         model = df[MODEL]
@@ -322,6 +326,8 @@ class Results:
         out["latency_p95"] = latency[0.95] if len(latency) else np.nan
         out["input_tokens"] = by["_input_tokens"].sum(min_count=1)
         out["output_tokens"] = by["_output_tokens"].sum(min_count=1)
+        for name in ("cached_tokens", "cache_write_tokens", "reasoning_tokens"):
+            out[name] = by["_" + name].sum(min_count=1)
         out["cost_usd"] = by["_cost_usd"].sum(min_count=1)
         out["cached"] = by["_cached"].sum().reindex(out.index, fill_value=0).astype("int64")
         out["attempts"] = by["_attempts"].sum().reindex(out.index, fill_value=0).astype("int64")

@@ -31,6 +31,7 @@ __all__ = [
     "agreement_matrix",
     "cast_field",
     "check_field",
+    "field_for",
     "field_kinds",
     "jaccard",
     "keys",
@@ -224,7 +225,7 @@ def check_field(field: Any, fields: list[str]) -> None:
         raise ConfigError(f"unknown field {field!r}; the fields are: {listing(fields)}")
 
 
-def _field_for(column: str, fields: list[str]) -> str:
+def field_for(column: str, fields: list[str]) -> str:
     """The field an input column holds truth for: the only one, or the one its name ends or
     starts with (``gold_label`` / ``label_true`` -> ``label``)."""
     hits = (
@@ -259,7 +260,7 @@ def _truths(
             "a dict {field: column} or a DataFrame with one column per field"
         )
     if isinstance(truth, str):
-        return {field or _field_for(truth, fields): column(truth)}
+        return {field or field_for(truth, fields): column(truth)}
     if isinstance(truth, dict):
         for f in truth:
             check_field(f, fields)

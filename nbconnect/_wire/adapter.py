@@ -56,7 +56,9 @@ class Reply:
     refusal: str | None = None
     input_tokens: int | None = None
     output_tokens: int | None = None
-    cached_tokens: int | None = None
+    cached_tokens: int | None = None  # part of input_tokens read from the provider's prompt cache
+    cache_write_tokens: int | None = None  # part of input_tokens written to it (Anthropic)
+    reasoning_tokens: int | None = None  # part of output_tokens spent thinking (billed as output)
     cost_usd: float | None = None
     latency_s: float = 0.0
     model: str | None = None
@@ -309,7 +311,11 @@ class Adapter(ABC):
         info = catalog.get(self.conn.provider, reply.model or call.model) or catalog.get(
             self.conn.provider, call.model
         )
-        reply.cost_usd = info.cost(reply.input_tokens, reply.output_tokens) if info else None
+        reply.cost_usd = (
+            info.cost(reply.input_tokens, reply.output_tokens, reply.cached_tokens, reply.cache_write_tokens)
+            if info
+            else None
+        )
         if reply.error_type:  # the parser already knows (refusal, truncation, content filter)
             return
         if reply.value is None:

@@ -111,6 +111,10 @@ class AnthropicAdapter(Adapter):
         reply.input_tokens = sum(p for p in parts if isinstance(p, int)) if parts[0] is not None else None
         reply.output_tokens = usage.get("output_tokens")
         reply.cached_tokens = usage.get("cache_read_input_tokens")
+        reply.cache_write_tokens = usage.get("cache_creation_input_tokens")
+        # thinking tokens are a read-only breakdown of output_tokens, which stays the billed total
+        details = usage.get("output_tokens_details")
+        reply.reasoning_tokens = details.get("thinking_tokens") if isinstance(details, dict) else None
         reply.finish_reason = body.get("stop_reason")
         blocks = [b for b in body.get("content") or [] if isinstance(b, dict)]
         text = "".join(str(b.get("text") or "") for b in blocks if b.get("type") == "text")

@@ -284,8 +284,7 @@ class DemoTransport(httpx.AsyncBaseTransport):
         if _unit(self.seed, model, user, "truncate") < truncate_rate:
             text, finish = text[: max(1, len(text) // 2)], "length"
         prompt_chars = sum(len(str(m.get("content", ""))) for m in body["messages"])
-        usage = {"prompt_tokens": max(1, prompt_chars // 4), "completion_tokens": max(1, len(text) // 4)}
-        usage["total_tokens"] = usage["prompt_tokens"] + usage["completion_tokens"]
+        usage = _usage(model, max(1, prompt_chars // 4), max(1, len(text) // 4))
         answer = {
             "id": f"chatcmpl-demo{self.calls}",
             "object": "chat.completion",
@@ -301,6 +300,22 @@ class DemoTransport(httpx.AsyncBaseTransport):
             "usage": usage,
         }
         return httpx.Response(200, json=answer, headers={"x-request-id": f"req_demo_{self.calls}"})
+
+
+_THINKS = {"demo-careful"}  # "careful" thinks before answering: as many reasoning tokens as answer ones
+
+
+def _usage(model: str, prompt: int, answer: int) -> dict[str, object]:
+    """OpenAI-format usage: half of every prompt is read from the (pretend) prompt cache, and
+    reasoning tokens are part of completion_tokens, so the demo's bills show both prices."""
+    reasoning = answer if model in _THINKS else 0
+    return {
+        "prompt_tokens": prompt,
+        "completion_tokens": answer + reasoning,
+        "total_tokens": prompt + answer + reasoning,
+        "prompt_tokens_details": {"cached_tokens": prompt // 2},
+        "completion_tokens_details": {"reasoning_tokens": reasoning},
+    }
 
 
 def _error(status: int, message: str, kind: str, **extra: str) -> httpx.Response:

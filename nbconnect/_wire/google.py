@@ -191,7 +191,8 @@ class GoogleAdapter(Adapter):
         answer, thoughts = usage.get("candidatesTokenCount"), usage.get("thoughtsTokenCount")
         if answer is not None or thoughts is not None:  # thinking tokens are billed as output
             reply.output_tokens = (answer or 0) + (thoughts or 0)
-        reply.cached_tokens = usage.get("cachedContentTokenCount")
+        reply.cached_tokens = usage.get("cachedContentTokenCount")  # included in promptTokenCount
+        reply.reasoning_tokens = thoughts
         candidates = body.get("candidates") or []
         if not candidates:
             feedback = body.get("promptFeedback") or {}

@@ -171,6 +171,9 @@ class OpenAIAdapter(Adapter):
         reply.input_tokens = _int_or_none(usage.get("prompt_tokens"))
         reply.output_tokens = _int_or_none(usage.get("completion_tokens"))
         reply.cached_tokens = _int_or_none(_dict(usage.get("prompt_tokens_details")).get("cached_tokens"))
+        reply.reasoning_tokens = _int_or_none(
+            _dict(usage.get("completion_tokens_details")).get("reasoning_tokens")
+        )  # both are parts of prompt_tokens / completion_tokens, not additions
         choices = body.get("choices")
         if not isinstance(choices, list) or not choices or not isinstance(choices[0], dict):
             reply.error_type, reply.errors = "empty", ["the answer has no choices"]

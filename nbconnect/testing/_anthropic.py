@@ -21,6 +21,7 @@ from ._wire import (
     retry_headers,
     text_of,
     usage_counts,
+    usage_details,
     user_turns,
 )
 
@@ -118,6 +119,8 @@ class AnthropicWire(Wire):
         if kind == "truncated":
             stop = "max_tokens"
         prompt, completion = usage_counts(ex, text, kind == "truncated")
+        cached, reasoning = usage_details(ex, prompt, completion, kind == "truncated")
+        completion += 0 if kind == "truncated" else reasoning
         body = {
             "id": f"msg_01{b58(22)}",
             "type": "message",
@@ -128,13 +131,15 @@ class AnthropicWire(Wire):
             "stop_sequence": None,
             **extra,
             "usage": {
-                "input_tokens": prompt,
+                "input_tokens": prompt - cached,  # Anthropic counts only the uncached input here
                 "cache_creation_input_tokens": 0,
-                "cache_read_input_tokens": 0,
+                "cache_read_input_tokens": cached,
                 "output_tokens": completion,
                 "service_tier": "standard",
             },
         }
+        if reasoning:
+            body["usage"]["output_tokens_details"] = {"thinking_tokens": reasoning}
         return self.ok(body)
 
     def rate_limit(self, ex_model: str, delay: float | None, opts: Mapping) -> Reply:

@@ -19,6 +19,7 @@ from ._wire import (
     last_text,
     text_of,
     usage_counts,
+    usage_details,
     user_turns,
 )
 
@@ -176,11 +177,18 @@ class GeminiWire(Wire):
             else:
                 candidate = {"finishReason": "SAFETY", "index": 0, "safetyRatings": _SAFETY}
         prompt, completion = usage_counts(ex, text, kind == "truncated")
-        usage: dict[str, Any] = {"promptTokenCount": prompt}
+        cached, thoughts = usage_details(ex, prompt, completion, kind == "truncated")
+        if kind == "truncated":
+            completion -= thoughts  # the thinking used part of maxOutputTokens
+        usage: dict[str, Any] = {"promptTokenCount": prompt}  # includes the cached tokens
+        if cached:
+            usage["cachedContentTokenCount"] = cached
         if candidate is not None:
             body["candidates"] = [candidate]
             usage["candidatesTokenCount"] = completion
-        usage["totalTokenCount"] = prompt + (completion if candidate is not None else 0)
+            if thoughts:  # not part of candidatesTokenCount, but of the total
+                usage["thoughtsTokenCount"] = thoughts
+        usage["totalTokenCount"] = prompt + (completion + thoughts if candidate is not None else 0)
         usage["promptTokensDetails"] = [{"modality": "TEXT", "tokenCount": prompt}]
         body["usageMetadata"] = usage
         body["modelVersion"] = ex.model

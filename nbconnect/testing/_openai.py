@@ -24,6 +24,7 @@ from ._wire import (
     retry_headers,
     text_of,
     usage_counts,
+    usage_details,
     user_turns,
 )
 
@@ -153,6 +154,8 @@ class OpenAIWire(Wire):
         elif kind == "content_filter":
             content = None
         prompt, completion = usage_counts(ex, content or refusal, kind == "truncated")
+        cached, reasoning = usage_details(ex, prompt, completion, kind == "truncated")
+        completion += 0 if kind == "truncated" else reasoning  # completion_tokens includes reasoning
         choice: dict[str, Any] = {
             "index": 0,
             "message": {"role": "assistant", "content": content, "refusal": refusal, "annotations": []},
@@ -169,9 +172,9 @@ class OpenAIWire(Wire):
                 "prompt_tokens": prompt,
                 "completion_tokens": completion,
                 "total_tokens": prompt + completion,
-                "prompt_tokens_details": {"cached_tokens": 0, "audio_tokens": 0},
+                "prompt_tokens_details": {"cached_tokens": cached, "audio_tokens": 0},
                 "completion_tokens_details": {
-                    "reasoning_tokens": 0,
+                    "reasoning_tokens": reasoning,
                     "audio_tokens": 0,
                     "accepted_prediction_tokens": 0,
                     "rejected_prediction_tokens": 0,

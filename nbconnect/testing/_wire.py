@@ -36,6 +36,7 @@ __all__ = [
     "retry_headers",
     "text_of",
     "usage_counts",
+    "usage_details",
     "user_turns",
 ]
 
@@ -188,6 +189,26 @@ def usage_counts(ex: Exchange, text: str | None, truncated: bool) -> tuple[int, 
     if truncated and ex.max_tokens:
         completion = int(ex.max_tokens)
     return prompt, completion
+
+
+CACHE_MIN_TOKENS = 1024  # OpenAI caches prompts from 1,024 tokens on, in 128-token steps
+# models that think on every call (Gemini 2.5 Flash is left out so the default fake model reports plain counts)
+THINKING_MODELS = ("gpt-5", "o1", "o3", "o4", "gemini-2.5-pro", "gemini-3")
+
+
+def usage_details(ex: Exchange, prompt: int, completion: int, truncated: bool) -> tuple[int, int]:
+    """Cached prompt tokens and reasoning tokens the fake reports, deterministically.
+
+    A prompt whose part before the user's text (system prompt, schema) is 1,024 tokens or more
+    is taken as read from a warm prompt cache, in 128-token blocks; a model that thinks by default
+    reports one reasoning token per answer token (half of ``max_tokens`` when truncated). Both
+    are *parts* of the counts the wires report (Anthropic's ``input_tokens`` excludes the cache).
+    """
+    prefix = prompt - _tokens(ex.user_text)
+    cached = (prefix // 128) * 128 if prefix >= CACHE_MIN_TOKENS else 0
+    thinks = ex.model.startswith(THINKING_MODELS)
+    reasoning = (completion // 2 if truncated else completion) if thinks else 0
+    return cached, reasoning
 
 
 def answer_content(ex: Exchange, kind: str, opts: Mapping) -> tuple[Any, str]:
