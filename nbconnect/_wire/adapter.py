@@ -11,16 +11,20 @@ from __future__ import annotations
 import json
 import time
 from abc import ABC, abstractmethod
+from collections.abc import AsyncIterator, Callable
 from dataclasses import dataclass, field
-from typing import Any, ClassVar
+from typing import TYPE_CHECKING, Any, ClassVar
 
 import httpx
 
 from .. import _errors as E
 from .._catalog.catalog import catalog
-from .._connections.base import Connection
 from .._schema.schema import Adapted, Schema
 from .http import new_client, scrub, transport_error
+from .messages import key_not_accepted
+
+if TYPE_CHECKING:  # the wire sits below the connections: it reads their facts through the instance
+    from .._connections.base import Connection
 
 __all__ = ["Adapter", "Call", "Prepared", "Reply", "Verification", "remembered_modes"]
 
@@ -29,6 +33,7 @@ REFUSAL = "refusal"
 INVALID_JSON = "invalid_json"
 SCHEMA_MISMATCH = "schema_mismatch"
 EMPTY = "empty"
+MAX_PAGES = 50  # a model listing longer than this many pages is cut rather than followed forever
 
 
 @dataclass(frozen=True)
@@ -155,8 +160,38 @@ class Adapter(ABC):
     def _context(self) -> dict[str, str]:
         return {"provider": self.conn.title, "connection": self.conn.name}
 
-    def _secrets(self) -> list[str | None]:
-        return [self.conn.secret(f) for f in self.conn.secret_fields]
+    def secret_values(self) -> list[str]:
+        """Every secret this adapter may have sent (the connection's, plus any token it minted):
+        what to scrub from a message before anyone sees it."""
+        return self.conn.secret_values()
+
+    def headers(self) -> dict[str, str]:
+        """The headers every request of this connection carries (credentials, API version)."""
+        return {}
+
+    @property
+    def key_subject(self) -> str:
+        """How a rejected-key message names the credential: by its hint, never its value."""
+        return f"the key ({self.conn.hint or 'none given'})"
+
+    def key_rejected(self, message: str) -> str:
+        """The message for a provider that did not accept the credential, with the provider's fix."""
+        return key_not_accepted(self.key_subject, message, self.conn.key_fix)
+
+    async def pages(
+        self, url_for: Callable[[str | None], str], next_cursor: Callable[[dict[str, Any]], str | None]
+    ) -> AsyncIterator[dict[str, Any]]:
+        """GET a paginated listing: ``url_for(cursor)`` is a page's URL (``None`` for the first), and
+        ``next_cursor(page)`` the next page's cursor (``None``/empty on the last page)."""
+        cursor: str | None = None
+        for _ in range(MAX_PAGES):
+            resp, _ = await self.request(Prepared("GET", url_for(cursor), None, self.headers()))
+            page = self.json_body(resp, self._context())
+            page = page if isinstance(page, dict) else {}
+            yield page
+            cursor = next_cursor(page)
+            if not cursor:
+                return
 
     def memory_key(self, call: Call) -> tuple[str, str, str, str]:
         """Where a discovered fallback is remembered: per endpoint, model *and* schema, because a
@@ -195,7 +230,7 @@ class Adapter(ABC):
             )
         if resp.status_code >= 400:
             err = self.error(resp)
-            err.message = scrub(err.message, self._secrets())
+            err.message = scrub(err.message, self.secret_values())
             err.args = (err.message,)  # args feed repr() and tracebacks: scrub them too
             raise err
         return resp, latency
@@ -299,9 +334,7 @@ class Adapter(ABC):
         if isinstance(err, (E.NetworkError, E.RequestTimeout)):
             return "endpoint" if "endpoint" in type(self.conn).model_fields else "base_url"
         if isinstance(err, E.NotFoundError) and self.conn.single_model:
-            return {"azure_openai": "deployment", "azure_foundry": "model", "custom": "name"}.get(
-                self.conn.provider
-            )
+            return self.conn.name_field
         return None
 
     def finish(self, call: Call, mode: str, reply: Reply) -> None:
