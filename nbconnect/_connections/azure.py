@@ -4,18 +4,18 @@ from __future__ import annotations
 
 from typing import Any, ClassVar
 
-from pydantic import Field, model_validator
+from pydantic import Field
 
 from .._wire.openai import AzureAIFoundryAdapter, AzureOpenAIAdapter
-from .common import HTTP_OPT_IN, ApiKey, NamedByField
-from .urls import check_url, parse_azure_openai, parse_foundry
+from .common import HTTP_OPT_IN, ApiKey, EndpointMixin, NamedByField
+from .urls import parse_azure_openai, parse_foundry
 
 __all__ = ["AzureAIFoundry", "AzureOpenAI"]
 
 _PORTAL = "https://ai.azure.com/"
 
 
-class AzureOpenAI(NamedByField):
+class AzureOpenAI(NamedByField, EndpointMixin):
     """One Azure OpenAI deployment (one model). Many per organization, one per deployment."""
 
     provider: ClassVar[str] = "azure_openai"
@@ -53,13 +53,8 @@ class AzureOpenAI(NamedByField):
     api_version: str = Field(default="2024-10-21", description="Azure OpenAI api-version (2024-10-21 is GA).")
     allow_insecure_http: bool = HTTP_OPT_IN
 
-    @model_validator(mode="before")
     @classmethod
-    def _normalise(cls, data: Any) -> Any:
-        if not isinstance(data, dict) or not isinstance(data.get("endpoint"), str):
-            return data
-        data = dict(data)
-        url = check_url(data["endpoint"], allow_insecure_http=bool(data.get("allow_insecure_http")))
+    def normalise(cls, data: dict[str, Any], url: str) -> dict[str, Any]:
         target = parse_azure_openai(url)
         data["endpoint"] = target.endpoint
         if target.deployment:
@@ -75,7 +70,7 @@ class AzureOpenAI(NamedByField):
         return data
 
 
-class AzureAIFoundry(NamedByField):
+class AzureAIFoundry(NamedByField, EndpointMixin):
     """One model deployed in Azure AI Foundry. Many per organization, one per model."""
 
     provider: ClassVar[str] = "azure_foundry"
@@ -110,13 +105,8 @@ class AzureAIFoundry(NamedByField):
     )
     allow_insecure_http: bool = HTTP_OPT_IN
 
-    @model_validator(mode="before")
     @classmethod
-    def _normalise(cls, data: Any) -> Any:
-        if not isinstance(data, dict) or not isinstance(data.get("endpoint"), str):
-            return data
-        data = dict(data)
-        url = check_url(data["endpoint"], allow_insecure_http=bool(data.get("allow_insecure_http")))
+    def normalise(cls, data: dict[str, Any], url: str) -> dict[str, Any]:
         target = parse_foundry(url)
         base = target.endpoint
         if target.route == "deployments":

@@ -9,7 +9,15 @@ from pydantic import BeforeValidator, Field, SecretStr, ValidationInfo, model_va
 from .base import Connection
 from .urls import check_url
 
-__all__ = ["HTTP_OPT_IN", "ApiKey", "BaseUrlMixin", "NamedByField", "OnePerOrg", "OptionalApiKey"]
+__all__ = [
+    "HTTP_OPT_IN",
+    "ApiKey",
+    "BaseUrlMixin",
+    "EndpointMixin",
+    "NamedByField",
+    "OnePerOrg",
+    "OptionalApiKey",
+]
 
 
 def _key_checker(*, optional: bool):
@@ -54,6 +62,24 @@ HTTP_OPT_IN = Field(
     default=False,
     description="Allow plain http:// to a host that is not this machine (the key travels unencrypted).",
 )
+
+
+class EndpointMixin(Connection):
+    """A connection whose ``endpoint`` URL is checked first (https, or http to this machine unless
+    ``allow_insecure_http``), then normalised by the subclass's :meth:`normalise`."""
+
+    @model_validator(mode="before")
+    @classmethod
+    def _check_endpoint(cls, data: Any) -> Any:
+        if not isinstance(data, dict) or not isinstance(data.get("endpoint"), str):
+            return data  # pydantic reports the missing or mistyped field
+        url = check_url(data["endpoint"], allow_insecure_http=bool(data.get("allow_insecure_http")))
+        return cls.normalise({**data, "endpoint": url}, url)
+
+    @classmethod
+    def normalise(cls, data: dict[str, Any], url: str) -> dict[str, Any]:
+        """The input with ``endpoint`` reduced to what the adapter needs (``url`` is it, checked)."""
+        return data
 
 
 class BaseUrlMixin(Connection):

@@ -5,17 +5,15 @@ from __future__ import annotations
 from typing import Any, ClassVar, Literal
 from urllib.parse import urlsplit
 
-from pydantic import Field, model_validator
+from pydantic import Field
 
 from .._wire.openai import CustomLLMAdapter
-from .base import Connection
-from .common import HTTP_OPT_IN, OptionalApiKey
-from .urls import check_url
+from .common import HTTP_OPT_IN, EndpointMixin, OptionalApiKey
 
 __all__ = ["CustomLLM"]
 
 
-class CustomLLM(Connection):
+class CustomLLM(EndpointMixin):
     """A self-hosted or third-party server speaking the OpenAI chat-completions format."""
 
     provider: ClassVar[str] = "custom"
@@ -51,13 +49,8 @@ class CustomLLM(Connection):
     )
     allow_insecure_http: bool = HTTP_OPT_IN
 
-    @model_validator(mode="before")
     @classmethod
-    def _check_endpoint(cls, data: Any) -> Any:
-        if not isinstance(data, dict) or not isinstance(data.get("endpoint"), str):
-            return data
-        data = dict(data)
-        url = check_url(data["endpoint"], allow_insecure_http=bool(data.get("allow_insecure_http")))
+    def normalise(cls, data: dict[str, Any], url: str) -> dict[str, Any]:
         path = urlsplit(url).path
         if not path.endswith("/v1"):
             fixed = url
@@ -69,5 +62,4 @@ class CustomLLM(Connection):
             raise ValueError(
                 f"endpoint must be the OpenAI-format base URL ending in /v1; did you mean {fixed}?"
             )
-        data["endpoint"] = url
         return data

@@ -20,7 +20,7 @@ import httpx
 from .. import _errors as E
 from .._catalog.catalog import catalog
 from .._schema.schema import Adapted, Schema
-from .http import new_client, scrub, transport_error
+from .http import error_for_status, new_client, scrub, transport_error
 from .messages import key_not_accepted
 
 if TYPE_CHECKING:  # the wire sits below the connections: it reads their facts through the instance
@@ -250,6 +250,28 @@ class Adapter(ABC):
         if isinstance(err, str):  # some OpenAI-compatible servers: {"error": "text"}
             err = {"message": err}
         return body, err if isinstance(err, dict) else {}
+
+    def http_error(
+        self,
+        resp: httpx.Response,
+        message: str,
+        *,
+        cls: type[E.ProviderError] | None,
+        body: Any,
+        code: str | None,
+        request_id: str | None = None,
+    ) -> E.ProviderError:
+        """The error for an HTTP failure of this connection; ``cls`` overrides the status rule."""
+        return error_for_status(
+            resp.status_code,
+            message,
+            cls=cls,
+            headers=resp.headers,
+            body=body,
+            code=code,
+            request_id=request_id,
+            **self._context(),
+        )
 
     @staticmethod
     def json_body(resp: httpx.Response, context: dict[str, str]) -> Any:

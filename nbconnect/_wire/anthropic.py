@@ -19,7 +19,6 @@ from .. import _errors as E
 from .._catalog.catalog import catalog
 from .._schema.schema import Adapted, Schema, for_anthropic
 from .adapter import REFUSAL, TRUNCATED, Adapter, Call, Prepared, Reply
-from .http import error_for_status
 from .messages import about_schema, cut_off, rate_limited, refused
 
 __all__ = ["ANTHROPIC_VERSION", "AnthropicAdapter"]
@@ -160,16 +159,7 @@ class AnthropicAdapter(Adapter):
         elif kind == "api_error" or status >= 500:
             message = f"Anthropic failed on its side: {message}; try again later"
         rid = resp.headers.get("request-id") or (body.get("request_id") if isinstance(body, dict) else None)
-        return error_for_status(
-            status,
-            message,
-            cls=cls,
-            headers=resp.headers,
-            body=body,
-            code=kind or None,
-            request_id=rid,
-            **self._context(),
-        )
+        return self.http_error(resp, message, cls=cls, body=body, code=kind or None, request_id=rid)
 
     # -- models and verification ------------------------------------------------------------------
     async def list_models(self) -> list[str]:

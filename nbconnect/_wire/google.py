@@ -27,7 +27,6 @@ from .._catalog.catalog import catalog
 from .._schema.schema import Adapted, Schema, for_gemini, for_gemini_legacy
 from .adapter import REFUSAL, TRUNCATED, Adapter, Call, Prepared, Reply
 from .google_auth import TokenSource
-from .http import error_for_status
 from .messages import about_schema, cut_off, rate_limited
 
 __all__ = ["GeminiAdapter", "GoogleAdapter", "VertexAdapter"]
@@ -185,9 +184,7 @@ class GoogleAdapter(Adapter):
             message = rate_limited(message)
         elif status >= 500:
             message = f"Google failed on its side ({err.get('status') or status}): {message}; try again later"
-        return error_for_status(
-            status, message, cls=cls, headers=resp.headers, body=body, code=code, **self._context()
-        )
+        return self.http_error(resp, message, cls=cls, body=body, code=code)
 
     def where(self) -> str:
         """Where a model was looked for, for a 404's message ("" when the id says it all)."""

@@ -17,7 +17,6 @@ from .. import _errors as E
 from .._catalog.catalog import catalog
 from .._schema.schema import Adapted, Schema, as_schema, for_openai_strict
 from .adapter import REFUSAL, TRUNCATED, Adapter, Call, Prepared, Reply, remembered_modes, schema_instruction
-from .http import error_for_status
 from .messages import about_schema, cut_off, refused
 
 __all__ = [
@@ -178,15 +177,8 @@ class OpenAIChatAdapter(Adapter):
             message = self.key_rejected(message)
         elif status == 404:
             message = self.not_found(message)
-        return error_for_status(
-            status,
-            message,
-            cls=cls,
-            headers=resp.headers,
-            body=body,
-            code=code,
-            request_id=resp.headers.get("x-request-id"),
-            **self._context(),
+        return self.http_error(
+            resp, message, cls=cls, body=body, code=code, request_id=resp.headers.get("x-request-id")
         )
 
     def not_found(self, message: str) -> str:
