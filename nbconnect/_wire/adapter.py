@@ -21,12 +21,21 @@ from .. import _errors as E
 from .._catalog.catalog import catalog
 from .._schema.schema import Adapted, Schema
 from .http import error_for_status, new_client, scrub, transport_error
-from .messages import key_not_accepted
+from .messages import key_not_accepted, schema_instruction
+from .verification import Verification
 
 if TYPE_CHECKING:  # the wire sits below the connections: it reads their facts through the instance
     from .._connections.base import Connection
 
-__all__ = ["Adapter", "Call", "Prepared", "Reply", "Verification", "remembered_modes"]
+__all__ = [
+    "Adapter",
+    "Call",
+    "Prepared",
+    "Reply",
+    "Verification",
+    "remembered_modes",
+    "schema_instruction",
+]
 
 TRUNCATED = "truncated"
 REFUSAL = "refusal"
@@ -73,25 +82,6 @@ class Reply:
     def error(self) -> str | None:
         """One line saying why the reply is not valid (``None`` when it is)."""
         return "; ".join(self.errors) if self.errors else None
-
-
-@dataclass
-class Verification:
-    """The outcome of :meth:`Connection.verify`."""
-
-    ok: bool
-    connection: str
-    provider: str
-    models: list[str] = field(default_factory=list)
-    message: str = ""
-    field: str | None = None  # the form field the problem concerns (api_key, endpoint, deployment...)
-    error_type: str | None = None
-    latency_s: float = 0.0
-
-    def __str__(self) -> str:
-        if self.ok:
-            return f"{self.connection}: OK, {len(self.models)} model(s)"
-        return f"{self.connection}: {self.message}"
 
 
 @dataclass(frozen=True)
@@ -420,11 +410,3 @@ def _strip_fences(text: str) -> str:
         if text.rstrip().endswith("```"):
             text = text.rstrip()[:-3]
     return text.strip()
-
-
-def schema_instruction(schema: Schema) -> str:
-    """The schema as an instruction, for modes where the provider cannot enforce it."""
-    return (
-        "Answer with a single JSON object, and nothing else, that matches this JSON Schema:\n"
-        + json.dumps(schema.json, ensure_ascii=False)
-    )

@@ -3,7 +3,13 @@ whichever provider said it."""
 
 from __future__ import annotations
 
-__all__ = ["about_schema", "cut_off", "key_not_accepted", "rate_limited", "refused"]
+import json
+from typing import TYPE_CHECKING
+
+if TYPE_CHECKING:
+    from .._schema.schema import Schema
+
+__all__ = ["about_schema", "cut_off", "key_not_accepted", "rate_limited", "refused", "schema_instruction"]
 
 # Every family's schema complaint names one of these; each family adds the names of its own parts.
 _SCHEMA_WORDS = ("schema", "structured output")
@@ -32,3 +38,11 @@ def about_schema(text: str, *words: str) -> bool:
     enforcement mode may work): it names a schema, or one of the family's ``words``."""
     low = text.lower()
     return any(w in low for w in (*_SCHEMA_WORDS, *words))
+
+
+def schema_instruction(schema: Schema) -> str:
+    """The schema as an instruction, for modes where the provider cannot enforce it."""
+    return (
+        "Answer with a single JSON object, and nothing else, that matches this JSON Schema:\n"
+        + json.dumps(schema.json, ensure_ascii=False)
+    )
