@@ -2,6 +2,7 @@
 // anywidget (nbconnect/_widgets/assets.py).
 //
 // Traits (read only here): `providers` (form specs), `connections` (non-secret descriptions), `store`.
+// Every provider fact (its rule, help, fields) comes from the `providers` specs: no provider table here.
 // Secrets typed into a form are never written to a trait: Test and Save send them once in a custom
 // message, the field is cleared at once, and it then shows the masked hint Python returns. The typed
 // value is kept only in this view's memory so that Save can follow Test without retyping.
@@ -246,7 +247,7 @@ function providerSection(spec, ctx) {
       h("summary", { class: "nbc-summary-line" },
         h("span", { class: "nbc-title", text: spec.title }),
         spec.demo ? h("span", { class: "nbc-badge nbc-demo", text: "demo" }) : null,
-        h("span", { class: "nbc-badge", text: spec.one_per_org ? "one per organization" : "one per " + ({ azure_openai: "deployment", azure_foundry: "model" }[spec.provider] || "name") }),
+        h("span", { class: "nbc-badge", text: spec.rule }),
         summary),
       h("div", { class: "nbc-body" },
         h("p", { class: "nbc-help", text: spec.help }),

@@ -5,8 +5,6 @@ The public surface is what ``__all__`` lists; everything in ``_modules`` is priv
 
 from __future__ import annotations
 
-from importlib.metadata import PackageNotFoundError, version
-
 from . import data
 from ._catalog.catalog import Catalog, ModelInfo, catalog
 from ._connections.base import Connection
@@ -46,15 +44,11 @@ from ._errors import (
 )
 from ._results.results import Results
 from ._store.org import EnvReport, Organization
+from ._version import __version__
 from ._widgets.panel import ConnectionsPanel
 from ._widgets.picker import ModelPicker
 from ._widgets.playground import Playground
 from ._wire.adapter import Verification
-
-try:
-    __version__ = version("nbconnect")
-except PackageNotFoundError:  # running from a source tree that was never installed
-    __version__ = "0.0.0"
 
 __all__ = [
     "Anthropic",

@@ -9,7 +9,7 @@ import pytest
 from pydantic import SecretStr, ValidationError
 
 import nbconnect as nbc
-from nbconnect._connections.base import mask
+from nbconnect._secrets import mask
 
 PEM = "-----BEGIN PRIVATE KEY-----\nMIIEvQIBADANBgkqhkiG9w0BAQEFAASC\n-----END PRIVATE KEY-----\n"
 

@@ -28,7 +28,7 @@ from nbconnect import Anthropic, Gemini, VertexAI
 from nbconnect._schema.schema import as_schema
 from nbconnect._wire.adapter import Call
 from nbconnect._wire.anthropic import AnthropicAdapter
-from nbconnect._wire.google import GoogleAdapter
+from nbconnect._wire.google import GeminiAdapter, VertexAdapter
 
 SENTINEL = "sk-ant-PARITY-SENTINEL-0123456789"
 GEMINI_KEY = "AIzaPARITY-SENTINEL-0123456789abcdef"
@@ -300,7 +300,7 @@ def _genai_generate(model: str, config: genai_types.GenerateContentConfig) -> di
 
 @pytest.mark.anyio
 async def test_gemini_response_json_schema_matches_sdk():
-    adapter = GoogleAdapter(Gemini(api_key=GEMINI_KEY))
+    adapter = GeminiAdapter(Gemini(api_key=GEMINI_KEY))
     prepared = adapter.prepare(
         _call("gemini-2.5-flash", temperature=0.0, max_tokens=512), "response_json_schema"
     )
@@ -329,7 +329,7 @@ async def test_gemini_response_json_schema_matches_sdk():
 
 @pytest.mark.anyio
 async def test_gemini_optional_fields_differ_from_sdk_only_in_defaults():
-    adapter = GoogleAdapter(Gemini(api_key=GEMINI_KEY))
+    adapter = GeminiAdapter(Gemini(api_key=GEMINI_KEY))
     prepared = adapter.prepare(_call("gemini-2.5-flash", EventWithDefaults), "response_json_schema")
     sdk = await _genai_request(
         {"api_key": GEMINI_KEY},
@@ -364,7 +364,7 @@ async def test_gemini_list_models_matches_sdk():
         return httpx.Response(200, json={"models": []})
 
     async with httpx.AsyncClient(transport=httpx.MockTransport(capture)) as http:
-        await GoogleAdapter(Gemini(api_key=GEMINI_KEY), client=http).list_models()
+        await GeminiAdapter(Gemini(api_key=GEMINI_KEY), client=http).list_models()
     assert (seen[0].method, seen[0].url.path, dict(seen[0].url.params)) == (
         sdk.method,
         sdk.url.path,
@@ -392,7 +392,7 @@ def _vertex_sdk_client(location: str, token: str) -> dict:
 @pytest.mark.anyio
 @pytest.mark.parametrize("location", ["us-central1", "global", "eu"])
 async def test_vertex_response_json_schema_matches_sdk(vertex_key, location):
-    adapter = GoogleAdapter(VertexAI(credentials=vertex_key, location=location))
+    adapter = VertexAdapter(VertexAI(credentials=vertex_key, location=location))
     prepared = await adapter.authorize(
         adapter.prepare(_call("gemini-2.5-flash", temperature=0.0, max_tokens=512), "response_json_schema")
     )
@@ -414,7 +414,7 @@ async def test_vertex_response_json_schema_matches_sdk(vertex_key, location):
 @pytest.mark.anyio
 @pytest.mark.parametrize("model", [Event, EventWithDefaults])
 async def test_vertex_legacy_response_schema_matches_sdk(vertex_key, model):
-    adapter = GoogleAdapter(VertexAI(credentials=vertex_key, location="us-central1"))
+    adapter = VertexAdapter(VertexAI(credentials=vertex_key, location="us-central1"))
     prepared = await adapter.authorize(adapter.prepare(_call("gemini-2.0-flash", model), "response_schema"))
     token = prepared.headers["Authorization"].removeprefix("Bearer ")
     # responseSchema is the SDK's own conversion: it takes the model class and inlines $defs,
@@ -454,7 +454,7 @@ async def test_vertex_list_models_matches_sdk(vertex_key):
         return httpx.Response(200, json={"publisherModels": []})
 
     async with httpx.AsyncClient(transport=httpx.MockTransport(capture)) as http:
-        await GoogleAdapter(
+        await VertexAdapter(
             VertexAI(credentials=vertex_key, location="us-central1"), client=http
         ).list_models()
     token = seen[0].headers["authorization"].removeprefix("Bearer ")

@@ -15,9 +15,8 @@ from _sdk_parse import anthropic_sdk, google_sdk, nbconnect_parse, openai_sdk
 import nbconnect as nbc
 from nbconnect._schema.schema import as_schema
 from nbconnect._wire.adapter import Call
-from nbconnect._wire.anthropic import FORCED_TOOL, OUTPUT_CONFIG, AnthropicAdapter
-from nbconnect._wire.google import GoogleAdapter
-from nbconnect._wire.openai import OpenAIAdapter
+from nbconnect._wire.anthropic import FORCED_TOOL, OUTPUT_CONFIG
+from nbconnect._wire.lookup import adapter_for
 
 ANSWER = '{"label": "positive", "score": 0.9}'
 CALL = Call(model="m", user="I love it", schema=as_schema("label: positive|negative, score: float"))
@@ -64,7 +63,7 @@ OPENAI = {
 
 @pytest.mark.parametrize("case", list(OPENAI))
 def test_openai_responses_parse_like_the_sdk(case):
-    adapter = OpenAIAdapter(nbc.OpenAI(api_key="sk-parity-0123456789"))
+    adapter = adapter_for(nbc.OpenAI(api_key="sk-parity-0123456789"))
     body = OPENAI[case]
     assert nbconnect_parse(adapter, CALL, "json_schema_strict", body) == openai_sdk(body)
 
@@ -78,7 +77,7 @@ def test_openai_content_parts_are_joined_where_the_sdk_type_has_none():
     body = completion({"content": parts})
     with pytest.raises(ValidationError):
         ChatCompletion.model_validate(body)
-    adapter = OpenAIAdapter(nbc.CustomLLM(name="m", endpoint="http://127.0.0.1:9/v1"))
+    adapter = adapter_for(nbc.CustomLLM(name="m", endpoint="http://127.0.0.1:9/v1"))
     assert nbconnect_parse(adapter, CALL, "json_schema", body).text == ANSWER
 
 
@@ -128,7 +127,7 @@ ANTHROPIC = {
 
 @pytest.mark.parametrize("case", list(ANTHROPIC))
 def test_anthropic_responses_parse_like_the_sdk(case):
-    adapter = AnthropicAdapter(nbc.Anthropic(api_key="sk-ant-parity-0123456789"))
+    adapter = adapter_for(nbc.Anthropic(api_key="sk-ant-parity-0123456789"))
     body = ANTHROPIC[case]
     assert nbconnect_parse(adapter, CALL, OUTPUT_CONFIG, body) == anthropic_sdk(body)
 
@@ -136,7 +135,7 @@ def test_anthropic_responses_parse_like_the_sdk(case):
 def test_anthropic_forced_tool_answer_is_the_sdks_tool_input():
     from anthropic.types import Message
 
-    adapter = AnthropicAdapter(nbc.Anthropic(api_key="sk-ant-parity-0123456789"))
+    adapter = adapter_for(nbc.Anthropic(api_key="sk-ant-parity-0123456789"))
     reply = adapter.parse(CALL, FORCED_TOOL, ANTHROPIC["tool use"], {})
     block = Message.model_validate(ANTHROPIC["tool use"]).content[0]
     assert block.type == "tool_use" and reply.value == block.input
@@ -192,7 +191,7 @@ GOOGLE = {
 
 @pytest.mark.parametrize("case", list(GOOGLE))
 def test_google_responses_parse_like_the_sdk(case):
-    adapter = GoogleAdapter(nbc.Gemini(api_key="AIzaParity0123456789abcdef"))
+    adapter = adapter_for(nbc.Gemini(api_key="AIzaParity0123456789abcdef"))
     body = GOOGLE[case]
     assert nbconnect_parse(adapter, CALL, "response_json_schema", body) == google_sdk(body)
 
@@ -200,9 +199,9 @@ def test_google_responses_parse_like_the_sdk(case):
 @pytest.mark.parametrize(
     ("adapter", "mode", "body"),
     [
-        (OpenAIAdapter(nbc.OpenAI(api_key="sk-parity-0123456789")), "json_schema_strict", OPENAI),
-        (AnthropicAdapter(nbc.Anthropic(api_key="sk-ant-parity-0123456789")), OUTPUT_CONFIG, ANTHROPIC),
-        (GoogleAdapter(nbc.Gemini(api_key="AIzaParity0123456789abcdef")), "response_json_schema", GOOGLE),
+        (adapter_for(nbc.OpenAI(api_key="sk-parity-0123456789")), "json_schema_strict", OPENAI),
+        (adapter_for(nbc.Anthropic(api_key="sk-ant-parity-0123456789")), OUTPUT_CONFIG, ANTHROPIC),
+        (adapter_for(nbc.Gemini(api_key="AIzaParity0123456789abcdef")), "response_json_schema", GOOGLE),
     ],
     ids=["openai", "anthropic", "google"],
 )

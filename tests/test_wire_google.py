@@ -15,7 +15,7 @@ import nbconnect as nbc
 from nbconnect import _errors as E
 from nbconnect._schema.schema import as_schema
 from nbconnect._wire.adapter import Call, remembered_modes
-from nbconnect._wire.google import GoogleAdapter
+from nbconnect._wire.google import GoogleAdapter, VertexAdapter
 from nbconnect._wire.lookup import adapter_for
 from nbconnect.testing import FakeProvider, Fault, answer_for
 
@@ -141,7 +141,7 @@ async def test_gemini_request_shape():
     ],
 )  # fmt: skip
 def test_vertex_urls(token_server, location, model, url):
-    adapter = GoogleAdapter(vertex(token_server, location=location))
+    adapter = VertexAdapter(vertex(token_server, location=location))
     assert adapter.prepare(Call(model=model, user="x", schema=SCHEMA), "response_json_schema").url == url
 
 
@@ -152,7 +152,7 @@ def test_vertex_location_cannot_change_the_host(token_server):
 
 
 def test_vertex_base_url_overrides_the_host(token_server):
-    adapter = GoogleAdapter(
+    adapter = VertexAdapter(
         vertex(token_server, base_url="http://127.0.0.1:9", project="p2", location="asia-east1")
     )
     prepared = adapter.prepare(CALL, "response_json_schema")

@@ -1,4 +1,12 @@
-"""The base class every provider connection shares: secrets, hints, store round-trips."""
+"""The base class every provider connection shares: its declared facts, secrets, hints, store round-trips.
+
+Each provider class declares its facts once, as class variables (the habit of simonw/llm's
+``needs_key`` / ``key_env_var``): which fields are secret, the environment variables it is found
+from, help text and links for the panel, the key page and the fix a rejected key needs, which field
+names it, the organization's rule, and the wire adapter that speaks for it. Environment discovery,
+the panel (and through it the browser), the wire adapters' error hints and the engine read them
+from here instead of keeping their own tables.
+"""
 
 from __future__ import annotations
 
@@ -7,26 +15,12 @@ from typing import TYPE_CHECKING, Any, ClassVar
 import httpx
 from pydantic import BaseModel, ConfigDict, PrivateAttr, SecretStr, ValidationError
 
+from .._secrets import mask
+
 if TYPE_CHECKING:
-    from .._wire.adapter import Verification
+    from .._wire.adapter import Adapter, Verification
 
-__all__ = ["Connection", "mask"]
-
-
-def mask(secret: str) -> str:
-    """A hint that tells keys apart without revealing them: ``sk-…a1b2``.
-
-    Short secrets show nothing (under 12 characters, the last 4 would be a third or more of the
-    secret); the prefix is kept only when it is a conventional, non-secret one (``sk-``, ``AIza``...).
-    """
-    if len(secret) < 12:
-        return "…"
-    prefix = ""
-    for known in ("sk-ant-", "sk-proj-", "sk-", "AIza"):
-        if secret.startswith(known) and len(secret) >= len(known) + 12:
-            prefix = known
-            break
-    return f"{prefix}…{secret[-4:]}"
+__all__ = ["Connection"]
 
 
 class Connection(BaseModel):
@@ -45,17 +39,36 @@ class Connection(BaseModel):
     )
 
     provider: ClassVar[str]
-    """Stable provider id, e.g. ``"openai"``."""
+    """Stable provider id, e.g. ``"openai"``: the store, the catalog and the panel key on it."""
     title: ClassVar[str]
     """Human name for forms and messages, e.g. ``"Azure OpenAI"``."""
-    wire: ClassVar[str]
-    """Which adapter speaks to it: ``"openai"``, ``"anthropic"`` or ``"google"``."""
+    adapter_class: ClassVar[type[Adapter]]
+    """The wire adapter that speaks for this provider (a small subclass per provider)."""
+    secret_fields: ClassVar[tuple[str, ...]] = ("api_key",)
+    """Fields holding secrets: SecretStr, never in ``describe()``, masked in hints, scrubbed from errors."""
+    env_vars: ClassVar[dict[str, tuple[str, ...]]] = {}
+    """Field -> the environment variables (the ones the official SDK reads) it is found in, first set wins."""
+    env_required: ClassVar[tuple[str, ...]] = ()
+    """Fields whose variables must be set before the environment is taken to describe a connection."""
+    help_text: ClassVar[str] = ""
+    """Where the values are found, in the words of the provider's docs (shown by the panel)."""
+    links: ClassVar[tuple[tuple[str, str], ...]] = ()
+    """``(label, https URL)`` pairs for the panel: key pages, setup guides."""
+    key_url: ClassVar[str] = ""
+    """The page where a key for this provider is made ("" when there is none)."""
+    key_fix: ClassVar[str] = "check the key"
+    """What to do when the provider does not accept the key (the "Fix:" of a 401 message)."""
+    name_field: ClassVar[str | None] = None
+    """The field that names the connection (``deployment``, ``model``, ``name``); ``None`` when the
+    connection is named after its provider."""
     one_per_org: ClassVar[bool] = False
-    """True when an organization may hold only one connection of this provider."""
+    """The organization's rule: True when it may hold only one connection of this provider; otherwise
+    one per value of ``name_field``."""
     single_model: ClassVar[bool] = False
     """True when the connection serves exactly one model (Azure deployment, Foundry model, custom)."""
-    secret_fields: ClassVar[tuple[str, ...]] = ("api_key",)
-    docs_url: ClassVar[str] = ""
+    offline: ClassVar[bool] = False
+    """True for the built-in Demo: no key, no network, made-up answers from the catalog's models only.
+    It needs no setup (``"demo:<model>"`` works without an organization) and is labelled as a demo."""
 
     _source: str = PrivateAttr(default="explicit")
 
@@ -83,6 +96,20 @@ class Connection(BaseModel):
         value = getattr(self, field)
         return value.get_secret_value() if isinstance(value, SecretStr) else None
 
+    def secret_values(self) -> list[str]:
+        """The clear value of every filled secret field: what to scrub from any text shown or logged."""
+        return [v for v in (self.secret(f) for f in self.secret_fields) if v]
+
+    @classmethod
+    def env_variables(cls) -> tuple[str, ...]:
+        """Every environment variable this provider is discovered from, in declaration order."""
+        return tuple(name for names in cls.env_vars.values() for name in names)
+
+    @classmethod
+    def org_rule(cls) -> str:
+        """The organization's rule in words: ``"one per organization"``, ``"one per deployment"``..."""
+        return "one per organization" if cls.one_per_org else f"one per {cls.name_field or 'name'}"
+
     def describe(self) -> dict[str, Any]:
         """The non-secret fields plus the hint: safe to show or sync to a browser."""
         data = self.model_dump(exclude=set(self.secret_fields), mode="json", exclude_none=True)
@@ -95,13 +122,15 @@ class Connection(BaseModel):
         }
 
     # -- talking to the provider ------------------------------------------------------------
+    def adapter(self, *, client: httpx.AsyncClient | None = None, timeout: float | None = None) -> Adapter:
+        """The wire adapter for this connection. Pass ``client`` to control HTTP yourself."""
+        return self.adapter_class(self, client=client, timeout=timeout)
+
     async def averify(
         self, *, client: httpx.AsyncClient | None = None, timeout: float = 30.0
     ) -> Verification:
         """Check the credentials with the cheapest real request; returns, never raises, a Verification."""
-        from .._wire.lookup import adapter_for
-
-        async with adapter_for(self, client=client, timeout=timeout) as adapter:
+        async with self.adapter(client=client, timeout=timeout) as adapter:
             return await adapter.verify()
 
     def verify(self, *, timeout: float = 30.0) -> Verification:
@@ -114,9 +143,7 @@ class Connection(BaseModel):
         self, *, client: httpx.AsyncClient | None = None, timeout: float = 30.0
     ) -> list[str]:
         """Model ids the provider lists for these credentials (raises ProviderError on failure)."""
-        from .._wire.lookup import adapter_for
-
-        async with adapter_for(self, client=client, timeout=timeout) as adapter:
+        async with self.adapter(client=client, timeout=timeout) as adapter:
             return await adapter.list_models()
 
     def list_models(self, *, timeout: float = 30.0) -> list[str]:

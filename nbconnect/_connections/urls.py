@@ -3,21 +3,12 @@ and the URL shapes Azure portals hand out, reduced to what the adapters need."""
 
 from __future__ import annotations
 
-import ipaddress
 from dataclasses import dataclass
 from urllib.parse import parse_qs, urlsplit
 
+from .._wire.http import is_loopback  # the transport's rule; re-exported for the URL checks' callers
+
 __all__ = ["AzureTarget", "check_url", "is_loopback", "parse_azure_openai", "parse_foundry"]
-
-
-def is_loopback(host: str) -> bool:
-    host = host.strip("[]").lower()
-    if host == "localhost" or host.endswith(".localhost"):
-        return True
-    try:
-        return ipaddress.ip_address(host).is_loopback
-    except ValueError:
-        return False
 
 
 def check_url(url: str, *, field: str = "endpoint", allow_insecure_http: bool = False) -> str:

@@ -23,7 +23,7 @@ __all__ = ["CACHE_FILE", "TEMPERATURE_RANGE", "RunOptions", "check_options", "ch
 CACHE_FILE = "replies.sqlite"
 
 #: what each wire family accepts for ``temperature`` (OpenAI's and Gemini's APIs document 0–2,
-#: Anthropic's 0–1); connections name their family in ``Connection.wire``
+#: Anthropic's 0–1); a connection's adapter class names its family (``Adapter.family``)
 TEMPERATURE_RANGE: dict[str, tuple[float, float]] = {
     "openai": (0.0, 2.0),
     "google": (0.0, 2.0),
@@ -172,7 +172,7 @@ def check_temperature(temperature: float | None, models: list[Any]) -> None:
         return
     out = []
     for ref in models:
-        lo, hi = TEMPERATURE_RANGE.get(ref.conn.wire, _WIDEST)
+        lo, hi = TEMPERATURE_RANGE.get(ref.conn.adapter_class.family, _WIDEST)
         if not lo <= temperature <= hi:
             out.append(f"{ref.ref} ({ref.conn.title}: {lo:g} to {hi:g})")
     if out:

@@ -12,7 +12,7 @@ import pandas as pd
 
 from .._catalog.catalog import catalog
 from .._connections.base import Connection
-from .._connections.providers import Demo
+from .._connections.providers import PROVIDERS
 from .._errors import ConfigError, UnknownModelError
 from .._schema.adapt import resolve_ref
 from .._schema.schema import Schema, as_schema
@@ -139,16 +139,26 @@ def _resolve(org: Organization | None, ref: str) -> tuple[Connection, str]:
         try:
             conn, model = org.resolve(ref)
         except UnknownModelError:
-            if not str(ref).startswith("demo:"):
+            if _setup_free(ref) is None:
                 raise
         else:
             _check_known(org, conn, model, ref)
             return conn, model
-    if isinstance(ref, str) and ref.startswith("demo:"):  # the Demo needs no setup
-        conn = Demo()
-        _check_known(None, conn, ref[5:], ref)
-        return conn, ref[5:]
+    cls = _setup_free(ref)
+    if cls is not None:  # "demo:<model>" needs no organization
+        conn, model = cls(), str(ref).partition(":")[2]
+        _check_known(None, conn, model, ref)
+        return conn, model
     raise UnknownModelError(f"cannot resolve {ref!r} without an organization; pass org=nbc.Organization()")
+
+
+def _setup_free(ref: Any) -> type[Connection] | None:
+    """The provider class a ``"<provider>:<model>"`` reference names when that provider needs no
+    setup (the offline Demo), else ``None``."""
+    if not isinstance(ref, str) or ":" not in ref:
+        return None
+    cls = PROVIDERS.get(ref.partition(":")[0])
+    return cls if cls is not None and cls.offline else None
 
 
 def _check_known(org: Organization | None, conn: Connection, model: str, ref: str) -> None:
@@ -160,7 +170,7 @@ def _check_known(org: Organization | None, conn: Connection, model: str, ref: st
         live = org.live_models(conn.name)  # only a live list proves a model is unavailable
     else:
         known, live = [m.id for m in catalog.models(conn.provider)], None
-    if conn.provider == "demo":
+    if conn.offline:  # it serves exactly the catalog's models
         live = known
     if live is not None and model not in live:
         close = difflib.get_close_matches(model, live or known, n=3)

@@ -284,7 +284,7 @@ class Job:
                     continue
                 except Exception as exc:  # a bug or an answer no parser expected: record it, keep going
                     log.debug("cell %s of %s failed unexpectedly", cell.row, cell.ref.ref, exc_info=True)
-                    text = scrub(f"internal error: {type(exc).__name__}: {exc}", adapter._secrets())
+                    text = scrub(f"internal error: {type(exc).__name__}: {exc}", adapter.secret_values())
                     self._finish(
                         index, cell, None, attempts=attempts, wait=waited, error=(text, "internal"), bar=bar
                     )

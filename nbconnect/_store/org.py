@@ -223,7 +223,7 @@ class Organization:
                         "output_per_m": None if info is None else info.output_per_m,
                         "context": None if info is None else info.context,
                         "status": state,
-                        "demo": conn.provider == "demo",
+                        "demo": conn.offline,
                     }
                 )
         return rows
@@ -275,8 +275,7 @@ class Organization:
         if old.provider == conn.provider and conn.one_per_org:
             rule = f"An organization can hold one {conn.title} connection"
         elif old.provider == conn.provider:
-            what = {"azure_openai": "deployment", "azure_foundry": "model"}.get(conn.provider, "name")
-            rule = f"There is already a {conn.title} connection for the {what} {conn.name!r}"
+            rule = f"There is already a {conn.title} connection for the {conn.name_field or 'name'} {conn.name!r}"
         else:
             rule = f"The name {conn.name!r} is taken by a {old.title} connection (names must be unique)"
         return (

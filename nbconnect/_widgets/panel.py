@@ -15,12 +15,11 @@ from typing import Any, ClassVar
 import traitlets as t
 from pydantic import ValidationError
 
-from .._connections.base import Connection, mask
+from .._connections.base import Connection
 from .._connections.providers import PROVIDERS
 from .._errors import OrganizationRuleError
-from .._store.env import ENV_VARIABLES
+from .._secrets import mask, scrub
 from .._store.org import Organization
-from .._wire.http import scrub
 from .base import Widget, bundle
 
 __all__ = ["ConnectionsPanel", "form_spec"]
@@ -48,73 +47,6 @@ _URL_FIELDS = frozenset({"endpoint", "base_url"})
 _TARGET_FIELDS = frozenset(
     {"base_url", "endpoint", "allow_insecure_http", "deployment", "model", "name", "organization", "project"}
 )
-
-# Where each value is found, in the words of the providers' docs (see the seed's model-provider-keys.md).
-_HELP: dict[str, tuple[str, list[tuple[str, str]]]] = {
-    "openai": (
-        "One OpenAI key per organization. Find or create it on the API keys page.",
-        [("API keys page", "https://platform.openai.com/api-keys")],
-    ),
-    "gemini": (
-        "One Gemini key per organization, created in Google AI Studio.",
-        [("Get a Gemini API key", "https://ai.google.dev/gemini-api/docs/api-key")],
-    ),
-    "vertex": (
-        "One Vertex AI service account per organization. Create a JSON key for a service account "
-        "(IAM › Service accounts › Keys), then choose the file or paste its text. Project and location "
-        "are optional; the project defaults to the key's project_id.",
-        [
-            ("Create a service-account key", "https://cloud.google.com/iam/docs/keys-create-delete"),
-            (
-                "Authenticate to Vertex AI",
-                "https://cloud.google.com/generative-ai-app-builder/docs/authentication#client-libs",
-            ),
-        ],
-    ),
-    "anthropic": (
-        "One Anthropic key per organization, from the API keys page of the Anthropic console.",
-        [
-            ("Anthropic console keys", "https://console.anthropic.com/settings/keys"),
-            ("Accessing the API", "https://docs.anthropic.com/en/api/getting-started#accessing-the-api"),
-        ],
-    ),
-    "azure_openai": (
-        "One connection per deployment; each deployment serves one model. The deployment name, "
-        "endpoint (target URI) and key are in the deployment's Details section in the Azure AI "
-        "Foundry portal. Add one connection per model you deploy.",
-        [
-            (
-                "Create a resource and deploy a model",
-                "https://learn.microsoft.com/en-us/azure/ai-services/openai/how-to/create-resource",
-            ),
-            ("Azure AI Foundry portal", "https://ai.azure.com/"),
-        ],
-    ),
-    "azure_foundry": (
-        "One connection per deployed model. On the deployed model's Details page, under Endpoint: "
-        "the Target URI, the Key, and the model name.",
-        [
-            (
-                "Deploy from the model catalog",
-                "https://learn.microsoft.com/en-us/azure/ai-foundry/how-to/model-catalog-overview",
-            ),
-        ],
-    ),
-    "custom": (
-        "A server speaking OpenAI's chat-completions format (Ollama, vLLM, sglang, a gateway). The name "
-        "must equal the model id the server lists; the endpoint is the base URL ending in /v1. Key and "
-        "token are optional.",
-        [
-            ("OpenAI-compatible Ollama", "https://ollama.com/blog/openai-compatibility"),
-            ("Chat completions format", "https://platform.openai.com/docs/api-reference/chat/create"),
-        ],
-    ),
-    "demo": (
-        "An offline stand-in: no key, no network, made-up answers. Use it to try a notebook end to end; "
-        "it is labelled as a demo wherever it appears.",
-        [],
-    ),
-}
 
 
 def _field_spec(cls: type[Connection], name: str, prop: dict[str, Any], required: bool) -> dict[str, Any]:
@@ -157,18 +89,17 @@ def form_spec(cls: type[Connection]) -> dict[str, Any]:
     required = set(schema.get("required", []))
     fields = [_field_spec(cls, n, p, n in required) for n, p in schema.get("properties", {}).items()]
     fields.sort(key=lambda f: f["advanced"])  # stable: declaration order, advanced ones last
-    text, links = _HELP.get(cls.provider, ("", []))
-    if cls.docs_url and cls.docs_url not in {href for _, href in links}:
-        links = [*links, ("Where to find these values", cls.docs_url)]
     return {
         "provider": cls.provider,
         "title": cls.title,
         "one_per_org": cls.one_per_org,
         "single_model": cls.single_model,
-        "demo": cls.provider == "demo",
-        "help": text,
-        "links": [{"text": label, "href": href} for label, href in links],
-        "env": list(ENV_VARIABLES.get(cls.title, ())),
+        "name_field": cls.name_field,
+        "rule": cls.org_rule(),
+        "demo": cls.offline,
+        "help": cls.help_text,
+        "links": [{"text": label, "href": href} for label, href in cls.links],
+        "env": list(cls.env_variables()),
         "fields": fields,
     }
 
@@ -206,8 +137,10 @@ class ConnectionsPanel(Widget):
     handlers: ClassVar[tuple[str, ...]] = ("test", "save", "remove")
 
     providers = t.List(t.Dict(), read_only=True).tag(sync=True)
-    """list[dict]: one form spec per provider (title, help, links, env variables, fields with label,
-    kind, required, secret, advanced, description, default). Derived from the connection classes."""
+    """list[dict]: one form spec per provider (title, the organization's ``rule`` in words,
+    ``name_field``, ``one_per_org``, ``demo``, help, links, env variables, fields with label, kind,
+    required, secret, advanced, description, default). Derived from the connection classes' declared
+    facts, so the browser keeps no provider table of its own."""
 
     connections = t.List(t.Dict(), read_only=True).tag(sync=True)
     """list[dict]: the organization's connections, each ``Connection.describe()`` (non-secret fields,
@@ -245,7 +178,9 @@ class ConnectionsPanel(Widget):
                     **conn.describe(),
                     "title": conn.title,
                     "status": self._org.state(conn.name),
-                    "message": "" if check is None or check.ok else scrub(check.message, _secrets(conn)),
+                    "message": ""
+                    if check is None or check.ok
+                    else scrub(check.message, conn.secret_values()),
                     "field": None if check is None else check.field,
                     "models": None if check is None else len(check.models),
                 }
@@ -279,7 +214,7 @@ class ConnectionsPanel(Widget):
                     data[name] = old.secret(name)
                     kept.append(name)
         cred = data.get("credentials")
-        if cls.provider == "vertex" and isinstance(cred, str) and not cred.lstrip().startswith("{"):
+        if "credentials" in cls.secret_fields and isinstance(cred, str) and not cred.lstrip().startswith("{"):
             # A path would make the kernel read a file named from the browser (think Voila): not here.
             message = (
                 "paste the key's JSON text or choose the .json file (file paths are read only from Python)"
@@ -310,7 +245,9 @@ class ConnectionsPanel(Widget):
         async def check() -> dict[str, Any]:
             v = await conn.averify()
             n = len(v.models)
-            message = f"OK · {n} model{'s' if n != 1 else ''}" if v.ok else scrub(v.message, _secrets(conn))
+            message = (
+                f"OK · {n} model{'s' if n != 1 else ''}" if v.ok else scrub(v.message, conn.secret_values())
+            )
             return {
                 "ok": v.ok,
                 "name": conn.name,
@@ -342,7 +279,7 @@ class ConnectionsPanel(Widget):
         except OrganizationRuleError as exc:
             return {
                 "ok": False,
-                "error": scrub(str(exc), _secrets(conn)),
+                "error": scrub(str(exc), conn.secret_values()),
                 "conflict": None if clash is None else clash.name,
                 "errors": {},
             }
@@ -370,10 +307,6 @@ class ConnectionsPanel(Widget):
             return {"ok": False, "error": "no such connection; it may have been removed already"}
         self._org.remove(name)
         return {"name": name, "message": f"Removed '{name}'"}
-
-
-def _secrets(conn: Connection) -> list[str | None]:
-    return [conn.secret(f) for f in conn.secret_fields]
 
 
 def _hints(conn: Connection) -> dict[str, str]:

@@ -76,9 +76,9 @@ class ModelPicker(Widget):
                     "status": self._org.state(conn.name),
                     "message": ""
                     if check is None or check.ok
-                    else scrub(check.message, [conn.secret(f) for f in conn.secret_fields]),
+                    else scrub(check.message, conn.secret_values()),
                     "field": None if check is None else check.field,
-                    "demo": conn.provider == "demo",
+                    "demo": conn.offline,
                 }
             )
         self.set_trait("connections", groups)

@@ -254,7 +254,7 @@ class Playground(ipywidgets.VBox):
             budget_usd=core.budget_usd,
             cache=self._cache,
             progress=False,
-            truth=core.truth or None,
+            truth=self._truth_arg(),
             on_progress=lambda p: throttle.offer(lambda: self._push_progress(p), force=p.finished),
         )
         previous = self._results if core.selection == "missing" else None
@@ -329,6 +329,12 @@ class Playground(ipywidgets.VBox):
             "summary": json.loads(summary.reset_index().to_json(orient="records")),
             "plot": plot_png(results, truth),
         }
+
+    def _truth_arg(self) -> str | dict[str, str] | None:
+        """``truth=`` for the engine: the Playground decides which field the column answers (a column
+        the data lacks goes as it is, so the engine's refusal names it)."""
+        field, truth = self._truth_field(), self.core.truth or None
+        return {field: truth} if truth and field and truth in self.core.columns else truth
 
     def _truth_field(self) -> str | None:
         """The schema field the ground-truth column answers (``gold_sentiment`` -> ``sentiment``)."""

@@ -11,24 +11,38 @@ from __future__ import annotations
 import json
 import time
 from abc import ABC, abstractmethod
+from collections.abc import AsyncIterator, Callable
 from dataclasses import dataclass, field
-from typing import Any, ClassVar
+from typing import TYPE_CHECKING, Any, ClassVar
 
 import httpx
 
 from .. import _errors as E
 from .._catalog.catalog import catalog
-from .._connections.base import Connection
 from .._schema.schema import Adapted, Schema
-from .http import new_client, scrub, transport_error
+from .http import error_for_status, new_client, scrub, transport_error
+from .messages import key_not_accepted, schema_instruction
+from .verification import Verification
 
-__all__ = ["Adapter", "Call", "Prepared", "Reply", "Verification", "remembered_modes"]
+if TYPE_CHECKING:  # the wire sits below the connections: it reads their facts through the instance
+    from .._connections.base import Connection
+
+__all__ = [
+    "Adapter",
+    "Call",
+    "Prepared",
+    "Reply",
+    "Verification",
+    "remembered_modes",
+    "schema_instruction",
+]
 
 TRUNCATED = "truncated"
 REFUSAL = "refusal"
 INVALID_JSON = "invalid_json"
 SCHEMA_MISMATCH = "schema_mismatch"
 EMPTY = "empty"
+MAX_PAGES = 50  # a model listing longer than this many pages is cut rather than followed forever
 
 
 @dataclass(frozen=True)
@@ -70,25 +84,6 @@ class Reply:
     def error(self) -> str | None:
         """One line saying why the reply is not valid (``None`` when it is)."""
         return "; ".join(self.errors) if self.errors else None
-
-
-@dataclass
-class Verification:
-    """The outcome of :meth:`Connection.verify`."""
-
-    ok: bool
-    connection: str
-    provider: str
-    models: list[str] = field(default_factory=list)
-    message: str = ""
-    field: str | None = None  # the form field the problem concerns (api_key, endpoint, deployment...)
-    error_type: str | None = None
-    latency_s: float = 0.0
-
-    def __str__(self) -> str:
-        if self.ok:
-            return f"{self.connection}: OK, {len(self.models)} model(s)"
-        return f"{self.connection}: {self.message}"
 
 
 @dataclass(frozen=True)
@@ -157,8 +152,38 @@ class Adapter(ABC):
     def _context(self) -> dict[str, str]:
         return {"provider": self.conn.title, "connection": self.conn.name}
 
-    def _secrets(self) -> list[str | None]:
-        return [self.conn.secret(f) for f in self.conn.secret_fields]
+    def secret_values(self) -> list[str]:
+        """Every secret this adapter may have sent (the connection's, plus any token it minted):
+        what to scrub from a message before anyone sees it."""
+        return self.conn.secret_values()
+
+    def headers(self) -> dict[str, str]:
+        """The headers every request of this connection carries (credentials, API version)."""
+        return {}
+
+    @property
+    def key_subject(self) -> str:
+        """How a rejected-key message names the credential: by its hint, never its value."""
+        return f"the key ({self.conn.hint or 'none given'})"
+
+    def key_rejected(self, message: str) -> str:
+        """The message for a provider that did not accept the credential, with the provider's fix."""
+        return key_not_accepted(self.key_subject, message, self.conn.key_fix)
+
+    async def pages(
+        self, url_for: Callable[[str | None], str], next_cursor: Callable[[dict[str, Any]], str | None]
+    ) -> AsyncIterator[dict[str, Any]]:
+        """GET a paginated listing: ``url_for(cursor)`` is a page's URL (``None`` for the first), and
+        ``next_cursor(page)`` the next page's cursor (``None``/empty on the last page)."""
+        cursor: str | None = None
+        for _ in range(MAX_PAGES):
+            resp, _ = await self.request(Prepared("GET", url_for(cursor), None, self.headers()))
+            page = self.json_body(resp, self._context())
+            page = page if isinstance(page, dict) else {}
+            yield page
+            cursor = next_cursor(page)
+            if not cursor:
+                return
 
     def memory_key(self, call: Call) -> tuple[str, str, str, str]:
         """Where a discovered fallback is remembered: per endpoint, model *and* schema, because a
@@ -197,7 +222,7 @@ class Adapter(ABC):
             )
         if resp.status_code >= 400:
             err = self.error(resp)
-            err.message = scrub(err.message, self._secrets())
+            err.message = scrub(err.message, self.secret_values())
             err.args = (err.message,)  # args feed repr() and tracebacks: scrub them too
             raise err
         return resp, latency
@@ -217,6 +242,28 @@ class Adapter(ABC):
         if isinstance(err, str):  # some OpenAI-compatible servers: {"error": "text"}
             err = {"message": err}
         return body, err if isinstance(err, dict) else {}
+
+    def http_error(
+        self,
+        resp: httpx.Response,
+        message: str,
+        *,
+        cls: type[E.ProviderError] | None,
+        body: Any,
+        code: str | None,
+        request_id: str | None = None,
+    ) -> E.ProviderError:
+        """The error for an HTTP failure of this connection; ``cls`` overrides the status rule."""
+        return error_for_status(
+            resp.status_code,
+            message,
+            cls=cls,
+            headers=resp.headers,
+            body=body,
+            code=code,
+            request_id=request_id,
+            **self._context(),
+        )
 
     @staticmethod
     def json_body(resp: httpx.Response, context: dict[str, str]) -> Any:
@@ -301,9 +348,7 @@ class Adapter(ABC):
         if isinstance(err, (E.NetworkError, E.RequestTimeout)):
             return "endpoint" if "endpoint" in type(self.conn).model_fields else "base_url"
         if isinstance(err, E.NotFoundError) and self.conn.single_model:
-            return {"azure_openai": "deployment", "azure_foundry": "model", "custom": "name"}.get(
-                self.conn.provider
-            )
+            return self.conn.name_field
         return None
 
     def finish(self, call: Call, mode: str, reply: Reply) -> None:
@@ -371,11 +416,3 @@ def _strip_fences(text: str) -> str:
         if text.rstrip().endswith("```"):
             text = text.rstrip()[:-3]
     return text.strip()
-
-
-def schema_instruction(schema: Schema) -> str:
-    """The schema as an instruction, for modes where the provider cannot enforce it."""
-    return (
-        "Answer with a single JSON object, and nothing else, that matches this JSON Schema:\n"
-        + json.dumps(schema.json, ensure_ascii=False)
-    )

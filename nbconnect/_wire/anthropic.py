@@ -19,7 +19,7 @@ from .. import _errors as E
 from .._catalog.catalog import catalog
 from .._schema.schema import Adapted, Schema, for_anthropic
 from .adapter import REFUSAL, TRUNCATED, Adapter, Call, Prepared, Reply
-from .http import error_for_status
+from .messages import about_schema, cut_off, rate_limited, refused
 
 __all__ = ["ANTHROPIC_VERSION", "AnthropicAdapter"]
 
@@ -29,19 +29,9 @@ ANTHROPIC_VERSION = "2026-10-21"
 DEFAULT_MAX_TOKENS = 1024  # the API requires max_tokens; this fits any reasonable structured answer
 OUTPUT_CONFIG = "output_config"
 FORCED_TOOL = "forced_tool"
-_MAX_PAGES = 50
-
-_KEYS = "https://console.anthropic.com/settings/keys"
 _BILLING = "https://console.anthropic.com/settings/billing"
-# An invalid_request_error whose text names one of these is about the structured-output part.
-_SCHEMA_WORDS = (
-    "output_config",
-    "output_format",
-    "json_schema",
-    "input_schema",
-    "structured output",
-    "schema",
-)
+# An invalid_request_error naming a schema, or one of these, is about the structured-output part.
+_SCHEMA_PARTS = ("output_config", "output_format")
 
 
 class AnthropicAdapter(Adapter):
@@ -126,12 +116,9 @@ class AnthropicAdapter(Adapter):
         if stop == "refusal":
             details = body.get("stop_details") or {}
             reply.refusal = text.strip() or details.get("explanation") or details.get("category") or "refused"
-            reply.error_type, reply.errors = REFUSAL, [f"the model refused: {reply.refusal}"]
+            reply.error_type, reply.errors = REFUSAL, [refused(reply.refusal)]
         elif stop == "max_tokens":
-            reply.error_type = TRUNCATED
-            reply.errors = [
-                "the answer was cut off at the token limit (stop_reason=max_tokens); raise max_tokens"
-            ]
+            reply.error_type, reply.errors = TRUNCATED, [cut_off("stop_reason=max_tokens")]
         elif stop == "model_context_window_exceeded":
             reply.error_type = TRUNCATED
             reply.errors = ["the answer was cut off: the model's context window is full; shorten the prompt"]
@@ -146,11 +133,7 @@ class AnthropicAdapter(Adapter):
         status = resp.status_code
         cls: type[E.ProviderError] | None = None
         if kind == "authentication_error" or status == 401:
-            cls = E.AuthenticationError
-            message = (
-                f"the key ({self.conn.hint or 'none given'}) was not accepted: {message}. "
-                f"Fix: create a key at {_KEYS} and update the Anthropic connection"
-            )
+            cls, message = E.AuthenticationError, self.key_rejected(message)
         elif kind == "permission_error" or status == 403:
             cls = E.PermissionDeniedError
             message = (
@@ -166,12 +149,11 @@ class AnthropicAdapter(Adapter):
             # the API says "Your credit balance is too low" as a 400 invalid_request_error
             cls = E.QuotaExceededError
             message = f"{message}; the account is out of credit: add credit at {_BILLING}"
-        elif kind == "invalid_request_error" and any(w in message.lower() for w in _SCHEMA_WORDS):
+        elif kind == "invalid_request_error" and about_schema(message, *_SCHEMA_PARTS):
             cls = E.SchemaRejectedError
             message = f"{message}; the response schema or the way nbconnect asked for JSON was not accepted"
         elif kind == "rate_limit_error" or status == 429:
-            cls = E.RateLimitError
-            message = f"rate limited: {message}; lower concurrency= for this connection or wait"
+            cls, message = E.RateLimitError, rate_limited(message)
         elif kind == "overloaded_error" or status == 529:
             cls = E.OverloadedError
             message = f"Anthropic is overloaded: {message}; nbconnect retries with backoff, or try later"
@@ -181,31 +163,17 @@ class AnthropicAdapter(Adapter):
         elif kind == "api_error" or status >= 500:
             message = f"Anthropic failed on its side: {message}; try again later"
         rid = resp.headers.get("request-id") or (body.get("request_id") if isinstance(body, dict) else None)
-        return error_for_status(
-            status,
-            message,
-            cls=cls,
-            headers=resp.headers,
-            body=body,
-            code=kind or None,
-            request_id=rid,
-            **self._context(),
-        )
+        return self.http_error(resp, message, cls=cls, body=body, code=kind or None, request_id=rid)
 
     # -- models and verification ------------------------------------------------------------------
     async def list_models(self) -> list[str]:
-        ids: list[str] = []
-        after: str | None = None
-        for _ in range(_MAX_PAGES):
+        def url(after: str | None) -> str:
             query = "?limit=1000" + (f"&after_id={quote(after, safe='')}" if after else "")
-            resp, _ = await self.request(
-                Prepared("GET", f"{self.base_url()}/v1/models{query}", None, self.headers())
-            )
-            page = self.json_body(resp, self._context())
+            return f"{self.base_url()}/v1/models{query}"
+
+        ids: list[str] = []
+        async for page in self.pages(url, lambda page: page.get("last_id") if page.get("has_more") else None):
             ids += [str(m["id"]) for m in page.get("data") or [] if isinstance(m, dict) and m.get("id")]
-            after = page.get("last_id")
-            if not page.get("has_more") or not after:
-                break
         return ids
 
     async def check(self) -> list[str]:

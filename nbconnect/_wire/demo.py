@@ -18,13 +18,18 @@ import asyncio
 import hashlib
 import json
 import re
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 import httpx
 
-from .._connections.base import Connection
+from .openai import OpenAIChatAdapter
 
-__all__ = ["DEMO_MODELS", "DemoTransport"]
+if TYPE_CHECKING:
+    from .._connections.base import Connection
+
+__all__ = ["DEMO_MODELS", "DemoAdapter", "DemoTransport"]
+
+DEMO_BASE = "https://demo.nbconnect.invalid/v1"  # never resolved: the transport answers in process
 
 # model -> (latency factor, probability of reading the text right, schema-break rate, truncation rate)
 DEMO_MODELS: dict[str, tuple[float, float, float, float]] = {
@@ -316,6 +321,19 @@ def _usage(model: str, prompt: int, answer: int) -> dict[str, object]:
         "prompt_tokens_details": {"cached_tokens": prompt // 2},
         "completion_tokens_details": {"reasoning_tokens": reasoning},
     }
+
+
+class DemoAdapter(OpenAIChatAdapter):
+    """The OpenAI chat wire, sent to the in-process :class:`DemoTransport` instead of a socket."""
+
+    def base_url(self) -> str:
+        return DEMO_BASE
+
+    def headers(self) -> dict[str, str]:
+        return {}  # no key
+
+    def transport(self) -> httpx.AsyncBaseTransport | None:
+        return DemoTransport(self.conn)
 
 
 def _error(status: int, message: str, kind: str, **extra: str) -> httpx.Response:

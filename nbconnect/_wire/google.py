@@ -1,4 +1,5 @@
-"""The Google generateContent wire: the Gemini API (API key) and Vertex AI (service-account token).
+"""The Google generateContent wire: a shared base, with the Gemini API (API key) and Vertex AI
+(service-account token) as its two subclasses.
 
 Paths and headers follow what the official ``google-genai`` SDK sends (checked by the parity
 tests): Gemini on ``/v1/`` with ``x-goog-api-key``; Vertex on ``/v1beta1/`` with
@@ -15,6 +16,7 @@ import dataclasses
 import hashlib
 import re
 import threading
+from abc import abstractmethod
 from typing import Any
 from urllib.parse import quote
 
@@ -25,32 +27,23 @@ from .._catalog.catalog import catalog
 from .._schema.schema import Adapted, Schema, for_gemini, for_gemini_legacy
 from .adapter import REFUSAL, TRUNCATED, Adapter, Call, Prepared, Reply
 from .google_auth import TokenSource
-from .http import error_for_status
+from .messages import about_schema, cut_off, rate_limited
 
-__all__ = ["GoogleAdapter"]
+__all__ = ["GeminiAdapter", "GoogleAdapter", "VertexAdapter"]
 
 GEMINI_BASE = "https://generativelanguage.googleapis.com"
 GEMINI_API_VERSION = "v1"  # google-genai 3.6.1's default for the Gemini API (older SDKs used v1beta)
 VERTEX_API_VERSION = "v1beta1"  # what google-genai 3.6.1 sends for Vertex AI (v1 is the stable surface)
 JSON_SCHEMA = "response_json_schema"
 LEGACY_SCHEMA = "response_schema"
-_MAX_PAGES = 50
 _LOCATION = re.compile(r"[a-z][a-z0-9-]{0,62}")
 
 # finishReason / blockReason values meaning the provider withheld the answer.
 _REFUSALS = {"SAFETY", "RECITATION", "PROHIBITED_CONTENT", "BLOCKLIST", "SPII", "IMAGE_SAFETY"}
 # generateContent models that cannot answer in structured text.
 _NOT_STRUCTURED = ("embedding", "tts", "image", "audio", "live")
-_SCHEMA_WORDS = (
-    "response_schema",
-    "responseschema",
-    "response_json_schema",
-    "responsejsonschema",
-    "response_mime_type",
-    "responsemimetype",
-    "schema",
-)
-_AI_STUDIO_KEYS = "https://aistudio.google.com/apikey"
+# Besides a schema, a complaint about the JSON mode itself is about the structured-output part.
+_SCHEMA_PARTS = ("response_mime_type", "responsemimetype")
 PROBE_MODEL = "gemini-2.5-flash"  # what verify() counts tokens with when the listing names none
 _PING = {"contents": [{"role": "user", "parts": [{"text": "ping"}]}]}
 
@@ -71,91 +64,13 @@ def token_source(key_json: str) -> TokenSource:
 
 
 class GoogleAdapter(Adapter):
+    """What the Gemini API and Vertex AI share: the generateContent body, its parsing, error
+    mapping and the paginated model listing. Subclasses say where it lives and how it is authorized."""
+
     family = "google"
 
-    def __init__(self, *args: Any, **kwargs: Any) -> None:
-        super().__init__(*args, **kwargs)
-        self._token: str | None = None  # the last access token sent, scrubbed from messages
-
-    @property
-    def vertex(self) -> bool:
-        return self.conn.provider == "vertex"
-
-    # -- where and how ---------------------------------------------------------------------
-    def base_url(self) -> str:
-        conn = self.conn
-        if conn.base_url:
-            return conn.base_url.rstrip("/")
-        if not self.vertex:
-            return GEMINI_BASE
-        if not _LOCATION.fullmatch(conn.location or ""):
-            # the location becomes part of the host name: never let it point the token elsewhere
-            raise E.ConfigError(
-                f"location {conn.location!r} is not a Google Cloud location such as 'us-central1' or 'global'"
-            )
-        if conn.location == "global":
-            return "https://aiplatform.googleapis.com"
-        if conn.location in ("us", "eu"):  # multi-region endpoints
-            return f"https://aiplatform.{conn.location}.rep.googleapis.com"
-        return f"https://{conn.location}-aiplatform.googleapis.com"
-
-    def model_url(self, model: str, verb: str = "generateContent") -> str:
-        if not self.vertex:
-            path = model if model.startswith(("models/", "tunedModels/")) else f"models/{model}"
-            return f"{self.base_url()}/{GEMINI_API_VERSION}/{path}:{verb}"
-        if model.startswith(("projects/", "publishers/")):
-            path = model
-        elif "/" in model:  # "publisher/id", as google-genai accepts it
-            publisher, _, name = model.partition("/")
-            path = f"publishers/{publisher}/models/{name}"
-        else:
-            path = f"publishers/google/models/{model}"
-        if not path.startswith("projects/"):
-            path = f"projects/{self.conn.project}/locations/{self.conn.location}/{path}"
-        return f"{self.base_url()}/{VERTEX_API_VERSION}/{path}:{verb}"
-
-    def headers(self) -> dict[str, str]:
-        if self.vertex:
-            return {}  # the Bearer token is added by authorize(), just before sending
-        return {"x-goog-api-key": self.conn.secret("api_key") or ""}
-
-    def _source(self) -> TokenSource:
-        return token_source(self.conn.secret("credentials") or "{}")
-
-    async def authorize(self, prepared: Prepared) -> Prepared:
-        """``prepared`` with Vertex's access token (and quota project) in its headers."""
-        if not self.vertex or "Authorization" in prepared.headers:  # already done by request()
-            return prepared
-        try:
-            source = self._source()
-            token = await source.token()
-        except E.ConfigError as err:  # a key google-auth cannot load (its message never quotes the key)
-            raise E.AuthenticationError(str(err), **self._context()) from None
-        except E.ProviderError as err:
-            err.provider, err.connection = self._context()["provider"], self.conn.name
-            raise
-        self._token = token
-        headers = {**prepared.headers, "Authorization": f"Bearer {token}"}
-        if source.quota_project:
-            headers["x-goog-user-project"] = source.quota_project
-        return dataclasses.replace(prepared, headers=headers)
-
-    async def request(self, prepared: Prepared) -> tuple[httpx.Response, float]:
-        if not self.vertex:
-            return await super().request(prepared)
-        sent = await self.authorize(prepared)  # a key the token endpoint refuses raises here, once
-        try:
-            return await super().request(sent)
-        except E.AuthenticationError as err:
-            if err.status != 401:
-                raise
-        # Vertex rejected a token before its expiry (revoked, or the key's account changed):
-        # drop it, unless a concurrent caller already replaced it, and try once with a new one.
-        self._source().invalidate(sent.headers["Authorization"].removeprefix("Bearer "))
-        return await super().request(await self.authorize(prepared))
-
-    def _secrets(self) -> list[str | None]:
-        return [*super()._secrets(), self._token]
+    @abstractmethod
+    def model_url(self, model: str, verb: str = "generateContent") -> str: ...
 
     # -- enforcement -----------------------------------------------------------------------
     def modes(self, model: str) -> list[str]:
@@ -214,11 +129,8 @@ class GoogleAdapter(Adapter):
             if isinstance(p, dict) and not p.get("thought") and isinstance(p.get("text"), str)
         )
         if reply.finish_reason == "MAX_TOKENS":
-            reply.error_type = TRUNCATED
-            reply.errors = [
-                "the answer was cut off at the token limit (finishReason=MAX_TOKENS); raise max_tokens "
-                "(on thinking models it also covers the thinking)"
-            ]
+            note = " (on thinking models it also covers the thinking)"
+            reply.error_type, reply.errors = TRUNCATED, [cut_off("finishReason=MAX_TOKENS", note)]
         elif reply.finish_reason in _REFUSALS:
             blocked = [
                 str(r.get("category", "")).removeprefix("HARM_CATEGORY_")
@@ -250,21 +162,18 @@ class GoogleAdapter(Adapter):
         code = next(iter(sorted(reasons)), None) or (str(err["status"]) if err.get("status") else None)
         cls: type[E.ProviderError] | None = None
         if status == 400 and ("API_KEY_INVALID" in reasons or "api key not valid" in message.lower()):
-            cls, message = E.AuthenticationError, self._bad_key(message)
-        elif status in (400, 422) and any(w in message.lower() for w in _SCHEMA_WORDS):
+            cls, message = E.AuthenticationError, self.key_rejected(message)
+        elif status in (400, 422) and about_schema(message, *_SCHEMA_PARTS):
             cls = E.SchemaRejectedError
             message = f"{message}; the response schema or JSON mode was not accepted"
         elif status == 401:
-            cls, message = E.AuthenticationError, self._bad_key(message)
+            cls, message = E.AuthenticationError, self.key_rejected(message)
         elif status == 403:
-            message = self._denied(message, reasons, metadata)
+            message = self.denied(message, reasons, str(metadata.get("activationUrl") or ""))
         elif status == 404:
-            where = (
-                f" in location {self.conn.location!r} of project {self.conn.project!r}" if self.vertex else ""
-            )
             message = (
-                f"{message}; the model is not offered{where} or its id is wrong: connection.list_models() "
-                "shows the models this connection can use"
+                f"{message}; the model is not offered{self.where()} or its id is wrong: "
+                "connection.list_models() shows the models this connection can use"
             )
         elif status == 429 and any("perday" in q.lower() for q in quota_ids):
             cls = E.QuotaExceededError
@@ -273,94 +182,195 @@ class GoogleAdapter(Adapter):
                 "at midnight Pacific time: wait, or raise the quota / enable billing"
             )
         elif status == 429:
-            message = f"rate limited: {message}; lower concurrency= for this connection or wait"
+            message = rate_limited(message)
         elif status >= 500:
             message = f"Google failed on its side ({err.get('status') or status}): {message}; try again later"
-        return error_for_status(
-            status, message, cls=cls, headers=resp.headers, body=body, code=code, **self._context()
-        )
+        return self.http_error(resp, message, cls=cls, body=body, code=code)
 
-    def _bad_key(self, message: str) -> str:
-        if self.vertex:
-            return (
-                f"the access token of {self.conn.hint} was not accepted: {message}. Fix: check the service "
-                "account still exists and its key is valid, or create a new JSON key for it"
-            )
-        return (
-            f"the API key ({self.conn.hint or 'none given'}) was not accepted: {message}. Fix: create a key at "
-            f"{_AI_STUDIO_KEYS} and update the Gemini connection"
-        )
+    def where(self) -> str:
+        """Where a model was looked for, for a 404's message ("" when the id says it all)."""
+        return ""
 
-    def _denied(self, message: str, reasons: set[str], metadata: dict[str, Any]) -> str:
-        activate = str(metadata.get("activationUrl") or "")
-        if "SERVICE_DISABLED" in reasons and self.vertex:
-            url = (
-                activate
-                or f"https://console.cloud.google.com/apis/library/aiplatform.googleapis.com?project={self.conn.project}"
+    @abstractmethod
+    def denied(self, message: str, reasons: set[str], activate: str) -> str:
+        """A 403's message; ``activate`` is the console link Google sent to enable the API, if any."""
+
+    # -- models and verification ------------------------------------------------------------------
+    @abstractmethod
+    def listing(self) -> tuple[str, str, str]:
+        """The model listing's URL, the field holding its models, and the prefix of their names."""
+
+    def listed(self, model: dict[str, Any]) -> bool:
+        """Whether a listed model can serve generateContent."""
+        return True
+
+    async def list_models(self) -> list[str]:
+        url, field, prefix = self.listing()
+
+        def page_url(token: str | None) -> str:
+            return url + (
+                ("&" if "?" in url else "?") + f"pageToken={quote(token, safe='')}" if token else ""
             )
-            return f"{message}; enable the Vertex AI API (aiplatform.googleapis.com) for the project at {url}, then retry"
+
+        ids: list[str] = []
+        async for page in self.pages(page_url, lambda page: page.get("nextPageToken")):
+            for m in page.get(field) or []:
+                if isinstance(m, dict) and m.get("name") and self.listed(m):
+                    ids.append(str(m["name"]).removeprefix(prefix))
+        return [i for i in ids if "gemini" in i and not any(w in i for w in _NOT_STRUCTURED)]
+
+    async def check(self) -> list[str]:
+        return await self.list_models()  # listing models proves the key (or the token)
+
+
+class GeminiAdapter(GoogleAdapter):
+    """The Gemini API: ``/v1/`` with the key in ``x-goog-api-key``."""
+
+    def base_url(self) -> str:
+        return (self.conn.base_url or GEMINI_BASE).rstrip("/")
+
+    def model_url(self, model: str, verb: str = "generateContent") -> str:
+        path = model if model.startswith(("models/", "tunedModels/")) else f"models/{model}"
+        return f"{self.base_url()}/{GEMINI_API_VERSION}/{path}:{verb}"
+
+    def headers(self) -> dict[str, str]:
+        return {"x-goog-api-key": self.conn.secret("api_key") or ""}
+
+    @property
+    def key_subject(self) -> str:
+        return f"the API key ({self.conn.hint or 'none given'})"
+
+    def denied(self, message: str, reasons: set[str], activate: str) -> str:
         if "SERVICE_DISABLED" in reasons:
             url = (
                 activate or "https://console.cloud.google.com/apis/library/generativelanguage.googleapis.com"
             )
             return f"{message}; enable the Generative Language API for the key's project at {url}"
-        if self.vertex:
-            return (
-                f"{message}; grant the service account {self.conn.hint} the 'Vertex AI User' role "
-                f"(roles/aiplatform.user) on project {self.conn.project!r}, and check that the project "
-                "id is right"
-            )
         return (
             f"{message}; the key may not call the Gemini API: check its API restrictions in Google AI Studio"
         )
 
-    # -- models and verification ------------------------------------------------------------------
-    async def list_models(self) -> list[str]:
-        if self.vertex:
-            url, field, prefix = (
-                f"{self.base_url()}/v1beta1/publishers/google/models",
-                "publisherModels",
-                "publishers/google/models/",
+    def listing(self) -> tuple[str, str, str]:
+        return f"{self.base_url()}/{GEMINI_API_VERSION}/models?pageSize=1000", "models", "models/"
+
+    def listed(self, model: dict[str, Any]) -> bool:
+        return "generateContent" in (model.get("supportedGenerationMethods") or [])
+
+
+class VertexAdapter(GoogleAdapter):
+    """Vertex AI: ``/v1beta1/`` on the location's host, with a service-account access token."""
+
+    def __init__(self, *args: Any, **kwargs: Any) -> None:
+        super().__init__(*args, **kwargs)
+        self._token: str | None = None  # the last access token sent, scrubbed from messages
+
+    # -- where and how ---------------------------------------------------------------------
+    def base_url(self) -> str:
+        conn = self.conn
+        if conn.base_url:
+            return conn.base_url.rstrip("/")
+        if not _LOCATION.fullmatch(conn.location or ""):
+            # the location becomes part of the host name: never let it point the token elsewhere
+            raise E.ConfigError(
+                f"location {conn.location!r} is not a Google Cloud location such as 'us-central1' or 'global'"
             )
+        if conn.location == "global":
+            return "https://aiplatform.googleapis.com"
+        if conn.location in ("us", "eu"):  # multi-region endpoints
+            return f"https://aiplatform.{conn.location}.rep.googleapis.com"
+        return f"https://{conn.location}-aiplatform.googleapis.com"
+
+    def model_url(self, model: str, verb: str = "generateContent") -> str:
+        if model.startswith(("projects/", "publishers/")):
+            path = model
+        elif "/" in model:  # "publisher/id", as google-genai accepts it
+            publisher, _, name = model.partition("/")
+            path = f"publishers/{publisher}/models/{name}"
         else:
-            url, field, prefix = (
-                f"{self.base_url()}/{GEMINI_API_VERSION}/models?pageSize=1000",
-                "models",
-                "models/",
+            path = f"publishers/google/models/{model}"
+        if not path.startswith("projects/"):
+            path = f"projects/{self.conn.project}/locations/{self.conn.location}/{path}"
+        return f"{self.base_url()}/{VERTEX_API_VERSION}/{path}:{verb}"
+
+    def headers(self) -> dict[str, str]:
+        return {}  # the Bearer token is added by authorize(), just before sending
+
+    def _source(self) -> TokenSource:
+        return token_source(self.conn.secret("credentials") or "{}")
+
+    async def authorize(self, prepared: Prepared) -> Prepared:
+        """``prepared`` with Vertex's access token (and quota project) in its headers."""
+        if "Authorization" in prepared.headers:  # already done by request()
+            return prepared
+        try:
+            source = self._source()
+            token = await source.token()
+        except E.ConfigError as err:  # a key google-auth cannot load (its message never quotes the key)
+            raise E.AuthenticationError(str(err), **self._context()) from None
+        except E.ProviderError as err:
+            err.provider, err.connection = self._context()["provider"], self.conn.name
+            raise
+        self._token = token
+        headers = {**prepared.headers, "Authorization": f"Bearer {token}"}
+        if source.quota_project:
+            headers["x-goog-user-project"] = source.quota_project
+        return dataclasses.replace(prepared, headers=headers)
+
+    async def request(self, prepared: Prepared) -> tuple[httpx.Response, float]:
+        sent = await self.authorize(prepared)  # a key the token endpoint refuses raises here, once
+        try:
+            return await super().request(sent)
+        except E.AuthenticationError as err:
+            if err.status != 401:
+                raise
+        # Vertex rejected a token before its expiry (revoked, or the key's account changed):
+        # drop it, unless a concurrent caller already replaced it, and try once with a new one.
+        self._source().invalidate(sent.headers["Authorization"].removeprefix("Bearer "))
+        return await super().request(await self.authorize(prepared))
+
+    def secret_values(self) -> list[str]:
+        return [*super().secret_values(), *([self._token] if self._token else [])]
+
+    # -- messages --------------------------------------------------------------------------
+    @property
+    def key_subject(self) -> str:
+        return f"the access token of {self.conn.hint}"
+
+    def where(self) -> str:
+        return f" in location {self.conn.location!r} of project {self.conn.project!r}"
+
+    def denied(self, message: str, reasons: set[str], activate: str) -> str:
+        if "SERVICE_DISABLED" in reasons:
+            url = (
+                activate
+                or f"https://console.cloud.google.com/apis/library/aiplatform.googleapis.com?project={self.conn.project}"
             )
-        ids: list[str] = []
-        token: str | None = None
-        for _ in range(_MAX_PAGES):
-            page_url = url + (
-                ("&" if "?" in url else "?") + f"pageToken={quote(token, safe='')}" if token else ""
-            )
-            resp, _ = await self.request(Prepared("GET", page_url, None, self.headers()))
-            page = self.json_body(resp, self._context())
-            for m in page.get(field) or []:
-                if not isinstance(m, dict) or not m.get("name"):
-                    continue
-                methods = m.get("supportedGenerationMethods")
-                if not self.vertex and "generateContent" not in (methods or []):
-                    continue
-                ids.append(str(m["name"]).removeprefix(prefix))
-            token = page.get("nextPageToken")
-            if not token:
-                break
-        return [i for i in ids if "gemini" in i and not any(w in i for w in _NOT_STRUCTURED)]
+            return f"{message}; enable the Vertex AI API (aiplatform.googleapis.com) for the project at {url}, then retry"
+        return (
+            f"{message}; grant the service account {self.conn.hint} the 'Vertex AI User' role "
+            f"(roles/aiplatform.user) on project {self.conn.project!r}, and check that the project "
+            "id is right"
+        )
+
+    # -- models and verification ------------------------------------------------------------------
+    def listing(self) -> tuple[str, str, str]:
+        return (
+            f"{self.base_url()}/v1beta1/publishers/google/models",
+            "publisherModels",
+            "publishers/google/models/",
+        )
 
     async def check(self) -> list[str]:
-        # Listing models proves the key (Gemini) or the service-account token (Vertex). Vertex's
-        # listing is not project-scoped: countTokens (free) then proves the project exists, has
-        # the Vertex AI API enabled and lets the service account call models in the location.
+        # Vertex's listing is not project-scoped: countTokens (free) then proves the project exists,
+        # has the Vertex AI API enabled and lets the service account call models in the location.
         models = await self.list_models()
-        if self.vertex:
-            known = {m.id for m in catalog.models("vertex")}
-            model = next((m for m in models if m in known), models[0] if models else PROBE_MODEL)
-            try:
-                await self.request(Prepared("POST", self.model_url(model, "countTokens"), _PING, {}))
-            except E.PermissionDeniedError as err:
-                err.field = "project"  # type: ignore[attr-defined]  # read by field_for()
-                raise
+        known = {m.id for m in catalog.models(self.conn.provider)}
+        model = next((m for m in models if m in known), models[0] if models else PROBE_MODEL)
+        try:
+            await self.request(Prepared("POST", self.model_url(model, "countTokens"), _PING, {}))
+        except E.PermissionDeniedError as err:
+            err.field = "project"  # type: ignore[attr-defined]  # read by field_for()
+            raise
         return models
 
     def field_for(self, err: E.ProviderError) -> str | None:

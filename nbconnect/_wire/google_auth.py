@@ -29,8 +29,6 @@ from google.auth import exceptions as gexc
 from google.auth import transport as gtransport
 from google.oauth2 import service_account
 
-from .._connections.urls import is_loopback
-from .._connections.vertex_key import load_service_account
 from .._errors import (
     AuthenticationError,
     BadRequestError,
@@ -42,7 +40,8 @@ from .._errors import (
     RequestTimeout,
     ServerError,
 )
-from .http import user_agent
+from .http import is_loopback, user_agent
+from .vertex_key import load_service_account
 
 __all__ = ["CLOUD_PLATFORM_SCOPE", "TokenSource"]
 

@@ -8,19 +8,22 @@ from __future__ import annotations
 
 import email.utils
 import functools
+import ipaddress
 import re
 import ssl
 import time
-from collections.abc import Iterable
 from typing import Any
 
 import httpx
 
 from .. import _errors as E
+from .._secrets import scrub  # re-exported: the adapters' callers import it from here
+from .._version import __version__
 
 __all__ = [
     "DEFAULT_TIMEOUT",
     "error_for_status",
+    "is_loopback",
     "new_client",
     "parse_duration",
     "retry_after",
@@ -33,9 +36,18 @@ DEFAULT_TIMEOUT = httpx.Timeout(120.0, connect=10.0)
 
 
 def user_agent() -> str:
-    from .. import __version__
-
     return f"nbconnect/{__version__} (+httpx {httpx.__version__})"
+
+
+def is_loopback(host: str) -> bool:
+    """Whether ``host`` is this machine: plain http is allowed there (nothing crosses a network)."""
+    host = host.strip("[]").lower()
+    if host == "localhost" or host.endswith(".localhost"):
+        return True
+    try:
+        return ipaddress.ip_address(host).is_loopback
+    except ValueError:
+        return False
 
 
 @functools.lru_cache(maxsize=1)
@@ -93,18 +105,6 @@ def retry_after(headers: httpx.Headers, body: Any = None) -> float | None:
             if isinstance(detail, dict) and str(detail.get("@type", "")).endswith("RetryInfo"):
                 return parse_duration(str(detail.get("retryDelay", "")))
     return None
-
-
-_PROVIDER_MASKED = re.compile(r"[\w-]{3,}\*{4,}[\w-]{0,8}")
-
-
-def scrub(text: str, secrets: Iterable[str | None]) -> str:
-    """Replace any secret a provider echoed back with a mark. Providers also quote bad keys half
-    masked (``sk-bad-0*****XYZ2``), showing more than our own hint does: those go too."""
-    for secret in secrets:
-        if secret and len(secret) >= 6:
-            text = text.replace(secret, "<secret>")
-    return _PROVIDER_MASKED.sub("<key>", text)
 
 
 _BY_STATUS: dict[int, type[E.ProviderError]] = {

@@ -1,27 +1,22 @@
-"""Adapter lookup by wire family: one module per wire protocol, chosen by the connection."""
+"""The adapter for a connection: the connection class names it (``adapter_class``), so the wire
+never has to know the provider classes."""
 
 from __future__ import annotations
 
-import importlib
+from typing import TYPE_CHECKING
 
 import httpx
 
-from .._connections.base import Connection
 from .adapter import Adapter
 
-__all__ = ["adapter_for"]
+if TYPE_CHECKING:
+    from .._connections.base import Connection
 
-_WIRES = {
-    "openai": (".openai", "OpenAIAdapter"),
-    "anthropic": (".anthropic", "AnthropicAdapter"),
-    "google": (".google", "GoogleAdapter"),
-}
+__all__ = ["adapter_for"]
 
 
 def adapter_for(
     conn: Connection, *, client: httpx.AsyncClient | None = None, timeout: float | None = None
 ) -> Adapter:
     """The adapter that speaks ``conn``'s wire protocol. Pass ``client`` to control HTTP yourself."""
-    module, name = _WIRES[conn.wire]
-    cls = getattr(importlib.import_module(module, __package__), name)
-    return cls(conn, client=client, timeout=timeout)
+    return conn.adapter(client=client, timeout=timeout)

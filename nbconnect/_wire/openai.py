@@ -1,19 +1,31 @@
-"""The OpenAI chat-completions wire: OpenAI, Azure OpenAI, Azure AI Foundry, custom servers, Demo."""
+"""The OpenAI chat-completions wire: a shared base, and one small subclass per provider speaking it.
+
+OpenAI itself, Azure OpenAI, Azure AI Foundry and custom OpenAI-compatible servers differ only in
+where they live, how the key travels, which strict-schema rules apply and a few messages; each
+subclass says just that. The Demo's subclass lives with its in-process transport (``demo.py``).
+"""
 
 from __future__ import annotations
 
 import json
-from typing import Any
+from dataclasses import dataclass
+from typing import Any, ClassVar
 
 import httpx
 
 from .. import _errors as E
 from .._catalog.catalog import catalog
-from .._schema.schema import Adapted, Schema, for_openai_strict
+from .._schema.schema import Adapted, Schema, as_schema, for_openai_strict
 from .adapter import REFUSAL, TRUNCATED, Adapter, Call, Prepared, Reply, remembered_modes, schema_instruction
-from .http import error_for_status
+from .messages import about_schema, cut_off, refused
 
-__all__ = ["OpenAIAdapter"]
+__all__ = [
+    "AzureAIFoundryAdapter",
+    "AzureOpenAIAdapter",
+    "CustomLLMAdapter",
+    "OpenAIAdapter",
+    "OpenAIChatAdapter",
+]
 
 OPENAI_BASE = "https://api.openai.com/v1"
 FOUNDRY_MODELS_VERSION = "2024-05-01-preview"
@@ -37,91 +49,46 @@ _NOT_CHAT = (
     "computer-use",
 )
 
-_FIXES = {
-    "openai": "copy a key from https://platform.openai.com/api-keys",
-    "azure_openai": "use Key 1 or Key 2 from the resource's 'Keys and Endpoint' page, with that resource's endpoint",
-    "azure_foundry": "use the Key shown with the deployment's Target URI in Azure AI Foundry",
-    "custom": "check the server's --api-key setting or the gateway's token",
-}
 
+class OpenAIChatAdapter(Adapter):
+    """What every server speaking OpenAI's chat completions shares. Subclasses say where it lives
+    (``base_url``, ``query``), how the key travels (``headers``) and what differs in the body."""
 
-class OpenAIAdapter(Adapter):
     family = "openai"
+    strict_schema: ClassVar[bool] = True
+    """Rewrite the schema to strict mode's rules and send it with ``strict: true``."""
+    azure_schema: ClassVar[bool] = False
+    """Apply Azure's extra strict-mode restrictions to the rewrite."""
 
     # -- where and how ---------------------------------------------------------------------
-    def base_url(self) -> str:
-        conn = self.conn
-        if conn.provider == "openai":
-            return conn.base_url or OPENAI_BASE
-        if conn.provider == "azure_openai":
-            return f"{conn.endpoint}/openai/deployments/{conn.deployment}"
-        if conn.provider == "demo":
-            return "https://demo.nbconnect.invalid/v1"
-        return conn.endpoint  # custom (ends in /v1), foundry (route base)
-
-    def _query(self) -> str:
-        conn = self.conn
-        if conn.provider == "azure_openai":
-            return f"?api-version={conn.api_version}"
-        if conn.provider == "azure_foundry" and conn.route != "v1":
-            default = FOUNDRY_MODELS_VERSION if conn.route == "models" else "2024-10-21"
-            return f"?api-version={conn.api_version or default}"
+    def query(self) -> str:
+        """The query string every request carries (Azure's ``api-version``); "" for none."""
         return ""
 
+    @property
+    def legacy_max_tokens(self) -> bool:
+        """Send ``max_tokens`` instead of ``max_completion_tokens``: reasoning models reject the
+        legacy name, but local servers and Azure's model-inference route often know only it."""
+        return False
+
     def headers(self) -> dict[str, str]:
-        conn = self.conn
-        if conn.provider in ("azure_openai", "azure_foundry"):
-            return {"api-key": conn.secret("api_key") or ""}
-        headers: dict[str, str] = {}
-        key = conn.secret("api_key") if "api_key" in conn.secret_fields else None
-        token = conn.secret("auth_token") if "auth_token" in conn.secret_fields else None
-        if key:
-            headers["Authorization"] = f"Bearer {key}"
-            if token:
-                headers["X-Auth-Token"] = token
-        elif token:
-            headers["Authorization"] = f"Bearer {token}"
-        if conn.provider == "openai":
-            if conn.organization:
-                headers["OpenAI-Organization"] = conn.organization
-            if conn.project:
-                headers["OpenAI-Project"] = conn.project
-        return headers
+        key = self.conn.secret("api_key")
+        return {"Authorization": f"Bearer {key}"} if key else {}
 
-    def transport(self) -> httpx.AsyncBaseTransport | None:
-        if self.conn.provider == "demo":
-            from .demo import DemoTransport
-
-            return DemoTransport(self.conn)
-        return None
+    def chat_url(self) -> str:
+        return f"{self.base_url()}/chat/completions{self.query()}"
 
     # -- enforcement -----------------------------------------------------------------------
     def modes(self, model: str) -> list[str]:
-        if self.conn.provider == "custom":
-            mode = self.conn.json_mode
-            if mode == "auto":
-                return ["json_schema_strict", "json_object_schema", "json_object"]
-            return {"json_schema": ["json_schema_strict"]}.get(mode, [mode])
         info = catalog.get(self.conn.provider, model)
         if info is not None and not info.native:  # known not to take a JSON schema: don't ask first
             return ["json_object", "json_schema_strict"]
         return ["json_schema_strict", "json_object"]
 
     def adapt_schema(self, schema: Schema, mode: str) -> Adapted:
-        if mode == "json_schema_strict" and self.conn.provider != "custom":
-            return for_openai_strict(
-                schema.json, azure=self.conn.provider in ("azure_openai", "azure_foundry")
-            )
-        # Local grammar engines take the schema as written; strictness rewrites would only lose meaning.
+        if mode == "json_schema_strict" and self.strict_schema:
+            return for_openai_strict(schema.json, azure=self.azure_schema)
         return Adapted(schema=schema.json, changes=[])
-
-    def is_rejection(self, err: E.ProviderError, call: Call, mode: str) -> bool:
-        if isinstance(err, E.SchemaRejectedError):
-            return True
-        # Some OpenAI-compatible servers answer an unknown response_format with a 404, 422 or even a
-        # 500. While probing (nothing remembered yet) those mean "try the next form".
-        probing = self.conn.provider == "custom" and self.memory_key(call) not in remembered_modes()
-        return probing and err.status in (400, 404, 415, 422, 500, 501)
 
     # -- request / response ------------------------------------------------------------------
     def prepare(self, call: Call, mode: str) -> Prepared:
@@ -136,11 +103,7 @@ class OpenAIAdapter(Adapter):
         if call.temperature is not None:
             body["temperature"] = call.temperature
         if call.max_tokens is not None:
-            # Reasoning models reject the legacy max_tokens; local servers often know only it.
-            legacy = self.conn.provider == "custom" or (
-                self.conn.provider == "azure_foundry" and self.conn.route == "models"
-            )
-            body["max_tokens" if legacy else "max_completion_tokens"] = call.max_tokens
+            body["max_tokens" if self.legacy_max_tokens else "max_completion_tokens"] = call.max_tokens
         if mode == "json_schema_strict":
             adapted = self.adapt(call.schema, mode)
             body["response_format"] = {
@@ -149,7 +112,7 @@ class OpenAIAdapter(Adapter):
                 # of a local server may pass the request on to a provider that checks them
                 "json_schema": {
                     "name": call.schema.name,
-                    "strict": self.conn.provider != "custom",
+                    "strict": self.strict_schema,
                     "schema": adapted.schema,
                 },
             }
@@ -157,8 +120,7 @@ class OpenAIAdapter(Adapter):
             body["response_format"] = {"type": "json_object", "schema": call.schema.json}
         elif mode == "json_object":
             body["response_format"] = {"type": "json_object"}
-        url = f"{self.base_url()}/chat/completions{self._query()}"
-        return Prepared("POST", url, body, self.headers(), mode)
+        return Prepared("POST", self.chat_url(), body, self.headers(), mode)
 
     def parse(self, call: Call, mode: str, body: Any, headers: httpx.Headers) -> Reply:
         # Compatible servers vary: read every field defensively, never assume a shape.
@@ -187,12 +149,9 @@ class OpenAIAdapter(Adapter):
         reply.raw = content if isinstance(content, str) else ("" if content is None else json.dumps(content))
         if message.get("refusal"):
             reply.refusal = message["refusal"]
-            reply.error_type, reply.errors = REFUSAL, [f"the model refused: {reply.refusal}"]
+            reply.error_type, reply.errors = REFUSAL, [refused(reply.refusal)]
         elif reply.finish_reason == "length":
-            reply.error_type = TRUNCATED
-            reply.errors = [
-                "the answer was cut off at the token limit (finish_reason=length); raise max_tokens"
-            ]
+            reply.error_type, reply.errors = TRUNCATED, [cut_off("finish_reason=length")]
         elif reply.finish_reason == CONTENT_FILTER:
             reply.error_type, reply.errors = (
                 CONTENT_FILTER,
@@ -210,90 +169,186 @@ class OpenAIAdapter(Adapter):
         param = str(err.get("param") or "")
         status = resp.status_code
         cls: type[E.ProviderError] | None = None
-        text = f"{message} {param}".lower()
+        text = f"{message} {param}"
         if status == 429 and "insufficient_quota" in (code or "", kind):
             cls, message = E.QuotaExceededError, f"{message} (out of credit: add billing or raise the limit)"
         elif status in (400, 422) and code == CONTENT_FILTER:
             message = f"Azure's content filter blocked the prompt: {message}"
-        elif status in (400, 422) and any(
-            w in text
-            for w in ("response_format", "json_schema", "json_object", "structured output", "schema")
-        ):
+        elif status in (400, 422) and about_schema(text, "response_format", "json_object"):
             cls = E.SchemaRejectedError
         elif status == 401:
-            fix = _FIXES.get(self.conn.provider, "check the key")
-            message = f"the key ({self.conn.hint or 'none given'}) was not accepted: {message.rstrip('. ')}. Fix: {fix}"
+            message = self.key_rejected(message)
         elif status == 404:
-            message = self._not_found(message, code)
-        return error_for_status(
-            status,
-            message,
-            cls=cls,
-            headers=resp.headers,
-            body=body,
-            code=code,
-            request_id=resp.headers.get("x-request-id"),
-            **self._context(),
+            message = self.not_found(message)
+        return self.http_error(
+            resp, message, cls=cls, body=body, code=code, request_id=resp.headers.get("x-request-id")
         )
 
-    def _not_found(self, message: str, code: str | None) -> str:
-        conn = self.conn
-        if conn.provider == "azure_openai":
-            return (
-                f"deployment {conn.deployment!r} was not found at {conn.endpoint} ({message}); check the "
-                "deployment name (not the model name) in the Azure portal, and that the endpoint is its resource"
-            )
-        if conn.provider == "azure_foundry":
-            return f"model {conn.model!r} or the route was not found ({message}); paste the Target URI and model name again"
+    def not_found(self, message: str) -> str:
+        """A 404's message, saying what to check on this kind of server."""
         return f"{message}; see which models this connection serves with org.models() or connection.list_models()"
 
     # -- models and verification ------------------------------------------------------------------
+    def chat_model(self, model_id: str) -> bool:
+        """Whether a listed model can answer in JSON (``/v1/models`` lists embeddings, audio...)."""
+        return True
+
     async def list_models(self) -> list[str]:
-        if self.conn.single_model and self.conn.provider != "custom":
-            return [self.conn.name]
         resp, _ = await self.request(
-            Prepared("GET", f"{self.base_url()}/models{self._query()}", None, self.headers())
+            Prepared("GET", f"{self.base_url()}/models{self.query()}", None, self.headers())
         )
         data = self.json_body(resp, self._context()).get("data") or []
         ids = [str(m.get("id")) for m in data if isinstance(m, dict) and m.get("id")]
-        if self.conn.provider == "openai":
-            ids = [
-                i
-                for i in ids
-                if i.startswith(("gpt-", "o1", "o3", "o4", "chatgpt-")) and not any(w in i for w in _NOT_CHAT)
-            ]
-        return ids
+        return [i for i in ids if self.chat_model(i)]
 
     async def check(self) -> list[str]:
+        return await self.list_models()
+
+
+class OpenAIAdapter(OpenAIChatAdapter):
+    """The OpenAI platform (or a gateway at ``base_url``)."""
+
+    def base_url(self) -> str:
+        return self.conn.base_url or OPENAI_BASE
+
+    def headers(self) -> dict[str, str]:
+        headers = super().headers()
+        if self.conn.organization:
+            headers["OpenAI-Organization"] = self.conn.organization
+        if self.conn.project:
+            headers["OpenAI-Project"] = self.conn.project
+        return headers
+
+    def chat_model(self, model_id: str) -> bool:
+        return model_id.startswith(("gpt-", "o1", "o3", "o4", "chatgpt-")) and not any(
+            w in model_id for w in _NOT_CHAT
+        )
+
+
+class _AzureAdapter(OpenAIChatAdapter):
+    """Azure's two OpenAI-format services: the key in ``api-key``, Azure's strict-schema subset, and
+    one model per connection (no key-only way to list deployments)."""
+
+    azure_schema: ClassVar[bool] = True
+
+    def headers(self) -> dict[str, str]:
+        return {"api-key": self.conn.secret("api_key") or ""}
+
+    async def list_models(self) -> list[str]:
+        return [self.conn.name]
+
+    async def check(self) -> list[str]:
+        # A one-token call proves key, endpoint and deployment at once.
+        body: dict[str, Any] = {"model": self.conn.name, "messages": [{"role": "user", "content": "ping"}]}
+        body["max_tokens" if self.legacy_max_tokens else "max_completion_tokens"] = 1
+        await self.request(Prepared("POST", self.chat_url(), body, self.headers()))
+        return [self.conn.name]
+
+
+class AzureOpenAIAdapter(_AzureAdapter):
+    """One Azure OpenAI deployment: ``{endpoint}/openai/deployments/{deployment}?api-version=...``."""
+
+    def base_url(self) -> str:
+        return f"{self.conn.endpoint}/openai/deployments/{self.conn.deployment}"
+
+    def query(self) -> str:
+        return f"?api-version={self.conn.api_version}"
+
+    def not_found(self, message: str) -> str:
         conn = self.conn
-        if conn.provider in ("azure_openai", "azure_foundry"):
-            # No key-only way to list deployments: a one-token call proves key, endpoint and deployment.
-            body = {"model": conn.name, "messages": [{"role": "user", "content": "ping"}]}
-            body[
-                "max_tokens"
-                if conn.provider == "azure_foundry" and conn.route == "models"
-                else "max_completion_tokens"
-            ] = 1
-            await self.request(
-                Prepared("POST", f"{self.base_url()}/chat/completions{self._query()}", body, self.headers())
-            )
-            return [conn.name]
+        return (
+            f"deployment {conn.deployment!r} was not found at {conn.endpoint} ({message}); check the "
+            "deployment name (not the model name) in the Azure portal, and that the endpoint is its resource"
+        )
+
+
+@dataclass(frozen=True)
+class _FoundryRoute:
+    api_version: str | None  # the default api-version; None: the route takes none (OpenAI v1)
+    legacy_max_tokens: bool
+
+
+# The three URL shapes a Foundry deployment hands out (see _connections.urls.parse_foundry).
+_FOUNDRY_ROUTES = {
+    "models": _FoundryRoute(FOUNDRY_MODELS_VERSION, legacy_max_tokens=True),  # Azure AI model inference
+    "v1": _FoundryRoute(None, legacy_max_tokens=False),  # the OpenAI v1 surface
+    "deployments": _FoundryRoute("2024-10-21", legacy_max_tokens=False),  # classic Azure OpenAI path
+}
+
+
+class AzureAIFoundryAdapter(_AzureAdapter):
+    """One model deployed in Azure AI Foundry, on whichever route its Target URI names."""
+
+    @property
+    def route(self) -> _FoundryRoute:
+        return _FOUNDRY_ROUTES[self.conn.route]
+
+    def base_url(self) -> str:
+        return self.conn.endpoint  # already the route's base (normalised by the connection)
+
+    def query(self) -> str:
+        default = self.route.api_version
+        return "" if default is None else f"?api-version={self.conn.api_version or default}"
+
+    @property
+    def legacy_max_tokens(self) -> bool:
+        return self.route.legacy_max_tokens
+
+    def not_found(self, message: str) -> str:
+        return (
+            f"model {self.conn.model!r} or the route was not found ({message}); paste the Target URI and "
+            "model name again"
+        )
+
+
+class CustomLLMAdapter(OpenAIChatAdapter):
+    """A self-hosted or third-party OpenAI-compatible server. The schema goes as written (local
+    grammar engines take it as is; strict rewrites would only lose meaning), without ``strict``: a
+    gateway in front may pass the request on to a provider that checks strict mode's rules."""
+
+    strict_schema: ClassVar[bool] = False
+
+    def base_url(self) -> str:
+        return self.conn.endpoint  # ends in /v1
+
+    @property
+    def legacy_max_tokens(self) -> bool:
+        return True
+
+    def headers(self) -> dict[str, str]:
+        key, token = self.conn.secret("api_key"), self.conn.secret("auth_token")
+        if key:
+            return {"Authorization": f"Bearer {key}", **({"X-Auth-Token": token} if token else {})}
+        return {"Authorization": f"Bearer {token}"} if token else {}
+
+    def modes(self, model: str) -> list[str]:
+        mode = self.conn.json_mode
+        if mode == "auto":
+            return ["json_schema_strict", "json_object_schema", "json_object"]
+        return {"json_schema": ["json_schema_strict"]}.get(mode, [mode])
+
+    def is_rejection(self, err: E.ProviderError, call: Call, mode: str) -> bool:
+        if isinstance(err, E.SchemaRejectedError):
+            return True
+        # Some OpenAI-compatible servers answer an unknown response_format with a 404, 422 or even a
+        # 500. While probing (nothing remembered yet) those mean "try the next form".
+        probing = self.memory_key(call) not in remembered_modes()
+        return probing and err.status in (400, 404, 415, 422, 500, 501)
+
+    async def check(self) -> list[str]:
         models = await self.list_models()
-        if conn.provider == "custom":
-            if conn.name not in models:
-                served = ", ".join(models[:10]) or "none"
-                raise E.NotFoundError(
-                    f"the server does not serve a model named {conn.name!r}; it serves: {served}. "
-                    "The connection name must equal the server's model id",
-                    **self._context(),
-                )
-            await self._probe_json_mode()
+        if self.conn.name not in models:
+            served = ", ".join(models[:10]) or "none"
+            raise E.NotFoundError(
+                f"the server does not serve a model named {self.conn.name!r}; it serves: {served}. "
+                "The connection name must equal the server's model id",
+                **self._context(),
+            )
+        await self._probe_json_mode()
         return models
 
     async def _probe_json_mode(self) -> None:
         """The seed makes JSON mode a requirement for custom servers: prove it with one tiny call."""
-        from .._schema.schema import as_schema
-
         call = Call(
             model=self.conn.name, user='Reply with {"ok": true}.', schema=as_schema("ok: bool"), max_tokens=20
         )

@@ -1,0 +1,74 @@
+"""Vertex AI connections: one service-account key per organization."""
+
+from __future__ import annotations
+
+import json
+from typing import Any, ClassVar
+
+from pydantic import Field, SecretStr, field_validator, model_validator
+
+from .._wire.google import VertexAdapter
+from .._wire.vertex_key import load_service_account
+from .common import OnePerOrg
+
+__all__ = ["VertexAI"]
+
+
+class VertexAI(OnePerOrg):
+    """Google Cloud Vertex AI through a service-account key. One per organization."""
+
+    provider: ClassVar[str] = "vertex"
+    title: ClassVar[str] = "Vertex AI"
+    adapter_class: ClassVar[type[VertexAdapter]] = VertexAdapter
+    secret_fields: ClassVar[tuple[str, ...]] = ("credentials",)
+    env_vars: ClassVar[dict[str, tuple[str, ...]]] = {
+        "credentials": ("GOOGLE_APPLICATION_CREDENTIALS",),
+        "project": ("GOOGLE_CLOUD_PROJECT", "GCLOUD_PROJECT"),
+        "location": ("GOOGLE_CLOUD_LOCATION",),
+    }
+    env_required: ClassVar[tuple[str, ...]] = ("credentials",)
+    key_url: ClassVar[str] = "https://cloud.google.com/iam/docs/keys-create-delete"
+    key_fix: ClassVar[str] = (
+        "check the service account still exists and its key is valid, or create a new JSON key for it"
+    )
+    help_text: ClassVar[str] = (
+        "One Vertex AI service account per organization. Create a JSON key for a service account "
+        "(IAM › Service accounts › Keys), then choose the file or paste its text. Project and location "
+        "are optional; the project defaults to the key's project_id."
+    )
+    links: ClassVar[tuple[tuple[str, str], ...]] = (
+        ("Create a service-account key", key_url),
+        (
+            "Authenticate to Vertex AI",
+            "https://cloud.google.com/generative-ai-app-builder/docs/authentication#client-libs",
+        ),
+    )
+
+    credentials: SecretStr = Field(
+        description="Service-account key: the JSON text, a dict, or the path of the .json file."
+    )
+    project: str | None = Field(default=None, description="Project id; defaults to the key's project_id.")
+    location: str = Field(
+        default="global",
+        pattern=r"^[a-z][a-z0-9-]{0,62}$",  # it becomes part of the API host name
+        description="Region such as us-central1, or 'global'.",
+    )
+
+    @field_validator("credentials", mode="before")
+    @classmethod
+    def _load_key(cls, value: Any) -> str:
+        return load_service_account(value)
+
+    @model_validator(mode="after")
+    def _default_project(self):
+        if not self.project:
+            project = json.loads(self.credentials.get_secret_value()).get("project_id")
+            if not project:
+                raise ValueError("the key has no project_id; pass project='my-gcp-project'")
+            object.__setattr__(self, "project", project)
+        return self
+
+    @property
+    def hint(self) -> str:
+        email = json.loads(self.credentials.get_secret_value()).get("client_email", "")
+        return email  # the account e-mail is not secret and tells keys apart better than 4 characters
