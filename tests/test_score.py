@@ -268,3 +268,118 @@ def test_cast_field(values, kind, dtype, back):
             assert isinstance(a, float) and np.isnan(a)
         else:
             assert a == b and type(a) is type(b)
+
+
+# -- n, failed / not run, standard errors and intervals ---------------------------------------------
+
+sm_proportion = pytest.importorskip("statsmodels.stats.proportion")
+scipy_stats = pytest.importorskip("scipy.stats")
+
+
+@pytest.mark.parametrize("seed", SEEDS)
+def test_accuracy_counts_failed_cells_as_wrong_leaves_out_cells_not_run_and_has_a_wilson_interval(seed):
+    res, truth = dataset(seed)
+    table = res.score(TRUTH)
+    for model in MODELS:
+        sent = ran_of(res, model)
+        sub = res.df[res.df["model"] == model].set_index("row").sort_index()
+        for field, column in TRUTH.items():
+            row = pick(table, model, field).iloc[0]
+            assert row["n_not_run"] == (~sent).sum() and row["n"] == sent.sum() == row["n_rows"]
+            assert row["n_failed"] == (sent & ~sub["_valid"].to_numpy()).sum()
+            k = round(row["accuracy"] * row["n"])
+            low, high = sm_proportion.proportion_confint(k, row["n"], alpha=0.05, method="wilson")
+            assert row["accuracy_ci_low"] == pytest.approx(low, abs=1e-9)
+            assert row["accuracy_ci_high"] == pytest.approx(high, abs=1e-9)
+            hits = np.r_[np.ones(k), np.zeros(row["n"] - k)]
+            assert row["accuracy_se"] == pytest.approx(np.std(hits, ddof=1) / np.sqrt(row["n"]), abs=1e-12)
+
+
+def test_a_partial_run_does_not_look_like_a_bad_model():
+    res, _ = dataset(11, n_rows=30)
+    cells = res.df
+    stopped = cells["model"].eq(MODELS[0]) & cells["row"].ge(10)  # stopped after 10 rows
+    cells.loc[stopped, ["_valid", "_error_type"]] = [False, "cancelled"]
+    partial = Results(cells, fields=FIELDS, models=MODELS, inputs=res.inputs, schema=SCHEMA)
+    full, cut = (
+        res.score(TRUTH).set_index(["model", "field"]),
+        partial.score(TRUTH).set_index(["model", "field"]),
+    )
+    first = cut.loc[(MODELS[0], "label")]
+    assert first["n_not_run"] >= 20 and first["n"] <= 10
+    sent = ran_of(res, MODELS[0])[:10]
+    sub = res.df[res.df["model"] == MODELS[0]].set_index("row").sort_index().iloc[:10]
+    hits = [ok and v == t for v, ok, t, s in zip(sub["label"], sub["_valid"], sub["gold_label"], sent) if s]
+    assert first["accuracy"] == np.mean(hits)  # only the rows it ran, not diluted by 20 zeros
+    whole = full.loc[(MODELS[0], "label")]
+    # fewer rows: a wider interval, not a lower score
+    assert (
+        first["accuracy_ci_high"] - first["accuracy_ci_low"]
+        > whole["accuracy_ci_high"] - whole["accuracy_ci_low"]
+    )
+    pd.testing.assert_series_equal(cut.loc[(MODELS[1], "label")], full.loc[(MODELS[1], "label")])
+
+
+def _reference_bootstrap(stat, rows: int) -> tuple[float, float]:
+    from nbconnect._results.stats import SEED
+
+    ref = scipy_stats.bootstrap(
+        (np.arange(rows),), stat, vectorized=False, n_resamples=2000, method="percentile",
+        rng=np.random.default_rng(SEED),
+    )  # fmt: skip
+    return float(ref.confidence_interval.low), float(ref.confidence_interval.high)
+
+
+def test_macro_f1_interval_equals_scipy_bootstrap_of_sklearn_macro_f1_over_rows():
+    res, truth = dataset(2, n_rows=30)
+    model = MODELS[2]  # invents a class the truth never has
+    row = pick(res.score(TRUTH), model, "label").iloc[0]
+    sent = ran_of(res, model)
+    values, valid = cells_of(res, model, "label")
+    y_true = np.array(truth["gold_label"].tolist(), dtype=object)[sent]
+    y_pred = np.array([v if ok else NONE for v, ok in zip(values, valid)], dtype=object)[sent]
+
+    def macro_f1(i):
+        labels = sorted(set(y_true[i]) | {p for p in y_pred[i] if p != NONE})
+        return sklearn_metrics.f1_score(y_true[i], y_pred[i], labels=labels, average="macro", zero_division=0)
+
+    # the bootstrap draws every row of the truth; a row the model did not run adds nothing
+    by_row = np.full(len(sent), -1)
+    by_row[sent] = np.arange(sent.sum())
+    low, high = _reference_bootstrap(lambda i: macro_f1(by_row[i][by_row[i] >= 0]), len(sent))
+    assert (row["macro_f1_ci_low"], row["macro_f1_ci_high"]) == pytest.approx((low, high), abs=1e-9)
+    assert row["macro_f1_ci_low"] <= row["macro_f1"] <= row["macro_f1_ci_high"]
+
+
+def test_mae_and_jaccard_intervals_equal_scipy_bootstrap_over_rows():
+    res, truth = dataset(4, n_rows=35)
+    table = res.score(TRUTH)
+    for model in MODELS:
+        counts, valid = cells_of(res, model, "count")
+        sent = ran_of(res, model) & valid
+        err = np.full(len(valid), np.nan)
+        got = pd.array(counts, dtype="Int64").to_numpy(dtype=float, na_value=np.nan)
+        err[sent] = np.abs(got[sent] - truth["gold_count"].to_numpy()[sent])
+        row = pick(table, model, "count").iloc[0]
+        low, high = _reference_bootstrap(lambda i, e=err: np.nanmean(e[i]), len(err))
+        assert (row["mae_ci_low"], row["mae_ci_high"]) == pytest.approx((low, high), abs=1e-9)
+        assert row["mae_se"] == pytest.approx(np.nanstd(err, ddof=1) / np.sqrt(sent.sum()), abs=1e-12)
+
+        tags, _ = cells_of(res, model, "tags")
+        jac = np.full(len(valid), np.nan)
+        for i in np.flatnonzero(sent):
+            a, b = set(tags[i]), set(truth["gold_tags"][i])
+            jac[i] = len(a & b) / len(a | b) if a | b else 1.0
+        row = pick(table, model, "tags").iloc[0]
+        low, high = _reference_bootstrap(lambda i, j=jac: np.nanmean(j[i]), len(jac))
+        assert (row["jaccard_ci_low"], row["jaccard_ci_high"]) == pytest.approx((low, high), abs=1e-9)
+
+
+def test_intervals_are_seeded_and_the_figures_stay_numeric():
+    res, _ = dataset(6, n_rows=20)
+    one, two = res.score(TRUTH), res.score(TRUTH)
+    pd.testing.assert_frame_equal(one, two)  # a rerun prints the same interval
+    numeric = [c for c in one.columns if c.endswith(("_se", "_ci_low", "_ci_high"))]
+    assert len(numeric) == 12 and all(one[c].dtype == "float64" for c in numeric)
+    label = one[one["field"] == "label"]
+    assert label["mae_ci_low"].isna().all() and label["macro_f1_ci_low"].notna().all()
