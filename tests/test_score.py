@@ -7,6 +7,7 @@ import random
 import numpy as np
 import pandas as pd
 import pytest
+from _reference import fast_macro_f1
 
 from nbconnect._results import score as _score
 from nbconnect._results.results import Results
@@ -278,12 +279,12 @@ scipy_stats = pytest.importorskip("scipy.stats")
 
 @pytest.mark.parametrize("seed", SEEDS)
 def test_accuracy_counts_failed_cells_as_wrong_leaves_out_cells_not_run_and_has_a_wilson_interval(seed):
-    res, truth = dataset(seed)
+    res, _ = dataset(seed)
     table = res.score(TRUTH)
     for model in MODELS:
         sent = ran_of(res, model)
         sub = res.df[res.df["model"] == model].set_index("row").sort_index()
-        for field, column in TRUTH.items():
+        for field in TRUTH:
             row = pick(table, model, field).iloc[0]
             assert row["n_not_run"] == (~sent).sum() and row["n"] == sent.sum() == row["n_rows"]
             assert row["n_failed"] == (sent & ~sub["_valid"].to_numpy()).sum()
@@ -339,9 +340,12 @@ def test_macro_f1_interval_equals_scipy_bootstrap_of_sklearn_macro_f1_over_rows(
     y_true = np.array(truth["gold_label"].tolist(), dtype=object)[sent]
     y_pred = np.array([v if ok else NONE for v, ok in zip(values, valid)], dtype=object)[sent]
 
+    labels = sorted(set(y_true) | {p for p in y_pred if p != NONE})
+    ref = sklearn_metrics.f1_score(y_true, y_pred, labels=labels, average="macro", zero_division=0)
+    assert fast_macro_f1(y_true, y_pred, NONE) == pytest.approx(ref, abs=1e-12)
+
     def macro_f1(i):
-        labels = sorted(set(y_true[i]) | {p for p in y_pred[i] if p != NONE})
-        return sklearn_metrics.f1_score(y_true[i], y_pred[i], labels=labels, average="macro", zero_division=0)
+        return fast_macro_f1(y_true[i], y_pred[i], NONE)
 
     # the bootstrap draws every row of the truth; a row the model did not run adds nothing
     by_row = np.full(len(sent), -1)

@@ -8,6 +8,7 @@ import random
 import numpy as np
 import pandas as pd
 import pytest
+from _reference import fast_macro_f1
 from scipy import stats as st
 
 from nbconnect._errors import ConfigError
@@ -117,11 +118,13 @@ def test_macro_f1_with_repeats_resamples_rows_and_pools_their_cells():
     y_pred = np.where(sub["_valid"], sub["label"], "__none__").astype(object)
     by_row = [np.flatnonzero(sub["row"].to_numpy() == r) for r in range(25)]
 
+    labels = sorted(set(y_true) | {x for x in y_pred if x != "__none__"})
+    ref = sklearn_metrics.f1_score(y_true, y_pred, labels=labels, average="macro", zero_division=0)
+    assert fast_macro_f1(y_true, y_pred, "__none__") == pytest.approx(ref, abs=1e-12)
+
     def macro_f1(i):
         take = np.concatenate([by_row[r] for r in i])
-        t, p = y_true[take], y_pred[take]
-        labels = sorted(set(t) | {x for x in p if x != "__none__"})
-        return sklearn_metrics.f1_score(t, p, labels=labels, average="macro", zero_division=0)
+        return fast_macro_f1(y_true[take], y_pred[take], "__none__")
 
     ref = st.bootstrap(
         (np.arange(25),), macro_f1, vectorized=False, n_resamples=2000, method="percentile",
