@@ -37,7 +37,11 @@ def arm_labels(df: pd.DataFrame) -> pd.Series:
     model = df["model"].astype(object)
     if VARIANT not in df.columns:
         return model
-    return df[VARIANT].astype(object).map(str) + "|" + model.map(str)
+    # label each distinct (variant, model) once: string work per cell is slow at 100k cells
+    v_codes, variants = pd.factorize(df[VARIANT].astype(object), use_na_sentinel=False)
+    m_codes, models = pd.factorize(model, use_na_sentinel=False)
+    labels = np.array([f"{v}|{m}" for v in variants for m in models], dtype=object)
+    return pd.Series(labels[v_codes * len(models) + m_codes], index=df.index, dtype=object)
 
 
 def arm_order(df: pd.DataFrame, models: Sequence[str]) -> list[str]:
@@ -45,8 +49,8 @@ def arm_order(df: pd.DataFrame, models: Sequence[str]) -> list[str]:
     Without variants every model is an arm, cells or not (as the wide tables always were)."""
     if VARIANT not in df.columns:
         return list(models)
-    present = set(arm_labels(df))
-    variants = list(dict.fromkeys(df[VARIANT].astype(object).map(str)))
+    present = set(arm_labels(df).unique())
+    variants = [str(v) for v in df[VARIANT].astype(object).unique()]
     return [f"{v}|{m}" for v in variants for m in models if f"{v}|{m}" in present]
 
 

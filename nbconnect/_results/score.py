@@ -191,6 +191,8 @@ def _as_set(value: Any) -> frozenset[Any] | None:
     if isinstance(value, str) and value.lstrip().startswith("["):
         value = json.loads(value)  # a truth column read from CSV holds JSON text
     if isinstance(value, (list, tuple, set, frozenset, np.ndarray)):
+        if all(type(v) is str for v in value):  # the common case, without a call per item
+            return frozenset(value)
         return frozenset(_hashable(v) for v in value)
     raise TypeError(f"expected a list, got {type(value).__name__}: {value!r}")
 

@@ -43,8 +43,8 @@ class _Field:
     """The cells of every arm on one field, positioned on the rows whose truth is known."""
 
     def __init__(self, df: pd.DataFrame, labels: np.ndarray, truth: pd.Series, kind: str) -> None:
-        known = truth[np.array([v is not None for v in truth.to_numpy()], dtype=bool)]
-        self.kind, self.rows = kind, len(known)
+        known = truth[pd.notna(truth.to_numpy(dtype=object))]
+        self.kind, self.rows, self.index = kind, len(known), known.index
         self.truth = known.to_numpy(dtype=object)
         self.pos = known.index.get_indexer(df["row"].to_numpy())
         self.labels, self.ran, self.valid = labels, ran(df), df["_valid"].to_numpy(dtype=bool)
@@ -72,10 +72,10 @@ def _f1_block(cells: dict[str, Any], classes: pd.DataFrame, rows: int) -> tuple[
     over the classes present in the resample (as recomputing the score on it would)."""
     labels = list(classes["class"])
     k = len(labels)
-    code = {v: i for i, v in enumerate(labels)}
-    t = np.array([code[v] for v in cells["y_true"]], dtype="int64")
-    has = np.array([v is not None for v in cells["y_pred"]], dtype=bool)
-    p = np.array([code[v] for v in cells["y_pred"][has]], dtype="int64")
+    code = pd.Index(labels, dtype=object)
+    t = code.get_indexer(cells["y_true"])
+    has = pd.notna(cells["y_pred"])
+    p = code.get_indexer(cells["y_pred"][has])
     hit = (cells["y_pred"] == cells["y_true"]) & has
     pos = cells["pos"]
     size = rows * k
@@ -105,7 +105,7 @@ def _one(cells: dict[str, Any], kind: str, rows: int) -> tuple[dict[str, Any], A
     n = scores["n"]
     n_rows = len(np.unique(pos))
     repeats = n_rows < n
-    has = np.array([v is not None for v in y_pred], dtype=bool)
+    has = pd.notna(y_pred)
     hit = ((y_pred == y_true) & has).astype(float)
     se = _mean_interval(hit, pos, repeats)
     if repeats:
@@ -133,7 +133,8 @@ def _one(cells: dict[str, Any], kind: str, rows: int) -> tuple[dict[str, Any], A
 def _bootstrap(
     table: list[dict[str, Any]], pending: list[tuple[int, str, np.ndarray, Stat]], seed: int
 ) -> None:
-    """One bootstrap over the rows for every (arm, metric) of a field: rows are drawn once."""
+    """One bootstrap over the rows for every (arm, metric) of the fields that share these rows:
+    rows are drawn once."""
     if not pending:
         return
     widths = [block.shape[1] for _, _, block, _ in pending]
@@ -167,11 +168,14 @@ def score_arms(
     extra = [VARIANT] if VARIANT in df.columns else []
     table: list[dict[str, Any]] = []
     classes: list[pd.DataFrame] = []
+    groups: list[tuple[pd.Index, list]] = []  # fields with the same rows share one bootstrap
     for field, truth in truths.items():
         kind = kinds[field]
         cells = _Field(df, labels, truth, kind)
         column = keys(df[field].where(df["_valid"]), kind)
-        pending = []
+        pending = next((p for index, p in groups if index.equals(cells.index)), None)
+        if pending is None:
+            groups.append((cells.index, pending := []))
         for arm in arms:
             model = ident.at[arm, "model"] if arm in ident.index else arm
             head = {ARM: arm, **{c: ident.at[arm, c] for c in extra if arm in ident.index}}
@@ -180,8 +184,8 @@ def score_arms(
             pending += [(len(table) - 1, metric, block, f) for metric, block, f in blocks]
             if per is not None:
                 classes.append(per.assign(**head, model=model, field=field))
-        if intervals:
-            _bootstrap(table, pending, seed)
+    for _, pending in groups if intervals else []:
+        _bootstrap(table, pending, seed)
     return _frame(table, bool(extra)), classes
 
 
