@@ -294,3 +294,22 @@ def test_all_correct_all_wrong_one_row_and_no_discordance():
     assert (row["accuracy_ci_low"], row["accuracy_ci_high"]) == pytest.approx(
         sm_proportion.proportion_confint(1, 1, method="wilson")
     )
+
+
+def test_the_pretty_score_table_shows_figure_and_interval_as_text_and_the_numbers_stay_numeric():
+    res = run(12, rows=30)
+    table, pretty = res.score(), res.score(pretty=True)
+    assert table["accuracy"].dtype == "float64"
+    first = table.iloc[0]
+    expected = f"{first['accuracy']:.2f} [{first['accuracy_ci_low']:.2f}, {first['accuracy_ci_high']:.2f}]"
+    assert pretty.iloc[0]["accuracy"] == expected
+    assert list(pretty.columns) == [
+        "arm", "variant", "model", "field", "n", "n_failed", "n_not_run", "accuracy", "macro_f1",
+    ]  # fmt: skip
+
+
+def test_variants_and_samples_survive_save_and_load(tmp_path):
+    res = run(13, rows=6)
+    back = Results.load(res.save(tmp_path / "r.jsonl"))
+    assert back.arms == res.arms and back.df["sample"].dtype == "int64"
+    pd.testing.assert_frame_equal(back.score(), res.score())

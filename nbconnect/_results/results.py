@@ -275,7 +275,9 @@ class Results:
         return _versus.agreement_pairs(cols) if pairs else _score.agreement_matrix(cols)
 
     # -- ground truth and scores ----------------------------------------------------------------
-    def score(self, truth: Any = None, *, field: str | None = None, per_class: bool = False) -> pd.DataFrame:
+    def score(
+        self, truth: Any = None, *, field: str | None = None, per_class: bool = False, pretty: bool = False
+    ) -> pd.DataFrame:
         """Score every arm against ground truth; one row per (arm, field).
 
         ``truth``: the name of an input column (it scores ``field``, else the only field, else the
@@ -290,7 +292,8 @@ class Results:
         ``_ci_low``, ``_ci_high`` (95%: Wilson for accuracy, a seeded bootstrap over rows for the
         others; clustered by row with repeats). ``mae`` and ``jaccard`` average the valid cells
         (``n_valid``). With ``per_class=True``: one row per (arm, field, class) with ``precision,
-        recall, f1, support`` for the categorical fields. Point figures equal scikit-learn's;
+        recall, f1, support`` for the categorical fields. ``pretty=True`` gives a table to read:
+        the counts and each metric as text ``"0.78 [0.68, 0.86]"``. Point figures equal scikit-learn's;
         :mod:`nbconnect._results.scoring` says exactly how the rest is computed.
         """
         truths = self._truth_keys(truth, field)
@@ -299,7 +302,7 @@ class Results:
             head = ["arm", VARIANT] if VARIANT in self._df else []
             cols = [*head, "model", "field", "class", "precision", "recall", "f1", "support"]
             return pd.concat(classes, ignore_index=True)[cols] if classes else pd.DataFrame(columns=cols)
-        return table
+        return _scoring.readable(table) if pretty else table
 
     def versus(
         self, a: str | None = None, b: str | None = None, *, field: str | None = None, truth: Any = None

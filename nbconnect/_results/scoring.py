@@ -29,7 +29,7 @@ from . import stats
 from .arms import ARM, VARIANT, arm_labels, ran
 from .score import CATEGORICAL, jaccard, keys, score_field
 
-__all__ = ["INTERVAL_METRICS", "VALID_COLUMNS", "score_arms", "valid_interval"]
+__all__ = ["INTERVAL_METRICS", "VALID_COLUMNS", "readable", "score_arms", "valid_interval"]
 
 #: metrics that get ``_se``, ``_ci_low`` and ``_ci_high`` columns
 INTERVAL_METRICS = ("accuracy", "macro_f1", "mae", "jaccard")
@@ -63,7 +63,7 @@ class _Field:
         }
 
 
-def _mean_interval(values: np.ndarray, pos: np.ndarray, repeats: bool) -> float:
+def _se(values: np.ndarray, pos: np.ndarray, repeats: bool) -> float:
     return stats.clustered_se(values, pos if repeats else None)
 
 
@@ -107,7 +107,7 @@ def _one(cells: dict[str, Any], kind: str, rows: int) -> tuple[dict[str, Any], A
     repeats = n_rows < n
     has = pd.notna(y_pred)
     hit = ((y_pred == y_true) & has).astype(float)
-    se = _mean_interval(hit, pos, repeats)
+    se = _se(hit, pos, repeats)
     if repeats:
         low, high = stats.wilson_clustered(hit.sum(), n, se, n_rows)
     else:
@@ -121,11 +121,11 @@ def _one(cells: dict[str, Any], kind: str, rows: int) -> tuple[dict[str, Any], A
         blocks.append(("macro_f1", *_f1_block(cells, classes, rows)))
     elif kind in ("integer", "number") and has.any():
         err = np.abs(y_pred[has].astype("float64") - y_true[has].astype("float64"))
-        out["mae_se"] = _mean_interval(err, pos[has], repeats)
+        out["mae_se"] = _se(err, pos[has], repeats)
         blocks.append(("mae", *_mean_block(err, pos[has], rows)))
     elif kind == "array" and has.any():
         jac = jaccard(y_true[has], y_pred[has])
-        out["jaccard_se"] = _mean_interval(jac, pos[has], repeats)
+        out["jaccard_se"] = _se(jac, pos[has], repeats)
         blocks.append(("jaccard", *_mean_block(jac, pos[has], rows)))
     return out, classes, blocks
 
@@ -217,4 +217,24 @@ def valid_interval(df: pd.DataFrame, sent: np.ndarray, models: list[str]) -> pd.
         se = stats.clustered_se(ok, rows if n_rows < len(ok) else None)
         low, high = stats.wilson_clustered(ok.sum(), len(ok), se, n_rows)
         out.loc[model] = [se * 100, low * 100, high * 100]
+    return out
+
+
+def _interval_text(value: float, low: float, high: float, digits: int) -> str:
+    if np.isnan(value):
+        return ""
+    if np.isnan(low) or np.isnan(high):
+        return f"{value:.{digits}f}"
+    return f"{value:.{digits}f} [{low:.{digits}f}, {high:.{digits}f}]"
+
+
+def readable(table: pd.DataFrame, digits: int = 2) -> pd.DataFrame:
+    """The score table for reading, not computing: the counts, then each metric that applies
+    as text ``"0.78 [0.68, 0.86]"`` (the figure and its 95% interval)."""
+    head = [c for c in (ARM, VARIANT, "model", "field", "n", "n_failed", "n_not_run") if c in table]
+    out = table[head].copy()
+    for metric in INTERVAL_METRICS:
+        if table[metric].notna().any():
+            parts = zip(table[metric], table[f"{metric}_ci_low"], table[f"{metric}_ci_high"])
+            out[metric] = [_interval_text(v, lo, hi, digits) for v, lo, hi in parts]
     return out

@@ -1,6 +1,6 @@
 """The statistics behind error bars and comparisons: pure functions on numpy arrays.
 
-The conventions are those of ``docs/statistics.md`` (shared with the Experiments issue); the
+The conventions are the project's statistics notes (shared with the Experiments issue); the
 heavy lifting is done by scipy (``binomtest``, ``bootstrap``, ``norm``) and the ``krippendorff``
 package. What is written here is either a closed form (Wilson, Holm, Cohen's kappa, the clustered
 standard error, Connor's sample size) or the glue that feeds those libraries; every figure is
