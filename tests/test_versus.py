@@ -313,3 +313,22 @@ def test_variants_and_samples_survive_save_and_load(tmp_path):
     back = Results.load(res.save(tmp_path / "r.jsonl"))
     assert back.arms == res.arms and back.df["sample"].dtype == "int64"
     pd.testing.assert_frame_equal(back.score(), res.score())
+
+
+def test_versus_of_arms_that_share_no_row_says_so_with_nan():
+    res = run(14, rows=10, samples=1, variants=False, holes=False)
+    df = res.df
+    df.loc[(df["model"] == "demo:a") & (df["row"] < 5), "_error_type"] = "cancelled"
+    df.loc[(df["model"] == "demo:b") & (df["row"] >= 5), "_error_type"] = "budget"
+    cut = Results(df, fields=["label"], models=MODELS, inputs=res.inputs, schema=SCHEMA, truth="gold_label")
+    out = cut.versus("demo:a", "demo:b").iloc[0]
+    assert out["n_pairs"] == 0 and np.isnan(out["difference"]) and np.isnan(out["ci_low"])
+    assert np.isnan(out["p_value"]) and np.isnan(out["rows_needed"])
+
+
+def test_a_cell_without_a_sample_number_is_refused_clearly():
+    res = run(15, rows=3)
+    df = res.df.astype({"sample": object})
+    df.loc[2, "sample"] = None
+    with pytest.raises(ConfigError, match="some cells lack a sample number"):
+        Results(df, fields=["label"], models=MODELS, inputs=res.inputs, schema=SCHEMA)

@@ -39,3 +39,5 @@ def check_names(
     unknown = [c for c in df.columns if c not in set(order)]
     if unknown:
         raise ConfigError(f"unexpected column(s) {listing(unknown)}: name them in inputs= or fields=")
+    if "sample" in df.columns and pd.isna(df["sample"]).any():
+        raise ConfigError("some cells lack a sample number: with repeats every cell needs one (0, 1, ...)")

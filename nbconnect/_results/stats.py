@@ -118,7 +118,8 @@ def bootstrap_sums(
     """
     sums = np.asarray(sums, dtype="float64")
     rows = len(sums)
-    k = statistic(sums.sum(axis=0, keepdims=True)).shape[-1]
+    with np.errstate(divide="ignore", invalid="ignore"):
+        k = statistic(sums.sum(axis=0, keepdims=True)).shape[-1]
     if rows < 2:
         nan = np.full(k, np.nan)
         return nan, nan.copy(), nan.copy()
