@@ -158,9 +158,13 @@ def test_versus_two_arms_equals_statsmodels_mcnemar_and_scipy_paired_bootstrap(s
         method="percentile", rng=np.random.default_rng(SEED),
     )  # fmt: skip
     assert (got["ci_low"], got["ci_high"]) == pytest.approx(tuple(ref.confidence_interval), abs=TOL)
-    if got["p_value"] >= 0.05:
-        n = got["n_pairs"]
-        assert got["rows_needed"] >= n or got["rows_needed"] == np.inf
+    if got["p_value"] >= 0.05 and n10 != n01:  # Connor (1987) on the observed discordant rates
+        p_b, p_c = n10 / both.sum(), n01 / both.sum()
+        za, zb = st.norm.ppf(0.975), st.norm.ppf(0.8)
+        n = (za * np.sqrt(p_b + p_c) + zb * np.sqrt(p_b + p_c - (p_b - p_c) ** 2)) ** 2 / (p_b - p_c) ** 2
+        assert got["rows_needed"] == np.ceil(n)
+    elif got["p_value"] >= 0.05:
+        assert got["rows_needed"] == np.inf
     else:
         assert np.isnan(got["rows_needed"])
 
