@@ -14,9 +14,9 @@ from __future__ import annotations
 
 import warnings
 from collections.abc import Callable
+from typing import Any
 
 import numpy as np
-from scipy import stats as _st
 
 __all__ = [
     "CONFIDENCE",
@@ -41,8 +41,16 @@ N_RESAMPLES = 2000
 _BATCH_CELLS = 4_000_000
 
 
+def _scipy_stats() -> Any:
+    """scipy.stats, imported on first use: it takes about a second, and ``import nbconnect``
+    should not pay for it before any statistic is asked for."""
+    from scipy import stats
+
+    return stats
+
+
 def _z(confidence: float) -> float:
-    return float(_st.norm.isf((1 - confidence) / 2))
+    return float(_scipy_stats().norm.isf((1 - confidence) / 2))
 
 
 def wilson(
@@ -133,6 +141,7 @@ def bootstrap_sums(
             return statistic(weights @ sums).T  # (k, b): scipy wants resamples on the last axis
 
     batch = max(1, min(n_resamples, _BATCH_CELLS // rows))
+    _st = _scipy_stats()
     with warnings.catch_warnings():
         warnings.simplefilter("ignore", _st.DegenerateDataWarning)  # handled below
         res = _st.bootstrap(
@@ -164,7 +173,7 @@ def mcnemar_exact(b: int, c: int) -> float:
     reverse): the two-sided binomial test of b in b + c at 0.5; 1.0 when b + c = 0."""
     if b + c == 0:
         return 1.0
-    return float(_st.binomtest(int(b), int(b + c), 0.5).pvalue)
+    return float(_scipy_stats().binomtest(int(b), int(b + c), 0.5).pvalue)
 
 
 def holm(p: np.ndarray) -> np.ndarray:
@@ -237,6 +246,7 @@ def rows_for_power(p_b: float, p_c: float, power: float = 0.8, alpha: float = 0.
         return float("nan")
     if gap == 0:
         return float("inf")
-    za, zb = float(_st.norm.isf(alpha / 2)), float(_st.norm.ppf(power))
+    norm = _scipy_stats().norm
+    za, zb = float(norm.isf(alpha / 2)), float(norm.ppf(power))
     n = (za * np.sqrt(total) + zb * np.sqrt(max(total - gap**2, 0.0))) ** 2 / gap**2
     return float(np.ceil(n))
