@@ -12,7 +12,6 @@ from __future__ import annotations
 
 import html
 import json
-import threading
 from collections.abc import Sequence
 from pathlib import Path
 from typing import Any
@@ -21,8 +20,14 @@ import numpy as np
 import pandas as pd
 
 from .._errors import ConfigError
+from . import arms as _arms
+from . import checks as _checks
 from . import io as _results_io
+from . import plot as _plot
 from . import score as _score
+from . import scoring as _scoring
+from . import versus as _versus
+from .arms import NOT_RUN, SAMPLE, VARIANT
 from .score import listing as _listing
 
 __all__ = ["NOT_RUN", "SYSTEM", "Results"]
@@ -48,8 +53,6 @@ SYSTEM: dict[str, tuple[str, Any]] = {
     "_cached": ("bool", False),
     "_raw": ("object", None),
 }
-#: ``_error_type`` of cells that were never sent: left out of latency, counted as ``not_run``
-NOT_RUN = frozenset({"cancelled", "budget", "pending"})
 
 
 def _text(values: pd.Series) -> pd.Series:
@@ -66,6 +69,13 @@ def _system_column(values: pd.Series, dtype: str, default: Any) -> pd.Series:
     if dtype == "float64":
         return values.astype(object).where(values.notna(), np.nan).astype("float64")
     return values.astype(dtype)
+
+
+def _order(columns: Any, inputs: Sequence[str], fields: Sequence[str]) -> list[str]:
+    """The column order of ``df``; ``variant`` and ``sample`` only when the cells carry them."""
+    variant = [VARIANT] if VARIANT in columns else []
+    sample = [SAMPLE] if SAMPLE in columns else []
+    return [ROW, *inputs, *variant, *IDENT, *sample, *fields, *SYSTEM]
 
 
 class Results:
@@ -93,13 +103,18 @@ class Results:
         self._fields, self._models, self._inputs = list(fields), list(models), list(inputs)
         self._schema = getattr(schema, "json", schema)  # an nbconnect Schema works as well as its dict
         self._truth, self._meta = truth, dict(meta or {})
-        order = [ROW, *self._inputs, *IDENT, *self._fields, *SYSTEM]
-        self._check_names(df, order)
+        order = _order(df.columns, self._inputs, self._fields)
+        reserved = {ROW, *IDENT, VARIANT, SAMPLE, *SYSTEM}
+        _checks.check_names(df, order, reserved, self._inputs, self._fields, self._models)
         df = df.reset_index(drop=True)
         empty = pd.Series([None] * len(df), dtype=object)
         cols: dict[str, pd.Series] = {ROW: df[ROW].astype("int64")}
         cols.update({name: df[name] for name in self._inputs})
         cols.update({name: _text(df[name]) if name in df else empty for name in IDENT})
+        if VARIANT in df:
+            cols[VARIANT] = _text(df[VARIANT])
+        if SAMPLE in df:
+            cols[SAMPLE] = df[SAMPLE].astype("int64")
         self._kinds = _score.field_kinds(self._schema, self._fields)
         for name, (dtype, default) in SYSTEM.items():
             cols[name] = _system_column(df.get(name, empty), dtype, default)
@@ -110,35 +125,13 @@ class Results:
         extra = sorted(set(self._df[MODEL].dropna().unique()) - set(self._models), key=str)
         if extra or self._df[MODEL].isna().any():
             raise ConfigError(f"cells name models missing from models=: {_listing(extra or [None])}")
-        dup = self._df.duplicated([ROW, MODEL])
+        key = _arms.cell_key(self._df)
+        dup = self._df.duplicated(key)
         if dup.any():
-            first = self._df.loc[dup.idxmax(), [ROW, MODEL]].tolist()
+            first = self._df.loc[dup.idxmax(), key].tolist()
             raise ConfigError(
-                f"more than one cell for (row, model) = {tuple(first)}; each pair must appear once"
+                f"more than one cell for ({', '.join(key)}) = {tuple(first)}; each must appear once"
             )
-
-    def _check_names(self, df: pd.DataFrame, order: list[str]) -> None:
-        reserved = {ROW, *IDENT, *SYSTEM}
-        for what, names in (("fields", self._fields), ("models", self._models), ("inputs", self._inputs)):
-            dup = sorted({n for n in names if names.count(n) > 1}, key=str)
-            if dup:
-                raise ConfigError(f"{what}= lists {_listing(dup)} more than once")
-        clash = [n for n in [*self._inputs, *self._fields] if n in reserved]
-        if clash:
-            raise ConfigError(f"{_listing(clash)} is a column name Results uses itself; rename it")
-        both = [n for n in self._inputs if n in set(self._fields)]
-        if both:
-            raise ConfigError(
-                f"input column(s) {_listing(both)} have the name of schema field(s); rename the data column"
-            )
-        missing = [c for c in (ROW, MODEL, *self._inputs) if c not in df.columns]
-        if missing:
-            raise ConfigError(
-                f"the DataFrame lacks column(s) {_listing(missing)}; it has {_listing(list(df.columns))}"
-            )
-        unknown = [c for c in df.columns if c not in set(order)]
-        if unknown:
-            raise ConfigError(f"unexpected column(s) {_listing(unknown)}: name them in inputs= or fields=")
 
     @classmethod
     def from_rows(
@@ -155,8 +148,8 @@ class Results:
         """Build from one dict per cell with flat keys (``row``, inputs, ``model``, ``connection``,
         ``provider``, field names, ``_valid``...). Keys left out take their defaults: ``None``,
         ``_valid``/``_cached`` False, ``_attempts`` 0, ``_wait_s`` 0.0. Input dtypes are inferred."""
-        order = [ROW, *inputs, *IDENT, *fields, *SYSTEM]
         frame = pd.DataFrame(list(rows), dtype=object)  # object: None stays None until the dtypes are set
+        order = _order(frame.columns, inputs, fields)
         unknown = [c for c in frame.columns if c not in set(order)]
         if unknown:
             raise ConfigError(f"cell dicts carry unknown key(s) {_listing(unknown)}")
@@ -217,30 +210,45 @@ class Results:
         return _score.truth_keys(truth, field, self._df, self._inputs, self._fields, self._kinds)
 
     # -- views ----------------------------------------------------------------------------------
-    def _wide(self, column: str) -> pd.DataFrame:
-        df = self._df
-        values = df[column].where(df["_valid"]) if column != "_valid" else df[column]
-        wide = pd.DataFrame({ROW: df[ROW], MODEL: df[MODEL], "v": values}).pivot(
-            index=ROW, columns=MODEL, values="v"
-        )
-        wide = wide.reindex(columns=self._models)
+    @property
+    def arms(self) -> list[str]:
+        """Arm labels in table order: ``"variant|model"``, or the model when there are no variants."""
+        return _arms.arm_order(self._df, self._models)
+
+    def _per_row(self, field: str) -> pd.DataFrame:
+        """One cell per (row, arm), with an ``arm`` column; with repeats, the first cell holding
+        the most common valid answer to ``field`` (or the first cell when none is valid)."""
+        df = self._df.assign(arm=_arms.arm_labels(self._df))
+        if SAMPLE in df and df.duplicated([ROW, "arm"]).any():
+            keys = _score.keys(df[field], self._kinds[field])
+            pick = _arms.representatives(
+                df[ROW].to_numpy(), df["arm"].to_numpy(), keys, df["_valid"].to_numpy()
+            )
+            df = df.iloc[pick]
+        return df
+
+    def _wide(self, cells: pd.DataFrame, column: str) -> pd.DataFrame:
+        values = cells[column].where(cells["_valid"]) if column != "_valid" else cells[column]
+        frame = pd.DataFrame({ROW: cells[ROW], "arm": cells["arm"], "v": values})
+        wide = frame.pivot(index=ROW, columns="arm", values="v").reindex(columns=self.arms)
         wide.columns.name = None
         return wide
 
     def compare(self, field: str, *, inputs: bool = True) -> pd.DataFrame:
         """One row per input row (index ``row``, sorted), the input columns first (``inputs=False``
-        leaves them out), then one column per model in ``models`` order holding ``field``.
+        leaves them out), then one column per arm (per model without variants, in ``models``
+        order) holding ``field``; with repeats, the most common valid answer of the row.
 
         Cells that are not valid or missing show as ``None`` in object columns and NaN / <NA> in
         numeric ones.
         """
         self._check_field(field)
-        wide = self._wide(field)
+        wide = self._wide(self._per_row(field), field)
         if self._df[field].dtype == object:
             wide = wide.astype(object).where(wide.notna(), None)
         if not inputs or not self._inputs:
             return wide
-        clash = [m for m in self._models if m in set(self._inputs)]
+        clash = [m for m in wide.columns if m in set(self._inputs)]
         if clash:
             raise ConfigError(
                 f"model(s) {_listing(clash)} have the name of input columns; use compare(..., inputs=False)"
@@ -248,49 +256,77 @@ class Results:
         first = self._df.drop_duplicates(ROW).set_index(ROW)[self._inputs].reindex(wide.index)
         return pd.concat([first, wide], axis=1)
 
-    def agreement(self, field: str, *, truth: Any = None) -> pd.DataFrame:
-        """Pairwise agreement on ``field``: models × models, the share of the rows where both
-        models are valid that hold equal values (lists compare as sets). The diagonal is 1.0
-        (NaN for a model without a valid cell); NaN where two models are never valid together.
+    def agreement(self, field: str, *, truth: Any = None, pairs: bool = False) -> pd.DataFrame:
+        """Pairwise agreement on ``field``: arms × arms, the share of the rows where both arms
+        are valid that hold equal values (lists compare as sets; with repeats, each row's most
+        common answer). The diagonal is 1.0 (NaN for an arm without a valid cell); NaN where two
+        arms are never valid together. ``truth`` (as in :meth:`score`) adds a ``truth`` arm.
 
-        ``truth`` (as in :meth:`score`) adds a ``truth`` row and column.
+        ``pairs=True`` returns one row per pair instead: ``a, b, n_both, share``, Cohen's
+        ``kappa`` (as scikit-learn's) and Krippendorff's ``alpha`` (nominal), which correct for
+        chance agreement, plus a last row ``(all), (all)`` with alpha over every arm.
         """
         self._check_field(field)
         kind = self._kinds[field]
-        wide = self._wide(field)
-        valid = self._wide("_valid").fillna(False).astype(bool)
-        cols = {m: (_score.keys(wide[m], kind), valid[m].to_numpy()) for m in self._models}
+        cells = self._per_row(field)
+        wide = self._wide(cells, field)
+        valid = self._wide(cells, "_valid").fillna(False).astype(bool)
+        cols = {m: (_score.keys(wide[m], kind), valid[m].to_numpy()) for m in wide.columns}
         if truth is not None:
             k = self._truth_keys(truth, field)[field].reindex(wide.index).to_numpy()
             cols["truth"] = (k, pd.notna(k))
-        return _score.agreement_matrix(cols)
+        return _versus.agreement_pairs(cols) if pairs else _score.agreement_matrix(cols)
 
     # -- ground truth and scores ----------------------------------------------------------------
-    def score(self, truth: Any = None, *, field: str | None = None, per_class: bool = False) -> pd.DataFrame:
-        """Score every model against ground truth; one row per (model, field).
+    def score(
+        self, truth: Any = None, *, field: str | None = None, per_class: bool = False, pretty: bool = False
+    ) -> pd.DataFrame:
+        """Score every arm against ground truth; one row per (arm, field).
 
         ``truth``: the name of an input column (it scores ``field``, else the only field, else the
         field its name ends or starts with: ``gold_label`` -> ``label``), a dict ``{field: column}``,
         or a DataFrame (or Series) indexed by row id with a column per field; default ``self.truth``.
 
-        Columns: ``model, field, kind, n, n_valid, accuracy, macro_precision, macro_recall,
-        macro_f1, mae, jaccard`` (NaN where a metric does not fit the kind). ``n`` counts every
-        row whose truth is known; cells that are invalid, failed or not run count as wrong for
-        ``accuracy`` and per-class recall; ``mae`` and ``jaccard`` average the valid cells only
-        (``n_valid`` of them). With ``per_class=True`` the result is one row per (model, field,
-        class) with ``precision, recall, f1, support`` for the categorical fields. The figures
-        equal scikit-learn's; :mod:`nbconnect._results.score` says exactly how.
+        Columns: (``arm, variant`` with variants), ``model, field, kind``, the counts ``n`` (cells
+        scored: truth known, run), ``n_rows`` (distinct rows among them), ``n_valid``, ``n_failed``
+        (scored as wrong), ``n_not_run`` (left out: stopped, over budget, no cell), then
+        ``accuracy, macro_precision, macro_recall, macro_f1, mae, jaccard`` (NaN where a metric
+        does not fit the kind), each of accuracy / macro_f1 / mae / jaccard followed by ``_se``,
+        ``_ci_low``, ``_ci_high`` (95%: Wilson for accuracy, a seeded bootstrap over rows for the
+        others; clustered by row with repeats). ``mae`` and ``jaccard`` average the valid cells
+        (``n_valid``). With ``per_class=True``: one row per (arm, field, class) with ``precision,
+        recall, f1, support`` for the categorical fields. ``pretty=True`` gives a table to read:
+        the counts and each metric as text ``"0.78 [0.68, 0.86]"``. Point figures equal scikit-learn's;
+        :mod:`nbconnect._results.scoring` says exactly how the rest is computed.
         """
         truths = self._truth_keys(truth, field)
-        table, classes = _score.score_models(self._df, truths, self._kinds, self._models)
+        table, classes = _scoring.score_arms(self._df, truths, self._kinds, self.arms)
         if per_class:
-            cols = ["model", "field", "class", "precision", "recall", "f1", "support"]
+            head = ["arm", VARIANT] if VARIANT in self._df else []
+            cols = [*head, "model", "field", "class", "precision", "recall", "f1", "support"]
             return pd.concat(classes, ignore_index=True)[cols] if classes else pd.DataFrame(columns=cols)
-        return table
+        return _scoring.readable(table) if pretty else table
+
+    def versus(
+        self, a: str | None = None, b: str | None = None, *, field: str | None = None, truth: Any = None
+    ) -> pd.DataFrame:
+        """Paired comparison of arms on the rows both ran, right/wrong on ``field`` (default: the
+        only field, or the one ``truth`` names). With ``a`` and ``b``: one row; without: every
+        pair of arms. Columns ``a, b, field, n_pairs, accuracy_a, accuracy_b, difference`` (a − b),
+        ``ci_low, ci_high`` (95% paired bootstrap over rows), ``a_wins, b_wins`` (discordant
+        rows), ``p_value`` (exact McNemar), ``p_holm`` (Holm-adjusted over the pairs shown), and
+        ``rows_needed`` (rough rows for 80% power, only when not significant).
+        See :mod:`nbconnect._results.versus`."""
+        if (a is None) != (b is None):
+            raise ConfigError("versus() takes two arms (a and b) or none (every pair)")
+        truths = self._truth_keys(truth, field)
+        return _versus.versus(self._df, truths, self._kinds, self.arms, None if a is None else (a, b))
 
     def summary(self, truth: Any = None) -> pd.DataFrame:
         """Per model (index, in ``models`` order): ``cells``, ``calls`` (cells sent), ``not_run``
-        (cancelled / over budget / pending), ``valid_pct`` (of calls), ``errors`` (calls without a
+        (cancelled / over budget / pending), ``valid_pct`` (of calls: ``calls`` is its n) with
+        ``valid_pct_se``, ``valid_pct_ci_low``, ``valid_pct_ci_high`` (95% Wilson; clustered by row
+        when a model has several cells per row: variants, repeats), ``errors`` (calls without a
         valid result), ``errors_by_type`` (``"timeout: 2, rate_limited: 1"``), ``accuracy`` (mean over
         the scored fields, only with a truth or ``self.truth``), ``latency_p50``/``latency_p95``
         (seconds, calls only, linear interpolation like numpy), ``input_tokens``, ``output_tokens``,
@@ -310,6 +346,7 @@ class Results:
         out["valid_pct"] = (
             (df["_valid"] & ran).groupby(model).sum() / out["calls"].where(out["calls"] > 0) * 100
         )
+        out = out.join(_scoring.valid_interval(df, ran.to_numpy(), self._models))
         out["errors"] = errors.groupby(model).sum().reindex(out.index, fill_value=0).astype("int64")
         kinds = df.loc[errors, "_error_type"].fillna("unknown").groupby(model[errors]).value_counts()
         out["errors_by_type"] = ""
@@ -317,7 +354,9 @@ class Results:
             out.loc[m, "errors_by_type"] = ", ".join(f"{k}: {n}" for k, n in kinds.loc[m].items())
         if truth is not None or self._truth is not None:
             try:
-                out["accuracy"] = self.score(truth).groupby("model")["accuracy"].mean()
+                truths = self._truth_keys(truth, None)
+                table, _ = _scoring.score_arms(df, truths, self._kinds, self.arms, intervals=False)
+                out["accuracy"] = table.groupby("model")["accuracy"].mean()
             except ConfigError:
                 if truth is not None:  # a default truth that fits no single field leaves accuracy out
                     raise
@@ -359,40 +398,7 @@ class Results:
         """A matplotlib Figure with two panels: cost (x) against accuracy (y) per model, or valid %
         without a truth, and latency p50 / p95 per model. The figure is detached from pyplot so that
         a notebook shows it once; save it with ``fig.savefig(...)``."""
-        try:
-            from matplotlib.figure import Figure
-
-            if threading.current_thread() is threading.main_thread():
-                # importing pyplot switches on a notebook's inline display of figures; it is not
-                # used to draw, so a background thread (the Playground's) never touches its state
-                import matplotlib.pyplot  # noqa: F401
-        except ImportError as exc:
-            raise ImportError("Results.plot() needs matplotlib: pip install matplotlib") from exc
-        s = self.summary(truth)
-        use_truth = "accuracy" in s.columns
-        quality = s["accuracy"] * 100 if use_truth else s["valid_pct"]
-        # A bare Figure, not pyplot: no global state, safe from the widgets' background thread, and
-        # notebooks still display it (and savefig renders it) whatever the backend.
-        fig = Figure(figsize=(11, 4), layout="constrained")
-        left, right = fig.subplots(1, 2)
-        cost = s["cost_usd"].fillna(0.0)
-        left.scatter(cost, quality)
-        for m in s.index:
-            note = " (cost unknown)" if pd.isna(s.loc[m, "cost_usd"]) else ""
-            left.annotate(
-                f"{m}{note}", (cost[m], quality[m]), textcoords="offset points", xytext=(4, 4), fontsize=8
-            )
-        left.set_xlabel("cost (USD)")
-        left.set_ylabel("accuracy (%)" if use_truth else "valid answers (%) — no truth given")
-        left.set_title("cost vs accuracy" if use_truth else "cost vs valid %")
-        x = np.arange(len(s))
-        right.bar(x - 0.2, s["latency_p50"], width=0.4, label="p50")
-        right.bar(x + 0.2, s["latency_p95"], width=0.4, label="p95")
-        right.set_xticks(x, list(s.index), rotation=30, ha="right", fontsize=8)
-        right.set_ylabel("latency (s)")
-        right.set_title("latency per model")
-        right.legend()
-        return fig
+        return _plot.figure(self.summary(truth))
 
     def save(self, path: str | Path) -> Path:
         """Write to ``.parquet`` (needs pyarrow) or ``.jsonl`` by extension, keeping dtypes, lists,

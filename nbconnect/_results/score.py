@@ -1,4 +1,5 @@
-"""Metrics behind ``Results.score`` and ``Results.agreement``, written with numpy and pandas.
+"""Metrics behind ``Results.score`` and ``Results.agreement``, written with numpy and pandas
+(per arm, with intervals, in :mod:`.scoring`).
 
 Every figure equals scikit-learn's on the same data (``tests/test_score.py`` checks it); the
 package itself never imports scikit-learn. For one model and one field, over the rows whose
@@ -38,7 +39,6 @@ __all__ = [
     "listing",
     "per_class",
     "score_field",
-    "score_models",
     "truth_keys",
     "value_kind",
 ]
@@ -192,6 +192,8 @@ def _as_set(value: Any) -> frozenset[Any] | None:
     if isinstance(value, str) and value.lstrip().startswith("["):
         value = json.loads(value)  # a truth column read from CSV holds JSON text
     if isinstance(value, (list, tuple, set, frozenset, np.ndarray)):
+        if all(type(v) is str for v in value):  # the common case, without a call per item
+            return frozenset(value)
         return frozenset(_hashable(v) for v in value)
     raise TypeError(f"expected a list, got {type(value).__name__}: {value!r}")
 
@@ -371,31 +373,6 @@ def score_field(
     elif kind == "array" and has.any():
         row["jaccard"] = float(np.mean(jaccard(y_true[has], y_pred[has])))
     return row, classes
-
-
-def score_models(
-    df: pd.DataFrame, truths: dict[str, pd.Series], kinds: dict[str, str], models: list[str]
-) -> tuple[pd.DataFrame, list[pd.DataFrame]]:
-    """Score each model of the tidy ``df`` on each field of ``truths`` (``{field: truth keys as
-    an object array indexed by row id}``, ``None`` where unknown); returns the table and the
-    per-class frames."""
-    by_model = {m: sub.set_index("row") for m, sub in df.groupby("model", sort=False)}
-    table, classes = [], []
-    for field, truth in truths.items():
-        kind = kinds[field]
-        known = truth[np.array([v is not None for v in truth.to_numpy()], dtype=bool)]
-        y_true = known.to_numpy(dtype=object)
-        for model in models:
-            sub = by_model.get(model)
-            if sub is None:
-                pred = pd.Series([None] * len(known), dtype=object)
-            else:
-                pred = sub[field].where(sub["_valid"]).reindex(known.index)
-            scores, per = score_field(y_true, keys(pred, kind), kind)
-            table.append({"model": model, "field": field, "kind": kind, **scores})
-            if per is not None:
-                classes.append(per.assign(model=model, field=field))
-    return pd.DataFrame(table), classes
 
 
 def agreement_matrix(columns: dict[str, tuple[np.ndarray, np.ndarray]]) -> pd.DataFrame:

@@ -1,0 +1,88 @@
+"""Arms: one (variant, model) of a run, and the per-row views that statistics need.
+
+An arm is labelled ``"variant|model"``, or just ``"model"`` when ``df`` has no ``variant``
+column. A ``sample`` column (repeats) means several cells per (row, arm); statistics then treat
+the row as the unit (a cluster) and never count repeats as new rows.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Sequence
+
+import numpy as np
+import pandas as pd
+
+from .._errors import ConfigError
+from .score import listing
+
+__all__ = [
+    "ARM",
+    "NOT_RUN",
+    "SAMPLE",
+    "VARIANT",
+    "arm_labels",
+    "arm_order",
+    "check_arm",
+    "ran",
+    "representatives",
+]
+
+VARIANT, SAMPLE, ARM = "variant", "sample", "arm"
+#: ``_error_type`` of cells that were never sent (the runner records them so): not in any denominator
+NOT_RUN = frozenset({"cancelled", "budget", "pending"})
+
+
+def arm_labels(df: pd.DataFrame) -> pd.Series:
+    """The arm of each cell: ``"variant|model"``, or ``"model"`` without a variant column."""
+    model = df["model"].astype(object)
+    if VARIANT not in df.columns:
+        return model
+    # label each distinct (variant, model) once: string work per cell is slow at 100k cells
+    v_codes, variants = pd.factorize(df[VARIANT].astype(object), use_na_sentinel=False)
+    m_codes, models = pd.factorize(model, use_na_sentinel=False)
+    labels = np.array([f"{v}|{m}" for v in variants for m in models], dtype=object)
+    return pd.Series(labels[v_codes * len(models) + m_codes], index=df.index, dtype=object)
+
+
+def arm_order(df: pd.DataFrame, models: Sequence[str]) -> list[str]:
+    """Arms in table order: variants in order of first appearance, models in ``models`` order.
+    Without variants every model is an arm, cells or not (as the wide tables always were)."""
+    if VARIANT not in df.columns:
+        return list(models)
+    present = set(arm_labels(df).unique())
+    variants = [str(v) for v in df[VARIANT].astype(object).unique()]
+    return [f"{v}|{m}" for v in variants for m in models if f"{v}|{m}" in present]
+
+
+def cell_key(df: pd.DataFrame) -> list[str]:
+    """The columns that identify a cell: row, arm (variant, model) and sample."""
+    return [c for c in ("row", VARIANT, "model", SAMPLE) if c in df.columns]
+
+
+def check_arm(arm: object, arms: Sequence[str]) -> str:
+    if arm not in arms:
+        raise ConfigError(f"unknown arm {arm!r}; the arms are: {listing(arms)}")
+    return str(arm)
+
+
+def ran(df: pd.DataFrame) -> np.ndarray:
+    """True for cells that were sent (answered or failed), False for cells not run."""
+    return ~df["_error_type"].isin(NOT_RUN).to_numpy()
+
+
+def representatives(rows: np.ndarray, arms: np.ndarray, keys: np.ndarray, valid: np.ndarray) -> np.ndarray:
+    """Positions (sorted) of one cell per (row, arm): the first cell holding the most common
+    valid key over the repeats, or the first cell when none is valid."""
+    ok = valid & np.array([k is not None for k in keys], dtype=bool)
+    frame = pd.DataFrame({"row": rows, ARM: arms, "key": keys, "pos": np.arange(len(rows))})
+    counts = (
+        frame[ok]
+        .groupby(["row", ARM, "key"], sort=False)["pos"]
+        .agg(["size", "min"])
+        .reset_index()
+        .sort_values(["size", "min"], ascending=[False, True], kind="stable")
+        .rename(columns={"min": "pos"})
+    )
+    first = frame.drop_duplicates(["row", ARM])  # the fallback, after the valid answers
+    chosen = pd.concat([counts[["row", ARM, "pos"]], first[["row", ARM, "pos"]]], ignore_index=True)
+    return np.sort(chosen.drop_duplicates(["row", ARM])["pos"].to_numpy())
