@@ -157,6 +157,8 @@ class OpenAIAdapter(Adapter):
             body["response_format"] = {"type": "json_object", "schema": call.schema.json}
         elif mode == "json_object":
             body["response_format"] = {"type": "json_object"}
+            if self.conn.provider == "demo":  # the offline Demo reads the schema here, not from the prompt
+                body["response_format"]["schema"] = call.schema.json
         url = f"{self.base_url()}/chat/completions{self._query()}"
         return Prepared("POST", url, body, self.headers(), mode)
 

@@ -50,9 +50,10 @@ client must survive.
 
 from __future__ import annotations
 
+from .._schema.openapi import openapi_to_json_schema
+from .._schema.values import answer_for, broken_answer
 from ._faults import FAULT_KINDS, Fault
 from ._server import DEFAULT_MODELS, FakeProvider, Recorded
-from ._values import answer_for, broken_answer, openapi_to_json_schema
 
 __all__ = [
     "DEFAULT_MODELS",

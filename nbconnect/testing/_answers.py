@@ -9,10 +9,11 @@ in ``_fake_wire``, and one module per family (``_fake_openai``, ``_fake_anthropi
 
 from __future__ import annotations
 
+from .._schema.openapi import openapi_to_json_schema
+from .._schema.values import answer_for, broken_answer
 from ._anthropic import AnthropicWire
 from ._google import GeminiWire, VertexWire
 from ._openai import AzureWire, OpenAIWire
-from ._values import answer_for, broken_answer, openapi_to_json_schema
 from ._wire import Exchange, Reply, Wire
 
 __all__ = [

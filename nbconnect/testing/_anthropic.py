@@ -7,7 +7,7 @@ import json
 from collections.abc import Mapping
 from typing import Any
 
-from ._values import as_number
+from .._schema.leaves import as_number
 from ._wire import (
     ErrorSpec,
     Exchange,

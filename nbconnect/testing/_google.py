@@ -6,7 +6,8 @@ import datetime as _dt
 from collections.abc import Mapping
 from typing import Any
 
-from ._values import as_number, openapi_to_json_schema
+from .._schema.leaves import as_number
+from .._schema.openapi import openapi_to_json_schema
 from ._wire import (
     IDS,
     ErrorSpec,

@@ -16,8 +16,8 @@ from collections.abc import Mapping
 from dataclasses import dataclass
 from typing import Any
 
+from .._schema.values import answer_for, broken_answer
 from ._http import Reply
-from ._values import answer_for, broken_answer
 
 __all__ = [
     "IDS",
