@@ -3,8 +3,8 @@
 One ``asyncio`` event loop on a daemon thread serves every connection; request handling never
 blocks that loop (latency and ``slow`` faults are ``asyncio.sleep``), so dozens of requests
 overlap. This module owns the server's life cycle, the request log, scripts and fault
-injection; HTTP itself is ``_fake_http``, routing ``_fake_routes``, faults ``_fake_faults`` and
-response bodies the wires of ``_fake_answers``.
+injection; HTTP framing is ``_http`` (h11), routing ``_routes``, faults ``_faults`` and
+response bodies the wires of ``_answers``.
 """
 
 from __future__ import annotations
@@ -21,10 +21,9 @@ from collections.abc import Iterable, Mapping, Sequence
 from dataclasses import dataclass, field
 from typing import Any
 
-from . import _http as _fake_http
 from ._answers import WIRES
 from ._faults import FAULT_KINDS, Fault, draw_fault, fault_reply
-from ._http import Reply, Request
+from ._http import HttpConnection, Reply, Request
 from ._routes import Route, route_of
 
 __all__ = ["DEFAULT_MODELS", "FAULT_KINDS", "FakeProvider", "Fault", "Recorded"]
@@ -230,10 +229,11 @@ class FakeProvider:
         task = asyncio.current_task()
         if task is not None:
             self._tasks.add(task)
+        conn = HttpConnection(reader, writer)
         try:
             while True:
-                request = await _fake_http.read_request(reader, writer)
-                if request is None or not await self._respond(request, writer):
+                request = await conn.next_request()
+                if request is None or not await self._respond(request, conn):
                     break
         except (ConnectionError, asyncio.IncompleteReadError, asyncio.CancelledError):
             pass
@@ -242,16 +242,14 @@ class FakeProvider:
                 {"error": {"message": f"FakeProvider internal error: {exc!r}", "type": "fake_error"}}
             )
             with contextlib.suppress(Exception):
-                await _fake_http.write(
-                    writer, Reply(500, body.encode(), {"content-type": "application/json"}), False
-                )
+                await conn.send_last(Reply(500, body.encode(), {"content-type": "application/json"}))
         finally:
             self._tasks.discard(task)
             writer.close()
             with contextlib.suppress(Exception, asyncio.CancelledError):
                 await writer.wait_closed()
 
-    async def _respond(self, req: Request, writer: asyncio.StreamWriter) -> bool:
+    async def _respond(self, req: Request, conn: HttpConnection) -> bool:
         parsed: Any = None
         if req.body:
             with contextlib.suppress(ValueError):
@@ -294,10 +292,9 @@ class FakeProvider:
         if delay > 0:
             await asyncio.sleep(delay)
         if fault is not None and fault.kind == "reset":
-            await _fake_http.reset(writer, reply, before_response=bool(fault.opts.get("before_response")))
+            await conn.reset(reply, before_response=bool(fault.opts.get("before_response")))
             return False
-        await _fake_http.write(writer, reply, req.keep_alive)
-        return req.keep_alive
+        return await conn.send(reply)
 
     def _next_fault(self, req: Request, route: Route) -> Fault | None:
         with self._lock:
