@@ -24,7 +24,9 @@ from typing import Any
 from ._answers import WIRES
 from ._faults import FAULT_KINDS, Fault, draw_fault, fault_reply
 from ._http import HttpConnection, Reply, Request
+from ._oauth import TokenEndpoint, new_rsa_key, service_account_info
 from ._routes import Route, route_of
+from ._wire import Wire
 
 __all__ = ["DEFAULT_MODELS", "FAULT_KINDS", "FakeProvider", "Fault", "Recorded"]
 
@@ -47,7 +49,7 @@ class Recorded:
     headers: dict[str, str]  # lower-case names
     json: Any  # the parsed body, or None when it was empty or not JSON
     body: bytes
-    family: str = ""  # "openai" | "azure" | "anthropic" | "gemini" | "vertex" | "" (unknown route)
+    family: str = ""  # "openai" | "azure" | "anthropic" | "gemini" | "vertex" | "oauth" | "" (unknown)
     fault: str | None = None  # the kind of Fault that answered it, None for a normal answer
     time: float = field(default_factory=time.monotonic)  # when it was received (time.monotonic)
 
@@ -111,6 +113,9 @@ class FakeProvider:
         self._thread: threading.Thread | None = None
         self._server: asyncio.AbstractServer | None = None
         self._tasks: set[asyncio.Task] = set()
+        self._account_pem: str | None = None
+        self.oauth: TokenEndpoint = TokenEndpoint(self)
+        """Google's OAuth2 token endpoint at ``POST /token`` (Vertex service-account grants)."""
 
     # -- lifecycle -------------------------------------------------------------------------------
     def start(self) -> FakeProvider:
@@ -200,6 +205,14 @@ class FakeProvider:
             self._scripts.clear()
             self._attempts.clear()
 
+    def service_account(self, **extra: Any) -> dict[str, Any]:
+        """A service-account key whose grants this server's ``/token`` accepts (one RSA key per
+        server, made on first use), for ``VertexAI(credentials=..., base_url=server.url)``.
+        ``extra`` adds or overrides key fields (``project_id``, ``quota_project_id``...)."""
+        if self._account_pem is None:
+            self._account_pem, self.oauth.public_key = new_rsa_key()
+        return service_account_info(self._account_pem, self.oauth.token_uri, **extra)
+
     # -- the event loop side ---------------------------------------------------------------------
     @staticmethod
     def _run(loop: asyncio.AbstractEventLoop) -> None:
@@ -258,12 +271,11 @@ class FakeProvider:
         fault: Fault | None = None
         reply: Reply | None = None
         if route is None:
-            wire = WIRES["openai"]
-            reply = wire.error(404, f"Invalid URL ({req.method} {req.path})")
+            reply = WIRES["openai"].error(404, f"Invalid URL ({req.method} {req.path})")
         else:
-            wire = WIRES[route.family]
+            wire = self._wire(route.family)
             key = wire.key(req.headers, req.query)
-            if self.api_keys is not None and key not in self.api_keys:
+            if route.action != "token" and not self._accepts(key):
                 reply = wire.auth_error(key)
             else:
                 fault = self._next_fault(req, route)
@@ -280,7 +292,7 @@ class FakeProvider:
         with self._lock:
             self._requests.append(recorded)
 
-        delay = self.latency
+        delay = self.latency + (self.oauth.delay if route is not None and route.action == "token" else 0.0)
         while fault is not None and fault.kind == "slow":
             delay += float(fault.opts.get("seconds", 5))
             fault = fault.opts.get("then")
@@ -316,14 +328,24 @@ class FakeProvider:
             return list(self.models["openai"])
         return list(DEFAULT_MODELS["openai" if family == "azure" else family])
 
+    def _wire(self, family: str) -> Wire:
+        return self.oauth if family == "oauth" else WIRES[family]
+
+    def _accepts(self, key: str | None) -> bool:
+        """Whether a request's credential passes: any when ``api_keys`` is None, else one of
+        them or an access token this server's ``/token`` issued."""
+        return self.api_keys is None or key in self.api_keys or self.oauth.accepts(key)
+
     def _build(self, route: Route, req: Request, parsed: Any, fault: Fault | None) -> Reply:
-        wire = WIRES[route.family]
+        wire = self._wire(route.family)
         kind = fault.kind if fault is not None else "ok"
         opts = fault.opts if fault is not None else {}
         model = route.model or (parsed.get("model") if isinstance(parsed, dict) else None) or "model"
         reply = fault_reply(wire, kind, opts, str(model))
         if reply is not None:
             return reply
+        if route.action == "token":
+            return self.oauth.answer_token(req)
         if route.action == "list":
             return wire.list_models(self._models(route.family), req.query, req.path)
         if route.action == "get":
