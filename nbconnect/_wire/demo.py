@@ -23,6 +23,7 @@ from typing import Any
 
 import httpx
 
+from .._catalog.tokens import estimate_tokens
 from .._connections.base import Connection
 from .._schema.values import ValueWalk
 
@@ -274,8 +275,8 @@ class DemoTransport(httpx.AsyncBaseTransport):
         finish = "stop"
         if _unit(self.seed, model, user, "truncate") < truncate_rate:
             text, finish = text[: max(1, len(text) // 2)], "length"
-        prompt_chars = sum(len(str(m.get("content", ""))) for m in body["messages"])
-        usage = {"prompt_tokens": max(1, prompt_chars // 4), "completion_tokens": max(1, len(text) // 4)}
+        prompt = "".join(str(m.get("content", "")) for m in body["messages"])
+        usage = {"prompt_tokens": estimate_tokens(prompt), "completion_tokens": estimate_tokens(text)}
         usage["total_tokens"] = usage["prompt_tokens"] + usage["completion_tokens"]
         answer = {
             "id": f"chatcmpl-demo{self.calls}",
