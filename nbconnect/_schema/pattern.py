@@ -4,7 +4,7 @@ The supported subset is what schemas use in practice (ids, codes, dates, slugs):
 
 - literals and escaped punctuation (``\\.``, ``\\-``...), ``\\n \\t \\r \\f \\v``, ``\\xHH``, ``\\uHHHH``;
 - ``.``, the classes ``\\d \\w \\s \\D \\W \\S``, sets ``[a-z0-9_]`` / ``[^...]`` (ranges, escapes, classes);
-- groups ``(...)``, ``(?:...)``, ``(?P<name>...)``, ``(?<name>...)``, ``(?>...)`` and alternation ``|``;
+- groups ``(...)``, ``(?:...)``, ``(?P<name>...)``, ``(?>...)`` and alternation ``|``;
 - quantifiers ``* + ? {n} {n,} {,m} {n,m}``, lazy (``?``) or possessive (``+``);
 - anchors ``^ $ \\b \\B \\A \\Z`` (they emit nothing).
 
@@ -148,7 +148,7 @@ class _Reader:
             head = self.peek(3)
             if head.startswith(("?:", "?>")):
                 self.i += 2
-            elif head.startswith(("?P<", "?<")) and head[:3] not in ("?<=", "?<!"):
+            elif head == "?P<":
                 end = self.p.find(">", self.i)
                 if end < 0:
                     raise Unsupported("unterminated group name")
