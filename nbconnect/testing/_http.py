@@ -151,7 +151,18 @@ class HttpConnection:
                 await self.send(Reply(reply.status, reply.body, {**reply.headers, "connection": "close"}))
 
     async def _refuse(self, status: int) -> None:
+        """Answer a request we cannot read, then close gently: closing with the rest of an
+        oversized request unread would make the kernel send a reset that can destroy the answer
+        (the "lingering close" of nginx and Apache)."""
         await self.send_last(Reply(status, b"", {}))
+        with contextlib.suppress(OSError, asyncio.TimeoutError, RuntimeError):
+            if self.writer.can_write_eof():
+                self.writer.write_eof()
+            await asyncio.wait_for(self._discard_input(), timeout=1.0)
+
+    async def _discard_input(self) -> None:
+        while await self.reader.read(_READ_SIZE):
+            pass
 
     async def reset(self, reply: Reply, before_response: bool) -> None:
         """Break the connection with a TCP reset: mid-body, or before anything is sent."""
