@@ -265,21 +265,6 @@ class AzureWire(OpenAIWire):
             "endpoint for your resource.",
         )
 
-    def usage_block(self, u: w.Usage) -> dict[str, Any]:
-        """The ``usage`` of a chat completion."""
-        return {
-            "prompt_tokens": u.prompt,
-            "completion_tokens": u.completion,
-            "total_tokens": u.prompt + u.completion,
-            "prompt_tokens_details": {"cached_tokens": u.cached, "audio_tokens": 0},
-            "completion_tokens_details": {
-                "reasoning_tokens": u.reasoning,
-                "audio_tokens": 0,
-                "accepted_prediction_tokens": 0,
-                "rejected_prediction_tokens": 0,
-            },
-        }
-
     def decorate(self, body: dict, choice: dict, kind: str) -> None:
         safe = {c: {"filtered": False, "severity": "safe"} for c in _FILTER_CATEGORIES}
         body.pop("service_tier", None)
