@@ -77,7 +77,9 @@ class FakeProvider:
             body, and how many times that same request was seen), not on arrival order, so a
             concurrent run faults the same requests every time and a retry gets a fresh draw.
 
-    All of these are also attributes that may be changed while the server runs.
+    All of these are also attributes that may be changed while the server runs. ``oauth`` is
+    Google's token endpoint on the same server (``POST /token``); :meth:`service_account` gives
+    a key it accepts, and the tokens it issues pass ``api_keys`` on the Vertex routes.
     """
 
     def __init__(
