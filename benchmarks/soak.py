@@ -5,7 +5,7 @@ python benchmarks/soak.py [rows]      # rows x 3 models; default 1667 rows = 5,0
 
 import sys
 
-from nbconnect.testing._soak import soak
+from _soak import soak
 
 if __name__ == "__main__":
     rows = int(sys.argv[1]) if len(sys.argv) > 1 else 1667

@@ -15,7 +15,6 @@ from pathlib import Path
 
 import httpx
 import pytest
-from _tokenserver import TokenServer, new_rsa_key, service_account_info
 
 from nbconnect import (
     AuthenticationError,
@@ -27,6 +26,8 @@ from nbconnect import (
     VertexAI,
 )
 from nbconnect._wire.google_auth import TokenSource
+from nbconnect.testing import FakeProvider
+from nbconnect.testing._oauth import TokenEndpoint, new_rsa_key, service_account_info
 
 ROOT = Path(__file__).resolve().parents[1]
 
@@ -38,16 +39,16 @@ def _key(name: str):
 
 @pytest.fixture
 def server():
-    srv = TokenServer(public_key=_key("account")[1]).start()
-    yield srv
-    srv.stop()
+    with FakeProvider() as fake:
+        fake.oauth.public_key = _key("account")[1]
+        yield fake.oauth
 
 
-def key_json(server: TokenServer, key: str = "account", **extra) -> str:
+def key_json(server: TokenEndpoint, key: str = "account", **extra) -> str:
     return json.dumps(service_account_info(_key(key)[0], server.token_uri, **extra))
 
 
-def assert_no_secrets(exc: BaseException, server: TokenServer, *, key: str = "account") -> None:
+def assert_no_secrets(exc: BaseException, server: TokenEndpoint, *, key: str = "account") -> None:
     pem = _key(key)[0]
     body = "".join(pem.splitlines()[1:-1])  # the base64 of the private key
     text = f"{exc}\n{exc!r}\n{exc.args!r}\n{getattr(exc, 'message', '')}"

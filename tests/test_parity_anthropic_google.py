@@ -1,7 +1,7 @@
 """Parity with the official SDKs: the request nbconnect builds equals the one the SDK sends.
 
 Each SDK is pointed at a mock transport that records its request; nothing leaves the process
-(the Vertex token comes from the loopback token endpoint in ``_tokenserver``). Compared: method, URL path and query,
+(the Vertex token comes from the loopback token endpoint of ``FakeProvider``). Compared: method, URL path and query,
 the auth header's name and form, version headers, and the body. The structured-output part is built
 by each SDK itself from the same pydantic model (``messages.parse(output_format=Model)``, a tool from
 the SDK's ``beta_tool`` helper, genai's ``response_json_schema``/``response_schema``), never from ours,
@@ -18,7 +18,6 @@ import anthropic
 import httpx
 import httpx2
 import pytest
-from _tokenserver import TokenServer, new_rsa_key, service_account_info
 from google import genai
 from google.genai import types as genai_types
 from google.oauth2 import credentials as oauth2_credentials
@@ -29,6 +28,7 @@ from nbconnect._schema.schema import as_schema
 from nbconnect._wire.adapter import Call
 from nbconnect._wire.anthropic import AnthropicAdapter
 from nbconnect._wire.google import GeminiAdapter, VertexAdapter
+from nbconnect.testing import FakeProvider
 
 SENTINEL = "sk-ant-PARITY-SENTINEL-0123456789"
 GEMINI_KEY = "AIzaPARITY-SENTINEL-0123456789abcdef"
@@ -377,10 +377,8 @@ async def test_gemini_list_models_matches_sdk():
 
 @pytest.fixture(scope="module")
 def vertex_key():
-    pem, public = new_rsa_key()
-    server = TokenServer(public).start()
-    yield service_account_info(pem, server.token_uri, project_id="proj", quota_project_id=QUOTA_PROJECT)
-    server.stop()
+    with FakeProvider() as server:
+        yield server.service_account(project_id="proj", quota_project_id=QUOTA_PROJECT)
 
 
 def _vertex_sdk_client(location: str, token: str) -> dict:

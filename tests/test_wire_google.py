@@ -9,7 +9,6 @@ import uuid
 import httpx
 import pytest
 from _mock import answering
-from _tokenserver import TokenServer, new_rsa_key, service_account_info
 
 import nbconnect as nbc
 from nbconnect import _errors as E
@@ -18,6 +17,7 @@ from nbconnect._wire.adapter import Call, remembered_modes
 from nbconnect._wire.google import GoogleAdapter, VertexAdapter
 from nbconnect._wire.lookup import adapter_for
 from nbconnect.testing import FakeProvider, Fault, answer_for
+from nbconnect.testing._oauth import TokenEndpoint, new_rsa_key, service_account_info
 
 KEY = "AIzaSyWIRE-SENTINEL-abcdefghijklmnopqrs"
 SCHEMA = as_schema("label: positive|negative, score: float")
@@ -36,10 +36,12 @@ def rsa_key():
     return new_rsa_key()
 
 
-def _start_token_server(rsa_key) -> TokenServer:
+def _start_token_server(rsa_key) -> TokenEndpoint:
+    """The /token of a FakeProvider of its own, checking real JWT grants signed with ``rsa_key``
+    (stop it with ``.provider.stop()``)."""
     pem, public = rsa_key
-    server = TokenServer(public).start()
-    server.pem = pem
+    server = FakeProvider().start().oauth
+    server.public_key, server.pem = public, pem
     return server
 
 
@@ -48,10 +50,10 @@ def token_server(rsa_key):
     """A loopback token endpoint checking real JWT grants (shared: tests look at their own tokens)."""
     server = _start_token_server(rsa_key)
     yield server
-    server.stop()
+    server.provider.stop()
 
 
-def vertex(server: TokenServer, **kw) -> nbc.VertexAI:
+def vertex(server: TokenEndpoint, **kw) -> nbc.VertexAI:
     extra = kw.pop("key_extra", {})
     return nbc.VertexAI(credentials=service_account_info(server.pem, server.token_uri, **extra), **kw)
 
@@ -189,7 +191,7 @@ async def test_vertex_refused_key_is_an_authentication_error_on_the_credentials_
     try:
         result = await adapter.verify()
     finally:
-        server.stop()
+        server.provider.stop()
     assert not result.ok and result.error_type == "authentication" and result.field == "credentials"
     assert "Vertex AI connection 'vertex'" in result.message and "new JSON key" in result.message
     assert seen == []  # nothing was sent to Vertex without a token
@@ -536,7 +538,7 @@ async def test_gemini_loopback_model_failures(server, fault, error_type):
 # -- Vertex: verify checks the project; a rejected token is replaced once -------------------------------
 
 
-def _fresh_vertex(rsa_key, fake: FakeProvider, **kw) -> tuple[TokenServer, nbc.VertexAI]:
+def _fresh_vertex(rsa_key, fake: FakeProvider, **kw) -> tuple[TokenEndpoint, nbc.VertexAI]:
     """A token endpoint of its own (so its mints are this test's) and a key no other test uses."""
     server = _start_token_server(rsa_key)
     extra = {"client_id": uuid.uuid4().hex}
@@ -569,7 +571,7 @@ async def test_vertex_verify_counts_tokens_in_the_project(rsa_key):
         try:
             result = await conn.averify()
         finally:
-            server.stop()
+            server.provider.stop()
     assert result.ok, result.message
     assert result.models == ["gemini-1.0-pro", "gemini-2.5-flash"]
     listing, count = fake.requests
@@ -587,7 +589,7 @@ async def test_vertex_verify_probes_the_default_model_when_the_listing_has_none(
         try:
             result = await conn.averify()
         finally:
-            server.stop()
+            server.provider.stop()
     assert result.ok and result.models == []
     assert fake.requests[-1].path == COUNT_PATH
 
@@ -612,7 +614,7 @@ async def test_vertex_verify_fails_on_the_project_field_when_the_project_refuses
         try:
             result = await conn.averify()
         finally:
-            server.stop()
+            server.provider.stop()
     assert not result.ok and result.field == "project" and result.error_type == "permission"
     assert "HTTP 403" in result.message and "Vertex AI connection 'vertex'" in result.message
     for needle in needles:
@@ -630,7 +632,7 @@ async def test_vertex_verify_keeps_other_failures_on_their_own_fields(rsa_key):
             fake.script(":countTokens", [UNAUTHENTICATED, UNAUTHENTICATED])
             token = await conn.averify()
         finally:
-            server.stop()
+            server.provider.stop()
     assert not listing.ok and listing.field == "credentials" and fake.count(":countTokens") == 2
     assert not token.ok and token.field == "credentials" and token.error_type == "authentication"
 
@@ -646,7 +648,7 @@ async def test_vertex_401_gets_one_fresh_token_and_a_retry(rsa_key):
                 fake.script(":generateContent", [UNAUTHENTICATED])
                 reply = await adapter.complete(CALL)
         finally:
-            server.stop()
+            server.provider.stop()
     assert reply.valid, reply.error
     assert server.token_requests == 2 and len(server.issued) == 2
     rejected, retried = fake.requests
@@ -664,7 +666,7 @@ async def test_vertex_401_on_the_first_call_mints_twice_then_succeeds(rsa_key):
             async with adapter_for(conn) as adapter:
                 reply = await adapter.complete(CALL)
         finally:
-            server.stop()
+            server.provider.stop()
     assert reply.valid, reply.error
     assert server.token_requests == 2 and fake.count(":generateContent") == 2
 
@@ -679,7 +681,7 @@ async def test_vertex_second_401_is_an_authentication_error(rsa_key):
                 with pytest.raises(E.AuthenticationError, match="new JSON key") as caught:
                     await adapter.complete(CALL)
         finally:
-            server.stop()
+            server.provider.stop()
     assert caught.value.status == 401 and caught.value.__context__ is None
     assert fake.count(":generateContent") == 2 and server.token_requests == 2
     assert all(token not in str(caught.value) for token in server.issued)
@@ -696,7 +698,7 @@ async def test_concurrent_401s_with_one_token_share_one_refresh(rsa_key):
                 fake.script(":generateContent", [UNAUTHENTICATED] * 10)
                 replies = await asyncio.gather(*(adapter.complete(CALL) for _ in range(10)))
         finally:
-            server.stop()
+            server.provider.stop()
     assert all(r.valid for r in replies)
     assert server.token_requests == 2 and fake.count(":generateContent") == 20
     retried = {r.headers["authorization"] for r in fake.requests if r.fault is None}

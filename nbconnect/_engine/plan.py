@@ -11,6 +11,7 @@ from typing import Any
 import pandas as pd
 
 from .._catalog.catalog import catalog
+from .._catalog.tokens import estimate_tokens
 from .._connections.base import Connection
 from .._connections.providers import PROVIDERS
 from .._errors import ConfigError, UnknownModelError
@@ -240,7 +241,7 @@ def _encoder(model: str) -> Any:
 
 def _tokens(text: str, model: str) -> int:
     encoder = _encoder(model)
-    return len(encoder.encode(text)) if encoder is not None else max(1, len(text) // 4)
+    return len(encoder.encode(text)) if encoder is not None else estimate_tokens(text)
 
 
 def _answer_tokens(schema: Schema) -> int:

@@ -26,6 +26,7 @@ import numpy as np
 import pandas as pd
 
 from .._errors import ConfigError
+from .._schema.walk import look_through
 
 __all__ = [
     "CATEGORICAL",
@@ -65,30 +66,8 @@ def field_kinds(schema: dict[str, Any] | None, fields: Iterable[str]) -> dict[st
     return out
 
 
-def _resolve(node: Any, root: dict[str, Any]) -> Any:
-    for _ in range(32):  # a $ref cycle must not hang us
-        if not isinstance(node, dict):
-            return None
-        ref = node.get("$ref")
-        if isinstance(ref, str) and ref.startswith("#/"):
-            node = root
-            for part in ref[2:].split("/"):
-                node = (
-                    node.get(part.replace("~1", "/").replace("~0", "~")) if isinstance(node, dict) else None
-                )
-            continue
-        options = node.get("anyOf") or node.get("oneOf")
-        if isinstance(options, list):
-            real = [o for o in options if not (isinstance(o, dict) and o.get("type") == "null")]
-            if len(real) == 1:
-                node = real[0]
-                continue
-        return node
-    return None
-
-
 def _node(schema: dict[str, Any], dotted: str) -> Any:
-    node: Any = _resolve(schema, schema)
+    node: Any = look_through(schema, schema)
     parts = dotted.split(".")
     i = 0
     while i < len(parts):
@@ -99,7 +78,7 @@ def _node(schema: dict[str, Any], dotted: str) -> Any:
         for j in range(len(parts), i, -1):
             key = ".".join(parts[i:j])
             if key in props:
-                node, i = _resolve(props[key], schema), j
+                node, i = look_through(props[key], schema), j
                 break
         else:
             return None

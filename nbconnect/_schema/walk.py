@@ -24,7 +24,9 @@ __all__ = [
     "OPENAI_FORMATS",
     "Walker",
     "child_path",
+    "find_ref",
     "is_object",
+    "look_through",
     "quoted",
     "resolve_ref",
     "types_of",
@@ -61,6 +63,53 @@ def resolve_ref(root: JSON, ref: str) -> Any:
         else:
             raise LookupError(f"'{ref}' points to nothing in this schema")
     return node
+
+
+def find_ref(root: JSON, ref: str, default: Any = None) -> Any:
+    """Like :func:`resolve_ref`, also for ``#name`` (a ``$anchor``); ``default`` when it points nowhere."""
+    if ref.startswith("#") and not ref.startswith("#/") and ref != "#":
+        found = _find_anchor(root, ref[1:])
+        return default if found is None else found
+    try:
+        return resolve_ref(root, ref)
+    except LookupError:
+        return default
+
+
+def _find_anchor(node: Any, name: str) -> Any:
+    if isinstance(node, dict):
+        if node.get("$anchor") == name:
+            return node
+        children: Any = node.values()
+    elif isinstance(node, list):
+        children = node
+    else:
+        return None
+    for child in children:
+        found = _find_anchor(child, name)
+        if found is not None:
+            return found
+    return None
+
+
+def look_through(node: Any, root: JSON) -> Any:
+    """``node`` with local ``$ref`` followed and a nullable ``anyOf``/``oneOf`` (pydantic's
+    ``Optional``) unwrapped to its one real branch; None for a dangling ref or a ``$ref`` cycle."""
+    for _ in range(32):  # a $ref cycle must not hang us
+        if not isinstance(node, dict):
+            return None
+        ref = node.get("$ref")
+        if isinstance(ref, str):
+            node = find_ref(root, ref)
+            continue
+        options = node.get("anyOf") or node.get("oneOf")
+        if isinstance(options, list):
+            real = [o for o in options if not (isinstance(o, dict) and o.get("type") == "null")]
+            if len(real) == 1:
+                node = real[0]
+                continue
+        return node
+    return None
 
 
 def quoted(where: str) -> str:

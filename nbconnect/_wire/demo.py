@@ -18,10 +18,15 @@ import asyncio
 import hashlib
 import json
 import re
+from collections.abc import Mapping
 from typing import TYPE_CHECKING, Any
 
 import httpx
 
+from .._catalog.tokens import estimate_tokens
+from .._schema.values import ValueWalk
+from ..data import ASPECTS
+from .adapter import Call, Prepared
 from .openai import OpenAIChatAdapter
 
 if TYPE_CHECKING:
@@ -38,7 +43,6 @@ DEMO_MODELS: dict[str, tuple[float, float, float, float]] = {
     "demo-echo": (0.3, 0.45, 0.0, 0.04),
 }
 _NATIVE = {"demo-careful", "demo-echo"}
-_INSTRUCTION = "matches this JSON Schema:\n"
 
 _POSITIVE = set(
     [
@@ -94,26 +98,9 @@ _NEGATIVE = set(
         "defective",
     ]
 )
-_ASPECTS = (
-    "battery",
-    "price",
-    "screen",
-    "delivery",
-    "shipping",
-    "quality",
-    "service",
-    "size",
-    "design",
-    "sound",
-    "comfort",
-    "taste",
-    "packaging",
-    "support",
-    "fit",
-    "material",
-    "performance",
-    "setup",
-)
+# The aspects the demo models notice: the demo dataset's vocabulary, then words reviews use for
+# the same things (a model that says "shipping" where the labels say "delivery" is realistic).
+_ASPECTS = (*ASPECTS, "shipping", "taste", "packaging", "support", "fit", "material", "performance", "setup")
 _WORD = re.compile(r"[a-z']+")
 
 
@@ -123,10 +110,12 @@ def _unit(*parts: Any) -> float:
     return int.from_bytes(digest, "big") / 2**64
 
 
-class _Mind:
-    """How one demo model 'reads' one text."""
+class _Mind(ValueWalk):
+    """How one demo model 'reads' one text: the shared schema walk, with leaves chosen by the
+    review's tone (enums, ratings, booleans) and its words (aspects), right with the model's skill."""
 
-    def __init__(self, model: str, text: str, seed: int) -> None:
+    def __init__(self, model: str, text: str, seed: int, schema: Any) -> None:
+        super().__init__(schema)
         self.model, self.text, self.seed = model, text, seed
         self.words = _WORD.findall(text.lower())
         self.skill = DEMO_MODELS.get(model, DEMO_MODELS["demo-careful"])[1]
@@ -139,37 +128,24 @@ class _Mind:
     def pick(self, options: list[Any], what: str) -> Any:
         return options[int(_unit(self.seed, self.model, self.text, what) * len(options))]
 
-    def value(self, schema: dict[str, Any], root: dict[str, Any], name: str = "") -> Any:
-        if "$ref" in schema:
-            ref = schema["$ref"].rsplit("/", 1)[-1]
-            return self.value((root.get("$defs") or root.get("definitions") or {}).get(ref, {}), root, name)
-        for key in ("anyOf", "oneOf"):
-            if key in schema:
-                branches = [b for b in schema[key] if b.get("type") != "null"] or schema[key]
-                return self.value(branches[0], root, name)
-        if "enum" in schema:
-            return self.enum(list(schema["enum"]), name)
-        if "const" in schema:
-            return schema["const"]
-        kind = schema.get("type", "object")
-        if isinstance(kind, list):
-            kind = next((k for k in kind if k != "null"), "null")
-        if kind == "object":
-            props = schema.get("properties") or {}
-            return {key: self.value(sub, root, key) for key, sub in props.items()}
-        if kind == "array":
-            return self.array(schema.get("items") or {}, root, name)
-        if kind in ("number", "integer"):
-            return self.number(schema, name, kind == "integer")
-        if kind == "boolean":
-            return (
-                self.sentiment > 0
-                if self.reads(name)
-                else _unit(self.seed, self.model, self.text, name) < 0.5
-            )
-        if kind == "null":
-            return None
-        return self.string(schema, name)
+    # -- the walk's hooks ----------------------------------------------------------------------
+    def anything(self, name: str) -> Any:
+        return self.string({}, name)
+
+    def choose(self, options: list, depth: int) -> Any:
+        return next((o for o in options if not (isinstance(o, dict) and o.get("type") == "null")), options[0])
+
+    def choose_type(self, kinds: list, depth: int) -> str | None:
+        return next((k for k in kinds if k != "null"), "null")
+
+    def object(self, s: Mapping, depth: int, name: str) -> dict:
+        props = s.get("properties") if isinstance(s.get("properties"), dict) else {}
+        return {key: self.value(sub, depth + 1, key) for key, sub in props.items()}
+
+    def boolean(self, name: str) -> bool:
+        if self.reads(name):
+            return self.sentiment > 0
+        return _unit(self.seed, self.model, self.text, name) < 0.5
 
     def enum(self, options: list[Any], name: str) -> Any:
         lowered = [str(o).lower() for o in options]
@@ -183,9 +159,9 @@ class _Mind:
                     return option
         return self.pick(options, name)
 
-    def number(self, schema: dict[str, Any], name: str, integer: bool) -> float | int:
-        low = schema.get("minimum", 1 if integer else 0)
-        high = schema.get("maximum", 5 if integer else 1)
+    def number(self, s: Mapping, integer: bool, name: str) -> float | int:
+        low = s.get("minimum", 1 if integer else 0)
+        high = s.get("maximum", 5 if integer else 1)
         if any(k in name.lower() for k in ("rating", "stars", "score")) and self.reads(name):
             fraction = {1: 0.95, 0: 0.5, -1: 0.1}[max(-1, min(1, self.sentiment))]
         else:
@@ -193,16 +169,18 @@ class _Mind:
         value = low + (high - low) * fraction
         return round(value) if integer else round(value, 2)
 
-    def array(self, items: dict[str, Any], root: dict[str, Any], name: str) -> list[Any]:
+    def array(self, s: Mapping, depth: int, name: str) -> list[Any]:
+        items = s.get("items") if isinstance(s.get("items"), dict) else {}
         if items.get("type") == "string" and "enum" not in items:
             found = [a for a in _ASPECTS if a in self.words]
             if not found or not self.reads(name):
-                found = sorted(set(self.words), key=len, reverse=True)[:2]
+                # the longest words, ties in text order (a set's order changes with PYTHONHASHSEED)
+                found = sorted(dict.fromkeys(self.words), key=len, reverse=True)[:2]
             return found[:3]
-        return [self.value(items, root, name)]
+        return [self.value(items, depth + 1, name)]
 
-    def string(self, schema: dict[str, Any], name: str) -> str:
-        fmt = schema.get("format")
+    def string(self, s: Mapping, name: str) -> str:
+        fmt = s.get("format")
         if fmt == "date":
             return "2026-01-15"
         if fmt == "date-time":
@@ -212,18 +190,18 @@ class _Mind:
         return " ".join(self.text.split()[:8])
 
 
-def _find_schema(body: dict[str, Any]) -> dict[str, Any]:
-    fmt = body.get("response_format") or {}
+_FREE_FORM = {"type": "object", "properties": {"answer": {"type": "string"}}}
+
+
+def _find_schema(body: dict[str, Any]) -> Any:
+    """The schema the request asks for: ``response_format``'s ``json_schema.schema``, or the
+    ``schema`` of a JSON-mode request; a free-form answer when it names none."""
+    fmt = body.get("response_format")
+    if not isinstance(fmt, dict):
+        return _FREE_FORM
     if fmt.get("type") == "json_schema":
-        return (fmt.get("json_schema") or {}).get("schema") or {}
-    for message in body.get("messages", []):
-        content = str(message.get("content", ""))
-        if _INSTRUCTION in content:
-            try:
-                return json.loads(content.split(_INSTRUCTION, 1)[1])
-            except json.JSONDecodeError:
-                pass
-    return {"type": "object", "properties": {"answer": {"type": "string"}}}
+        return (fmt.get("json_schema") or {}).get("schema") or _FREE_FORM
+    return fmt.get("schema") or _FREE_FORM
 
 
 def _break(value: Any, mind: _Mind) -> Any:
@@ -279,17 +257,16 @@ class DemoTransport(httpx.AsyncBaseTransport):
         factor, _, break_rate, truncate_rate = DEMO_MODELS[model]
         jitter = 0.5 + _unit(self.seed, model, user, "latency")
         await asyncio.sleep(self.latency * factor * jitter)
-        mind = _Mind(model, user, self.seed)
-        schema = _find_schema(body)
-        value = mind.value(schema, schema)
+        mind = _Mind(model, user, self.seed, _find_schema(body))
+        value = mind.value(mind.root)
         if _unit(self.seed, model, user, "break") < break_rate:
             value = _break(value, mind)
         text = json.dumps(value)
         finish = "stop"
         if _unit(self.seed, model, user, "truncate") < truncate_rate:
             text, finish = text[: max(1, len(text) // 2)], "length"
-        prompt_chars = sum(len(str(m.get("content", ""))) for m in body["messages"])
-        usage = _usage(model, max(1, prompt_chars // 4), max(1, len(text) // 4))
+        prompt = "".join(str(m.get("content", "")) for m in body["messages"])
+        usage = _usage(model, estimate_tokens(prompt), estimate_tokens(text))
         answer = {
             "id": f"chatcmpl-demo{self.calls}",
             "object": "chat.completion",
@@ -334,6 +311,12 @@ class DemoAdapter(OpenAIChatAdapter):
 
     def transport(self) -> httpx.AsyncBaseTransport | None:
         return DemoTransport(self.conn)
+
+    def prepare(self, call: Call, mode: str) -> Prepared:
+        prepared = super().prepare(call, mode)
+        if mode == "json_object":  # the Demo reads the schema here, never back out of the prompt
+            prepared.body["response_format"]["schema"] = call.schema.json
+        return prepared
 
 
 def _error(status: int, message: str, kind: str, **extra: str) -> httpx.Response:

@@ -32,6 +32,9 @@ Gemini API                   ``POST /v1beta/models/{m}:generateContent`` (and ``
 Vertex AI                    ``POST /v1/projects/{p}/locations/{l}/publishers/google/models/{m}:generateContent``
                              (and ``:countTokens``, also for Gemini)
                              (and ``v1beta1``), ``GET /v1beta1/publishers/google/models``
+Google OAuth2 tokens         ``POST /token``: service-account JWT grants (``server.oauth``, a
+                             ``TokenEndpoint``); ``server.service_account()`` is a key it
+                             accepts, and its access tokens pass the Vertex routes' ``api_keys``
 ===========================  ======================================================================
 
 ``GET /v1/models`` is shared: requests with ``x-goog-api-key`` (or ``key``/``pageSize``/``pageToken``
@@ -50,9 +53,10 @@ client must survive.
 
 from __future__ import annotations
 
+from .._schema.openapi import openapi_to_json_schema
+from .._schema.values import answer_for, broken_answer
 from ._faults import FAULT_KINDS, Fault
 from ._server import DEFAULT_MODELS, FakeProvider, Recorded
-from ._values import answer_for, broken_answer, openapi_to_json_schema
 
 __all__ = [
     "DEFAULT_MODELS",

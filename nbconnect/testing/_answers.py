@@ -1,18 +1,20 @@
 """What the fake provider says: one wire per provider family, looked up by name in :data:`WIRES`.
 
-Everything a wire does is a pure function of the request, so the HTTP server (``_fake_server``)
+Everything a wire does is a pure function of the request, so the HTTP server (``_server``)
 stays small and these shapes can be checked without sockets. The pieces live in their own
-modules: schema-true values in ``_fake_values``, the shared :class:`~._fake_wire.Wire` interface
-in ``_fake_wire``, and one module per family (``_fake_openai``, ``_fake_anthropic``,
-``_fake_google``). The names below are re-exported so older imports from here keep working.
+modules: schema-true values in :mod:`nbconnect._schema.values` (shared with the offline Demo),
+the shared :class:`~._wire.Wire` interface in ``_wire``, and one module per family (``_openai``,
+``_anthropic``, ``_google``); Google's OAuth token endpoint is ``_oauth``. The names below are
+re-exported so older imports from here keep working.
 """
 
 from __future__ import annotations
 
+from .._schema.openapi import openapi_to_json_schema
+from .._schema.values import answer_for, broken_answer
 from ._anthropic import AnthropicWire
 from ._google import GeminiWire, VertexWire
 from ._openai import AzureWire, OpenAIWire
-from ._values import answer_for, broken_answer, openapi_to_json_schema
 from ._wire import Exchange, Reply, Wire
 
 __all__ = [

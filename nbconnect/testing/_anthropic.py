@@ -7,23 +7,9 @@ import json
 from collections.abc import Mapping
 from typing import Any
 
-from ._values import as_number
-from ._wire import (
-    ErrorSpec,
-    Exchange,
-    Reply,
-    Wire,
-    answer_content,
-    b58,
-    bearer,
-    last_text,
-    random_uuid,
-    retry_headers,
-    text_of,
-    usage_counts,
-    usage_details,
-    user_turns,
-)
+from .._schema.leaves import as_number
+from . import _wire as w
+from ._wire import ErrorSpec, Exchange, Reply, Wire
 
 __all__ = ["AnthropicWire"]
 
@@ -45,10 +31,10 @@ class AnthropicWire(Wire):
     family = "anthropic"
 
     def ids(self) -> dict[str, str]:
-        return {"request-id": f"req_011C{b58(20)}", "anthropic-organization-id": random_uuid()}
+        return {"request-id": f"req_011C{w.b58(20)}", "anthropic-organization-id": w.random_uuid()}
 
     def key(self, headers: Mapping[str, str], query: Mapping[str, str]) -> str | None:
-        return headers.get("x-api-key") or bearer(headers)
+        return headers.get("x-api-key") or w.bearer(headers)
 
     def error_body(self, err: ErrorSpec, ids: Mapping[str, str]) -> dict:
         fallback = "api_error" if err.status >= 500 else "invalid_request_error"
@@ -74,9 +60,9 @@ class AnthropicWire(Wire):
         for name in ("model", "max_tokens", "messages"):
             if name not in body:
                 return self.error(400, f"{name}: Field required")
-        users = user_turns(body["messages"] if isinstance(body["messages"], list) else [])
-        user = last_text(users, "content")
-        prompt = "\n".join([text_of(body.get("system")), *(text_of(m.get("content")) for m in users)])
+        users = w.user_turns(body["messages"] if isinstance(body["messages"], list) else [])
+        user = w.last_text(users, "content")
+        prompt = "\n".join([w.text_of(body.get("system")), *(w.text_of(m.get("content")) for m in users)])
         schema, tool = None, None
         fmt = (body.get("output_config") or {}).get("format") or body.get("output_format")
         if fmt is not None:
@@ -100,7 +86,7 @@ class AnthropicWire(Wire):
         return Exchange(self.family, str(body["model"]), schema, user, prompt, limit, tool)
 
     def answer(self, ex: Exchange, kind: str, opts: Mapping) -> Reply:
-        value, text = answer_content(ex, kind, opts)
+        value, text = w.answer_content(ex, kind, opts)
         stop = "tool_use" if ex.tool else "end_turn"
         extra: dict[str, Any] = {}
         if kind in ("refusal", "content_filter"):
@@ -113,16 +99,16 @@ class AnthropicWire(Wire):
             }
         elif ex.tool:
             tool_input = {} if kind == "truncated" else value if value is not None else json.loads(text)
-            content = [{"type": "tool_use", "id": f"toolu_01{b58(22)}", "name": ex.tool, "input": tool_input}]
+            content = [
+                {"type": "tool_use", "id": f"toolu_01{w.b58(22)}", "name": ex.tool, "input": tool_input}
+            ]
         else:
             content = [{"type": "text", "text": text}]
         if kind == "truncated":
             stop = "max_tokens"
-        prompt, completion = usage_counts(ex, text, kind == "truncated")
-        cached, reasoning = usage_details(ex, prompt, completion, kind == "truncated")
-        completion += 0 if kind == "truncated" else reasoning
+        usage = w.usage_counts(ex, text, kind == "truncated")
         body = {
-            "id": f"msg_01{b58(22)}",
+            "id": f"msg_01{w.b58(22)}",
             "type": "message",
             "role": "assistant",
             "model": ex.model,
@@ -130,17 +116,23 @@ class AnthropicWire(Wire):
             "stop_reason": stop,
             "stop_sequence": None,
             **extra,
-            "usage": {
-                "input_tokens": prompt - cached,  # Anthropic counts only the uncached input here
-                "cache_creation_input_tokens": 0,
-                "cache_read_input_tokens": cached,
-                "output_tokens": completion,
-                "service_tier": "standard",
-            },
+            "usage": self.usage_block(usage),
         }
-        if reasoning:
-            body["usage"]["output_tokens_details"] = {"thinking_tokens": reasoning}
         return self.ok(body)
+
+    def usage_block(self, u: w.Usage) -> dict[str, Any]:
+        """A message's ``usage`` (``input_tokens`` excludes the tokens read from the cache;
+        ``output_tokens`` includes the thinking)."""
+        usage: dict[str, Any] = {
+            "input_tokens": u.prompt - u.cached,
+            "cache_creation_input_tokens": 0,
+            "cache_read_input_tokens": u.cached,
+            "output_tokens": u.completion,
+            "service_tier": "standard",
+        }
+        if u.reasoning:
+            usage["output_tokens_details"] = {"thinking_tokens": u.reasoning}
+        return usage
 
     def rate_limit(self, ex_model: str, delay: float | None, opts: Mapping) -> Reply:
         reset = _dt.datetime.now(_dt.timezone.utc) + _dt.timedelta(seconds=delay or 1)
@@ -148,7 +140,7 @@ class AnthropicWire(Wire):
             "anthropic-ratelimit-requests-limit": "50",
             "anthropic-ratelimit-requests-remaining": "0",
             "anthropic-ratelimit-requests-reset": reset.strftime("%Y-%m-%dT%H:%M:%SZ"),
-            **retry_headers(opts),
+            **w.retry_headers(opts),
         }
         message = (
             "This request would exceed the rate limit for your organization of 50 requests per minute. "

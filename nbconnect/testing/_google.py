@@ -6,22 +6,10 @@ import datetime as _dt
 from collections.abc import Mapping
 from typing import Any
 
-from ._values import as_number, openapi_to_json_schema
-from ._wire import (
-    IDS,
-    ErrorSpec,
-    Exchange,
-    Reply,
-    Wire,
-    answer_content,
-    b58,
-    bearer,
-    last_text,
-    text_of,
-    usage_counts,
-    usage_details,
-    user_turns,
-)
+from .._schema.leaves import as_number
+from .._schema.openapi import openapi_to_json_schema
+from . import _wire as w
+from ._wire import ErrorSpec, Exchange, Reply, Wire
 
 __all__ = ["GeminiWire", "VertexWire"]
 
@@ -71,7 +59,7 @@ class GeminiWire(Wire):
         return {
             "vary": "Origin, X-Origin, Referer",
             "server": "scaffolding on HTTPServer2",
-            "server-timing": f"gfet4t7; dur={IDS.randint(200, 1500)}",
+            "server-timing": f"gfet4t7; dur={w.IDS.randint(200, 1500)}",
         }
 
     def key(self, headers: Mapping[str, str], query: Mapping[str, str]) -> str | None:
@@ -141,17 +129,17 @@ class GeminiWire(Wire):
             )
         schema = json_schema if json_schema is not None else openapi_to_json_schema(api_schema)
         turns = [c for c in contents if isinstance(c, Mapping)]
-        user = last_text(user_turns(turns, default_role="user"), "parts")
+        user = w.last_text(w.user_turns(turns, default_role="user"), "parts")
         system = body.get("systemInstruction") or body.get("system_instruction") or {}
-        system_text = text_of(system.get("parts")) if isinstance(system, Mapping) else str(system)
-        prompt = "\n".join([system_text, *(text_of(c.get("parts")) for c in turns)])
+        system_text = w.text_of(system.get("parts")) if isinstance(system, Mapping) else str(system)
+        prompt = "\n".join([system_text, *(w.text_of(c.get("parts")) for c in turns)])
         limit = as_number(config.get("maxOutputTokens", config.get("max_output_tokens")))
         exchange = Exchange(self.family, str(path_model), schema, user, prompt, limit)
         return self.count_tokens(exchange) if path.endswith(":countTokens") else exchange
 
     def count_tokens(self, ex: Exchange) -> Reply:
         """countTokens' answer: the prompt's size as generateContent would bill it."""
-        total, _ = usage_counts(ex, "", False)
+        total = w.usage_counts(ex, "", False).prompt
         body: dict[str, Any] = {"totalTokens": total}
         if self.family == "vertex":
             body["totalBillableCharacters"] = len("".join(ex.prompt_text.split()))
@@ -162,7 +150,7 @@ class GeminiWire(Wire):
         """Vertex adds createTime, avgLogprobs and trafficType."""
 
     def answer(self, ex: Exchange, kind: str, opts: Mapping) -> Reply:
-        _, text = answer_content(ex, kind, opts)
+        _, text = w.answer_content(ex, kind, opts)
         candidate: dict[str, Any] | None = {
             "content": {"parts": [{"text": text}], "role": "model"},
             "finishReason": "MAX_TOKENS" if kind == "truncated" else "STOP",
@@ -176,25 +164,28 @@ class GeminiWire(Wire):
                 body["promptFeedback"] = {"blockReason": "SAFETY", "safetyRatings": _SAFETY}
             else:
                 candidate = {"finishReason": "SAFETY", "index": 0, "safetyRatings": _SAFETY}
-        prompt, completion = usage_counts(ex, text, kind == "truncated")
-        cached, thoughts = usage_details(ex, prompt, completion, kind == "truncated")
-        if kind == "truncated":
-            completion -= thoughts  # the thinking used part of maxOutputTokens
-        usage: dict[str, Any] = {"promptTokenCount": prompt}  # includes the cached tokens
-        if cached:
-            usage["cachedContentTokenCount"] = cached
         if candidate is not None:
             body["candidates"] = [candidate]
-            usage["candidatesTokenCount"] = completion
-            if thoughts:  # not part of candidatesTokenCount, but of the total
-                usage["thoughtsTokenCount"] = thoughts
-        usage["totalTokenCount"] = prompt + (completion + thoughts if candidate is not None else 0)
-        usage["promptTokensDetails"] = [{"modality": "TEXT", "tokenCount": prompt}]
-        body["usageMetadata"] = usage
+        body["usageMetadata"] = self.usage_block(
+            w.usage_counts(ex, text, kind == "truncated"), candidate is not None
+        )
         body["modelVersion"] = ex.model
-        body["responseId"] = b58(22)
+        body["responseId"] = w.b58(22)
         self.extras(body, candidate)
         return self.ok(body)
+
+    def usage_block(self, u: w.Usage, answered: bool) -> dict[str, Any]:
+        """``usageMetadata``; a prompt blocked before any candidate bills no candidate tokens."""
+        usage: dict[str, Any] = {"promptTokenCount": u.prompt}  # includes the cached tokens
+        if u.cached:
+            usage["cachedContentTokenCount"] = u.cached
+        if answered:
+            usage["candidatesTokenCount"] = u.completion - u.reasoning  # thoughts are counted apart
+            if u.reasoning:
+                usage["thoughtsTokenCount"] = u.reasoning
+        usage["totalTokenCount"] = u.prompt + (u.completion if answered else 0)
+        usage["promptTokensDetails"] = [{"modality": "TEXT", "tokenCount": u.prompt}]
+        return usage
 
     def _retry_details(self, delay: float | None, model: str, daily: bool) -> list:
         period = "PerDay" if daily else "PerMinute"
@@ -290,7 +281,7 @@ class VertexWire(GeminiWire):
     service = "aiplatform.googleapis.com"
 
     def key(self, headers: Mapping[str, str], query: Mapping[str, str]) -> str | None:
-        return bearer(headers)
+        return w.bearer(headers)
 
     def auth_error(self, key: str | None) -> Reply:
         missing = key is None

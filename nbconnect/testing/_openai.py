@@ -7,26 +7,9 @@ import time
 from collections.abc import Mapping
 from typing import Any
 
-from ._values import as_number
-from ._wire import (
-    IDS,
-    ErrorSpec,
-    Exchange,
-    Reply,
-    Wire,
-    answer_content,
-    b58,
-    bearer,
-    hex_digits,
-    last_text,
-    mask,
-    random_uuid,
-    retry_headers,
-    text_of,
-    usage_counts,
-    usage_details,
-    user_turns,
-)
+from .._schema.leaves import as_number
+from . import _wire as w
+from ._wire import ErrorSpec, Exchange, Reply, Wire
 
 __all__ = ["AzureWire", "OpenAIWire"]
 
@@ -56,13 +39,13 @@ class OpenAIWire(Wire):
     # -- plumbing --------------------------------------------------------------------------------
     def ids(self) -> dict[str, str]:
         return {
-            "x-request-id": f"req_{hex_digits(32)}",
+            "x-request-id": f"req_{w.hex_digits(32)}",
             "openai-version": "2020-10-01",
-            "openai-processing-ms": str(IDS.randint(120, 900)),
+            "openai-processing-ms": str(w.IDS.randint(120, 900)),
         }
 
     def key(self, headers: Mapping[str, str], query: Mapping[str, str]) -> str | None:
-        return bearer(headers) or headers.get("api-key")
+        return w.bearer(headers) or headers.get("api-key")
 
     def error_body(self, err: ErrorSpec, ids: Mapping[str, str]) -> dict:
         type = err.type
@@ -84,7 +67,7 @@ class OpenAIWire(Wire):
             )
         return self.error(
             401,
-            f"Incorrect API key provided: {mask(key)}. You can find your API key at "
+            f"Incorrect API key provided: {w.mask(key)}. You can find your API key at "
             "https://platform.openai.com/account/api-keys.",
             code="invalid_api_key",
         )
@@ -110,8 +93,8 @@ class OpenAIWire(Wire):
         model = body.get("model") or path_model
         if not model:
             return self.error(400, "You must provide a model parameter.")
-        prompt = "\n".join(text_of(m.get("content")) for m in messages if isinstance(m, Mapping))
-        user = last_text(user_turns(messages), "content")
+        prompt = "\n".join(w.text_of(m.get("content")) for m in messages if isinstance(m, Mapping))
+        user = w.last_text(w.user_turns(messages), "content")
         fmt = body.get("response_format")
         ftype = fmt.get("type") if isinstance(fmt, Mapping) else None
         schema = None
@@ -145,7 +128,7 @@ class OpenAIWire(Wire):
     def answer(self, ex: Exchange, kind: str, opts: Mapping) -> Reply:
         if kind == "content_filter" and opts.get("prompt"):
             return self.prompt_filtered()
-        _, text = answer_content(ex, kind, opts)
+        _, text = w.answer_content(ex, kind, opts)
         content: str | None = text
         refusal = None
         finish = {"truncated": "length", "content_filter": "content_filter"}.get(kind, "stop")
@@ -153,9 +136,7 @@ class OpenAIWire(Wire):
             content, refusal = None, opts.get("message") or "I'm sorry, but I can't help with that request."
         elif kind == "content_filter":
             content = None
-        prompt, completion = usage_counts(ex, content or refusal, kind == "truncated")
-        cached, reasoning = usage_details(ex, prompt, completion, kind == "truncated")
-        completion += 0 if kind == "truncated" else reasoning  # completion_tokens includes reasoning
+        usage = w.usage_counts(ex, content or refusal, kind == "truncated")
         choice: dict[str, Any] = {
             "index": 0,
             "message": {"role": "assistant", "content": content, "refusal": refusal, "annotations": []},
@@ -163,28 +144,32 @@ class OpenAIWire(Wire):
             "finish_reason": finish,
         }
         body: dict[str, Any] = {
-            "id": f"chatcmpl-{b58(29)}",
+            "id": f"chatcmpl-{w.b58(29)}",
             "object": "chat.completion",
             "created": int(time.time()),
             "model": ex.model,
             "choices": [choice],
-            "usage": {
-                "prompt_tokens": prompt,
-                "completion_tokens": completion,
-                "total_tokens": prompt + completion,
-                "prompt_tokens_details": {"cached_tokens": cached, "audio_tokens": 0},
-                "completion_tokens_details": {
-                    "reasoning_tokens": reasoning,
-                    "audio_tokens": 0,
-                    "accepted_prediction_tokens": 0,
-                    "rejected_prediction_tokens": 0,
-                },
-            },
+            "usage": self.usage_block(usage),
             "service_tier": "default",
-            "system_fingerprint": f"fp_{hex_digits(10)}",
+            "system_fingerprint": f"fp_{w.hex_digits(10)}",
         }
         self.decorate(body, choice, kind)
         return self.ok(body)
+
+    def usage_block(self, u: w.Usage) -> dict[str, Any]:
+        """The ``usage`` of a chat completion."""
+        return {
+            "prompt_tokens": u.prompt,
+            "completion_tokens": u.completion,
+            "total_tokens": u.prompt + u.completion,
+            "prompt_tokens_details": {"cached_tokens": u.cached, "audio_tokens": 0},
+            "completion_tokens_details": {
+                "reasoning_tokens": u.reasoning,
+                "audio_tokens": 0,
+                "accepted_prediction_tokens": 0,
+                "rejected_prediction_tokens": 0,
+            },
+        }
 
     def decorate(self, body: dict, choice: dict, kind: str) -> None:
         """Azure adds content-filter annotations; plain OpenAI does not."""
@@ -204,7 +189,7 @@ class OpenAIWire(Wire):
             "x-ratelimit-remaining-requests": "0",
             "x-ratelimit-reset-requests": f"{int((delay or 1) * 1000)}ms",
         }
-        headers.update(retry_headers(opts))
+        headers.update(w.retry_headers(opts))
         message = (
             f"Rate limit reached for {ex_model} in organization org-fake on requests per min (RPM): "
             f"Limit 500, Used 500, Requested 1. Please try again in {int((delay or 1) * 1000)}ms. "
@@ -256,7 +241,7 @@ class AzureWire(OpenAIWire):
     quota_message = _QUOTA
 
     def ids(self) -> dict[str, str]:
-        rid = random_uuid()
+        rid = w.random_uuid()
         return {"apim-request-id": rid, "x-request-id": rid, "x-ms-region": "East US"}
 
     def error_body(self, err: ErrorSpec, ids: Mapping[str, str]) -> dict:
@@ -310,7 +295,7 @@ class AzureWire(OpenAIWire):
         headers = {"x-ratelimit-remaining-requests": "0", "x-ratelimit-remaining-tokens": "0"}
         if delay is not None and "retry_after_ms" not in opts:
             headers["retry-after-ms"] = str(int(seconds * 1000))  # Azure sends both
-        headers.update(retry_headers(opts))
+        headers.update(w.retry_headers(opts))
         message = (
             "Requests to the ChatCompletions_Create Operation under Azure OpenAI API version 2024-10-21 have "
             "exceeded token rate limit of your current OpenAI S0 pricing tier. Please retry after "

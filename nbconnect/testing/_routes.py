@@ -11,8 +11,8 @@ __all__ = ["Route", "route_of"]
 
 @dataclass(frozen=True)
 class Route:
-    family: str  # "openai" | "azure" | "anthropic" | "gemini" | "vertex"
-    action: str  # "generate" | "count" (Google countTokens) | "list" | "get"
+    family: str  # "openai" | "azure" | "anthropic" | "gemini" | "vertex" | "oauth"
+    action: str  # "generate" | "count" (Google countTokens) | "list" | "get" | "token"
     model: str | None = None
 
 
@@ -34,6 +34,8 @@ def route_of(method: str, path: str, headers: Mapping[str, str], query: Mapping[
     path = path.rstrip("/") or "/"
     azure = "azure" if path.startswith(("/openai/", "/models/")) else "openai"
     if method == "POST":
+        if path == "/token":  # Google's OAuth2 token endpoint (service-account grants)
+            return Route("oauth", "token")
         if m := _VERTEX_GENERATE.fullmatch(path):
             return Route("vertex", _GOOGLE_ACTIONS[m[2]], m[1])
         if m := _GEMINI_GENERATE.fullmatch(path):

@@ -3,8 +3,8 @@
 One ``asyncio`` event loop on a daemon thread serves every connection; request handling never
 blocks that loop (latency and ``slow`` faults are ``asyncio.sleep``), so dozens of requests
 overlap. This module owns the server's life cycle, the request log, scripts and fault
-injection; HTTP itself is ``_fake_http``, routing ``_fake_routes``, faults ``_fake_faults`` and
-response bodies the wires of ``_fake_answers``.
+injection; HTTP framing is ``_http`` (h11), routing ``_routes``, faults ``_faults`` and
+response bodies the wires of ``_answers``.
 """
 
 from __future__ import annotations
@@ -21,11 +21,12 @@ from collections.abc import Iterable, Mapping, Sequence
 from dataclasses import dataclass, field
 from typing import Any
 
-from . import _http as _fake_http
 from ._answers import WIRES
 from ._faults import FAULT_KINDS, Fault, draw_fault, fault_reply
-from ._http import Reply, Request
+from ._http import HttpConnection, Reply, Request
+from ._oauth import TokenEndpoint, new_rsa_key, service_account_info
 from ._routes import Route, route_of
+from ._wire import Wire
 
 __all__ = ["DEFAULT_MODELS", "FAULT_KINDS", "FakeProvider", "Fault", "Recorded"]
 
@@ -48,7 +49,7 @@ class Recorded:
     headers: dict[str, str]  # lower-case names
     json: Any  # the parsed body, or None when it was empty or not JSON
     body: bytes
-    family: str = ""  # "openai" | "azure" | "anthropic" | "gemini" | "vertex" | "" (unknown route)
+    family: str = ""  # "openai" | "azure" | "anthropic" | "gemini" | "vertex" | "oauth" | "" (unknown)
     fault: str | None = None  # the kind of Fault that answered it, None for a normal answer
     time: float = field(default_factory=time.monotonic)  # when it was received (time.monotonic)
 
@@ -76,7 +77,9 @@ class FakeProvider:
             body, and how many times that same request was seen), not on arrival order, so a
             concurrent run faults the same requests every time and a retry gets a fresh draw.
 
-    All of these are also attributes that may be changed while the server runs.
+    All of these are also attributes that may be changed while the server runs. ``oauth`` is
+    Google's token endpoint on the same server (``POST /token``); :meth:`service_account` gives
+    a key it accepts, and the tokens it issues pass ``api_keys`` on the Vertex routes.
     """
 
     def __init__(
@@ -112,6 +115,9 @@ class FakeProvider:
         self._thread: threading.Thread | None = None
         self._server: asyncio.AbstractServer | None = None
         self._tasks: set[asyncio.Task] = set()
+        self._account_pem: str | None = None
+        self.oauth: TokenEndpoint = TokenEndpoint(self)
+        """Google's OAuth2 token endpoint at ``POST /token`` (Vertex service-account grants)."""
 
     # -- lifecycle -------------------------------------------------------------------------------
     def start(self) -> FakeProvider:
@@ -201,6 +207,14 @@ class FakeProvider:
             self._scripts.clear()
             self._attempts.clear()
 
+    def service_account(self, **extra: Any) -> dict[str, Any]:
+        """A service-account key whose grants this server's ``/token`` accepts (one RSA key per
+        server, made on first use), for ``VertexAI(credentials=..., base_url=server.url)``.
+        ``extra`` adds or overrides key fields (``project_id``, ``quota_project_id``...)."""
+        if self._account_pem is None:
+            self._account_pem, self.oauth.public_key = new_rsa_key()
+        return service_account_info(self._account_pem, self.oauth.token_uri, **extra)
+
     # -- the event loop side ---------------------------------------------------------------------
     @staticmethod
     def _run(loop: asyncio.AbstractEventLoop) -> None:
@@ -230,10 +244,11 @@ class FakeProvider:
         task = asyncio.current_task()
         if task is not None:
             self._tasks.add(task)
+        conn = HttpConnection(reader, writer)
         try:
             while True:
-                request = await _fake_http.read_request(reader, writer)
-                if request is None or not await self._respond(request, writer):
+                request = await conn.next_request()
+                if request is None or not await self._respond(request, conn):
                     break
         except (ConnectionError, asyncio.IncompleteReadError, asyncio.CancelledError):
             pass
@@ -242,16 +257,14 @@ class FakeProvider:
                 {"error": {"message": f"FakeProvider internal error: {exc!r}", "type": "fake_error"}}
             )
             with contextlib.suppress(Exception):
-                await _fake_http.write(
-                    writer, Reply(500, body.encode(), {"content-type": "application/json"}), False
-                )
+                await conn.send_last(Reply(500, body.encode(), {"content-type": "application/json"}))
         finally:
             self._tasks.discard(task)
             writer.close()
             with contextlib.suppress(Exception, asyncio.CancelledError):
                 await writer.wait_closed()
 
-    async def _respond(self, req: Request, writer: asyncio.StreamWriter) -> bool:
+    async def _respond(self, req: Request, conn: HttpConnection) -> bool:
         parsed: Any = None
         if req.body:
             with contextlib.suppress(ValueError):
@@ -260,12 +273,11 @@ class FakeProvider:
         fault: Fault | None = None
         reply: Reply | None = None
         if route is None:
-            wire = WIRES["openai"]
-            reply = wire.error(404, f"Invalid URL ({req.method} {req.path})")
+            reply = WIRES["openai"].error(404, f"Invalid URL ({req.method} {req.path})")
         else:
-            wire = WIRES[route.family]
+            wire = self._wire(route.family)
             key = wire.key(req.headers, req.query)
-            if self.api_keys is not None and key not in self.api_keys:
+            if route.action != "token" and not self._accepts(key):
                 reply = wire.auth_error(key)
             else:
                 fault = self._next_fault(req, route)
@@ -282,7 +294,7 @@ class FakeProvider:
         with self._lock:
             self._requests.append(recorded)
 
-        delay = self.latency
+        delay = self.latency + (self.oauth.delay if route is not None and route.action == "token" else 0.0)
         while fault is not None and fault.kind == "slow":
             delay += float(fault.opts.get("seconds", 5))
             fault = fault.opts.get("then")
@@ -294,10 +306,9 @@ class FakeProvider:
         if delay > 0:
             await asyncio.sleep(delay)
         if fault is not None and fault.kind == "reset":
-            await _fake_http.reset(writer, reply, before_response=bool(fault.opts.get("before_response")))
+            await conn.reset(reply, before_response=bool(fault.opts.get("before_response")))
             return False
-        await _fake_http.write(writer, reply, req.keep_alive)
-        return req.keep_alive
+        return await conn.send(reply)
 
     def _next_fault(self, req: Request, route: Route) -> Fault | None:
         with self._lock:
@@ -319,14 +330,24 @@ class FakeProvider:
             return list(self.models["openai"])
         return list(DEFAULT_MODELS["openai" if family == "azure" else family])
 
+    def _wire(self, family: str) -> Wire:
+        return self.oauth if family == "oauth" else WIRES[family]
+
+    def _accepts(self, key: str | None) -> bool:
+        """Whether a request's credential passes: any when ``api_keys`` is None, else one of
+        them or an access token this server's ``/token`` issued."""
+        return self.api_keys is None or key in self.api_keys or self.oauth.accepts(key)
+
     def _build(self, route: Route, req: Request, parsed: Any, fault: Fault | None) -> Reply:
-        wire = WIRES[route.family]
+        wire = self._wire(route.family)
         kind = fault.kind if fault is not None else "ok"
         opts = fault.opts if fault is not None else {}
         model = route.model or (parsed.get("model") if isinstance(parsed, dict) else None) or "model"
         reply = fault_reply(wire, kind, opts, str(model))
         if reply is not None:
             return reply
+        if route.action == "token":
+            return self.oauth.answer_token(req)
         if route.action == "list":
             return wire.list_models(self._models(route.family), req.query, req.path)
         if route.action == "get":

@@ -2,8 +2,9 @@
 
 A wire turns a request into an :class:`Exchange` (``parse``) and an exchange or a fault into the
 provider's exact reply body (``answer``, ``error``, ``rate_limit``...). Each family lives in its
-own module (``_fake_openai``, ``_fake_anthropic``, ``_fake_google``); ``FakeProvider`` looks them
-up by name in ``_fake_answers.WIRES``. Wire shapes follow providers.md (§1-§6); where the
+own module (``_openai``, ``_anthropic``, ``_google``); ``FakeProvider`` looks them up by name in
+``_answers.WIRES``. Token counts are a :class:`Usage` (from :func:`usage_counts`), which each
+wire's ``usage_block`` writes in its own shape. Wire shapes follow providers.md (§1-§6); where the
 installed SDKs disagree with that document, the SDKs win (they are what users run).
 """
 
@@ -16,14 +17,16 @@ from collections.abc import Mapping
 from dataclasses import dataclass
 from typing import Any
 
+from .._catalog.tokens import estimate_tokens
+from .._schema.values import answer_for, broken_answer
 from ._http import Reply
-from ._values import answer_for, broken_answer
 
 __all__ = [
     "IDS",
     "ErrorSpec",
     "Exchange",
     "Reply",
+    "Usage",
     "Wire",
     "answer_content",
     "b58",
@@ -108,7 +111,7 @@ class Wire:
         """A 200 reply with ``obj`` as its JSON body."""
         return json_reply(200, obj, self.ids(), self.content_type)
 
-    # What each family implements (called by FakeProvider._build and _fake_faults.fault_reply):
+    # What each family implements (called by FakeProvider._build and _faults.fault_reply):
     def auth_error(self, key: str | None) -> Reply:
         raise NotImplementedError
 
@@ -178,17 +181,29 @@ def mask(key: str) -> str:
 
 
 # -- writing answers -----------------------------------------------------------------------------
-def _tokens(text: str) -> int:
-    return max(1, round(len(text) / 4))
+@dataclass
+class Usage:
+    """The token counts of one answer, in wire-neutral terms; each wire's ``answer`` writes them
+    into its own usage block (OpenAI ``usage``, Anthropic ``usage``, Google ``usageMetadata``)."""
+
+    prompt: int
+    completion: int
+    cached: int = 0  # prompt tokens read from the provider's prompt cache
+    reasoning: int = 0  # completion tokens spent thinking (part of ``completion``)
 
 
-def usage_counts(ex: Exchange, text: str | None, truncated: bool) -> tuple[int, int]:
-    """Prompt and completion token counts (a truncated answer used up ``max_tokens``)."""
-    prompt = _tokens(ex.prompt_text) + 7 + (40 if ex.schema is not None else 0)  # the schema costs tokens too
-    completion = _tokens(text or "")
+def usage_counts(ex: Exchange, text: str | None, truncated: bool) -> Usage:
+    """The usage of an answer (a truncated answer used up ``max_tokens``)."""
+    prompt = (
+        estimate_tokens(ex.prompt_text) + 7 + (40 if ex.schema is not None else 0)
+    )  # the schema costs tokens too
+    completion = estimate_tokens(text or "")
     if truncated and ex.max_tokens:
         completion = int(ex.max_tokens)
-    return prompt, completion
+    cached, reasoning = usage_details(ex, prompt, completion, truncated)
+    if not truncated:  # thinking comes on top of the answer; a truncated answer used up max_tokens
+        completion += reasoning
+    return Usage(prompt, completion, cached, reasoning)
 
 
 CACHE_MIN_TOKENS = 1024  # OpenAI caches prompts from 1,024 tokens on, in 128-token steps
@@ -204,7 +219,7 @@ def usage_details(ex: Exchange, prompt: int, completion: int, truncated: bool) -
     reports one reasoning token per answer token (half of ``max_tokens`` when truncated). Both
     are *parts* of the counts the wires report (Anthropic's ``input_tokens`` excludes the cache).
     """
-    prefix = prompt - _tokens(ex.user_text)
+    prefix = prompt - estimate_tokens(ex.user_text)
     cached = (prefix // 128) * 128 if prefix >= CACHE_MIN_TOKENS else 0
     thinks = ex.model.startswith(THINKING_MODELS)
     reasoning = (completion // 2 if truncated else completion) if thinks else 0
