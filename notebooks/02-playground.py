@@ -95,8 +95,7 @@ summary
 summary[["valid_pct", "errors", "accuracy", "input_tokens", "output_tokens", "cost_usd"]].round(4)
 
 # %%
-# Not checked by the tests (no NBVAL_CHECK_OUTPUT): the Demo picks some aspects in set order,
-# which changes with each process's string hashing, so the aspects scores vary a little between runs.
+# NBVAL_CHECK_OUTPUT
 results.score(truth={"sentiment": "gold_sentiment", "aspects": "gold_aspects"}).round(3)
 
 # %% [markdown]

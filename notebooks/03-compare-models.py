@@ -110,8 +110,7 @@ results.agreement("sentiment", truth="gold_sentiment").round(2)
 # answers count as wrong. `per_class=True` breaks the categories down.
 
 # %%
-# Not checked by the tests (no NBVAL_CHECK_OUTPUT): the Demo picks some aspects in set order,
-# which changes with each process's string hashing, so the aspects scores vary a little between runs.
+# NBVAL_CHECK_OUTPUT
 truth = {"sentiment": "gold_sentiment", "aspects": "gold_aspects"}
 results.score(truth=truth).round(3)
 
