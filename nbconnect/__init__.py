@@ -18,7 +18,7 @@ from ._connections.providers import (
     OpenAI,
     VertexAI,
 )
-from ._engine.api import arun, estimate, run, start
+from ._engine.api import arun, estimate, resume, run, start
 from ._engine.plan import Estimate
 from ._engine.runner import Job
 from ._errors import (
@@ -95,6 +95,7 @@ __all__ = [
     "catalog",
     "data",
     "estimate",
+    "resume",
     "run",
     "start",
 ]

@@ -24,6 +24,7 @@ PUBLIC = {
     "Job",
     "arun",
     "estimate",
+    "resume",
     "Estimate",
     "Results",
     # widgets

@@ -34,6 +34,21 @@ class ModelInfo:
     cache_write_per_m: float | None = None  # prompt tokens written to it (Anthropic bills these)
     cache_as_of: str | None = None
     cache_source: str | None = None
+    batch_discount: float | None = None  # batch price as a fraction of the list price (0.5 = half)
+    batch_as_of: str | None = None
+    batch_source: str | None = None
+
+    def batch_cost(
+        self,
+        input_tokens: int | None,
+        output_tokens: int | None,
+        cached_tokens: int | None = None,
+        cache_write_tokens: int | None = None,
+    ) -> float | None:
+        """USD for one call sent through the provider's batch API (``None`` when the catalog has
+        no batch price for this provider, or the call's cost is unknown)."""
+        usd = self.cost(input_tokens, output_tokens, cached_tokens, cache_write_tokens)
+        return None if usd is None or self.batch_discount is None else usd * self.batch_discount
 
     def cost(
         self,
@@ -91,6 +106,9 @@ class Catalog:
                         cache_write_per_m=m.get("cache_write"),
                         cache_as_of=block.get("cache_as_of"),
                         cache_source=block.get("cache_source"),
+                        batch_discount=block.get("batch_discount"),
+                        batch_as_of=block.get("batch_as_of"),
+                        batch_source=block.get("batch_source"),
                     )
             self._entries = entries
         return self._entries

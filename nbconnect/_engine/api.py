@@ -5,6 +5,8 @@ from __future__ import annotations
 from collections.abc import Callable
 from typing import Any
 
+import pandas as pd
+
 from .._errors import ConfigError
 from .._results.results import Results
 from .._store.org import Organization
@@ -12,7 +14,7 @@ from .checks import check_truth
 from .plan import Estimate, estimate_plan, flat_fields, make_plan
 from .runner import Job, Options, Progress, run_job_blocking
 
-__all__ = ["arun", "estimate", "run", "start"]
+__all__ = ["arun", "estimate", "resume", "run", "start"]
 
 
 def start(
@@ -41,6 +43,9 @@ def start(
     allow_constant_prompt: bool = False,
     on_progress: Callable[[Progress], None] | None = None,
     clients: dict[str, Any] | None = None,
+    batch: bool = False,
+    batch_size: int | None = None,
+    batch_poll: float = 10.0,
 ) -> Job:
     """Check the plan (template columns, models, schema) and return a :class:`Job`, not yet started.
 
@@ -77,7 +82,15 @@ def start(
         budget_usd=budget_usd,
         cache=cache,
         progress=progress,
+        batch=batch,
+        batch_size=batch_size,
+        batch_poll=batch_poll,
     )
+    if options.batch and options.cache is False:
+        raise ConfigError(
+            "batch=True needs the cache database: it keeps the batch ids there so a restarted kernel "
+            "re-attaches instead of paying twice. Fix: pass cache=True (the default) or a file path"
+        )
     return Job(plan, options, on_progress=on_progress, clients=clients, truth=truth)
 
 
@@ -106,7 +119,34 @@ def estimate(template: str, **kwargs: Any) -> Estimate:
     """Calls, tokens and cost per model for a run, without sending anything (tokens by tiktoken when
     installed, else characters / 4). Takes the same arguments as :func:`run`, checked the same way."""
     job = start(template, **kwargs)
-    return estimate_plan(job.plan, job.options.max_tokens)
+    est = estimate_plan(job.plan, job.options.max_tokens)
+    if job.options.batch:
+        from .batch import annotate_estimate
+
+        est = annotate_estimate(est, job.plan)
+    return est
+
+
+def resume(template: str | None = None, **kwargs: Any) -> Results | pd.DataFrame:
+    """Re-attach to the provider batches of a ``run(..., batch=True)`` after a kernel restart.
+
+    With the run's arguments, it is that run again with ``batch=True``: cells already answered come
+    from the cache, cells in a batch still held by the cache database wait for that batch (nothing
+    is submitted twice), finished batches are collected, and only the rest is sent. Without a
+    template it lists the batches the cache database remembers (``cache=`` picks the file)."""
+    if template is not None:
+        kwargs["batch"] = True
+        return run(template, **kwargs)
+    from .batch_store import BatchStore
+    from .cache import Cache
+    from .options import check_options
+
+    where = check_options({"cache": kwargs.get("cache", True)})["cache"]
+    cache = Cache(None if where is True else where)
+    try:
+        return pd.DataFrame(BatchStore(cache).records())
+    finally:
+        cache.close()
 
 
 def _org(org: Organization | None) -> Organization:

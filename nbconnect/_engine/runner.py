@@ -45,6 +45,9 @@ class Options:
     budget_usd: float | None = None
     cache: bool | str = True
     progress: bool = True
+    batch: bool = False
+    batch_size: int | None = None
+    batch_poll: float = 10.0
 
     def __post_init__(self) -> None:
         # bounds and fixes are declared once, in options.RunOptions; a cache directory becomes its file
@@ -70,6 +73,7 @@ class Progress:
     models: dict[str, ModelProgress] = field(default_factory=dict)
     started: float = field(default_factory=time.monotonic)
     finished: bool = False
+    batches: dict[str, int] = field(default_factory=dict)  # batch runs: provider batches per state
 
     @property
     def done(self) -> int:
@@ -160,6 +164,11 @@ class Job:
         for i, cell in enumerate(self.plan.cells):
             conns.setdefault(cell.ref.conn.name, cell.ref.conn)
             queues.setdefault(cell.ref.conn.name, []).append(i)
+        bar = _bar(len(self.plan.cells)) if opts.progress else None
+        batcher = _batch_phase(self, cache, bar)
+        if batcher is not None:  # cells of batch connections are the batch phase's
+            queues = {n: kept for n, q in queues.items() if (kept := [i for i in q if not batcher.owns(i)])}
+            conns = {n: c for n, c in conns.items() if n in queues}
         workers = {name: min(len(q), opts.per_connection, opts.concurrency) for name, q in queues.items()}
         adapters: dict[str, list[Adapter]] = {}
         gates: dict[str, Gate] = {}
@@ -172,7 +181,6 @@ class Job:
             gates[name] = Gate(min(opts.per_connection, opts.concurrency), opts.rpm)
         everyone = asyncio.Semaphore(opts.concurrency)
         backoff = Backoff(opts.max_retries)
-        bar = _bar(len(self.plan.cells)) if opts.progress else None
 
         async def worker(name: str, k: int) -> None:
             queue = queues[name]
@@ -186,6 +194,8 @@ class Job:
                 queue.reverse()  # pop() from the end keeps row order
                 for k in range(workers[name]):
                     self._tasks.append(asyncio.ensure_future(worker(name, k)))
+            if batcher is not None:
+                self._tasks.append(asyncio.ensure_future(batcher.run()))
             if self._stopping:
                 self._cancel_tasks()
             await asyncio.gather(*self._tasks, return_exceptions=True)
@@ -229,14 +239,7 @@ class Job:
         cell = self.plan.cells[index]
         opts = self.options
         stats = self.progress.models[cell.ref.ref]
-        call = Call(
-            model=cell.ref.model,
-            user=cell.user,
-            schema=self.plan.schema,
-            system=cell.system,
-            temperature=opts.temperature,
-            max_tokens=opts.max_tokens,
-        )
+        call = self._call(cell)
         key = None
         if cache is not None:
             # Keyed on the first-choice request, so a fallback discovered later still finds it.
@@ -296,6 +299,18 @@ class Job:
                 return
         finally:
             self._reserved -= expected
+
+    def _call(self, cell: Cell) -> Call:
+        """The request of one cell, the same live or in a batch."""
+        opts = self.options
+        return Call(
+            model=cell.ref.model,
+            user=cell.user,
+            schema=self.plan.schema,
+            system=cell.system,
+            temperature=opts.temperature,
+            max_tokens=opts.max_tokens,
+        )
 
     # -- records ------------------------------------------------------------------------------
     def _finish(
@@ -392,6 +407,15 @@ def _bar(total: int) -> Any:
     from tqdm.auto import tqdm
 
     return tqdm(total=total, desc="nbconnect", unit="call", mininterval=0.2)
+
+
+def _batch_phase(job: Job, cache: Cache | None, bar: Any) -> Any:
+    """The batch half of a ``batch=True`` job (``None`` for a live run)."""
+    if not job.options.batch or cache is None:
+        return None
+    from .batch import BatchPhase  # only batch runs load the batch machinery
+
+    return BatchPhase(job, cache, bar)
 
 
 def run_job_blocking(job: Job) -> Results:

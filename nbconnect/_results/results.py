@@ -52,6 +52,7 @@ SYSTEM: dict[str, tuple[str, Any]] = {
     "_wait_s": ("float64", 0.0),
     "_cached": ("bool", False),
     "_raw": ("object", None),
+    "_batch_id": ("object", None),  # the provider batch that answered the cell (batch=True runs)
 }
 
 

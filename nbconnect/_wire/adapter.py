@@ -26,6 +26,7 @@ from .verification import Verification
 
 if TYPE_CHECKING:  # the wire sits below the connections: it reads their facts through the instance
     from .._connections.base import Connection
+    from .batch.base import BatchAPI
 
 __all__ = [
     "Adapter",
@@ -117,6 +118,8 @@ class Adapter(ABC):
     """Base of the wire adapters. Subclasses fill in ``modes``, ``prepare``, ``parse`` and ``error``."""
 
     family: ClassVar[str]
+    batch_class: ClassVar[type[BatchAPI] | None] = None
+    """The provider's batch API (``run(..., batch=True)``); ``None``: this connection runs live."""
 
     def __init__(
         self, conn: Connection, *, client: httpx.AsyncClient | None = None, timeout: float | None = None

@@ -19,6 +19,7 @@ from .. import _errors as E
 from .._catalog.catalog import catalog
 from .._schema.schema import Adapted, Schema, for_anthropic
 from .adapter import REFUSAL, TRUNCATED, Adapter, Call, Prepared, Reply
+from .batch.anthropic import AnthropicBatch
 from .messages import about_schema, cut_off, rate_limited, refused
 
 __all__ = ["ANTHROPIC_VERSION", "AnthropicAdapter"]
@@ -36,6 +37,7 @@ _SCHEMA_PARTS = ("output_config", "output_format")
 
 class AnthropicAdapter(Adapter):
     family = "anthropic"
+    batch_class = AnthropicBatch
 
     # -- where and how ---------------------------------------------------------------------
     def base_url(self) -> str:

@@ -26,6 +26,7 @@ from .. import _errors as E
 from .._catalog.catalog import catalog
 from .._schema.schema import Adapted, Schema, for_gemini, for_gemini_legacy
 from .adapter import REFUSAL, TRUNCATED, Adapter, Call, Prepared, Reply
+from .batch.google import GeminiBatch, VertexBatch
 from .google_auth import TokenSource
 from .messages import about_schema, cut_off, rate_limited
 
@@ -226,6 +227,8 @@ class GoogleAdapter(Adapter):
 class GeminiAdapter(GoogleAdapter):
     """The Gemini API: ``/v1/`` with the key in ``x-goog-api-key``."""
 
+    batch_class = GeminiBatch
+
     def base_url(self) -> str:
         return (self.conn.base_url or GEMINI_BASE).rstrip("/")
 
@@ -259,6 +262,8 @@ class GeminiAdapter(GoogleAdapter):
 
 class VertexAdapter(GoogleAdapter):
     """Vertex AI: ``/v1beta1/`` on the location's host, with a service-account access token."""
+
+    batch_class = VertexBatch  # runs live until a Cloud Storage bucket can be given
 
     def __init__(self, *args: Any, **kwargs: Any) -> None:
         super().__init__(*args, **kwargs)

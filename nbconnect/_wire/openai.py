@@ -17,6 +17,7 @@ from .. import _errors as E
 from .._catalog.catalog import catalog
 from .._schema.schema import Adapted, Schema, as_schema, for_openai_strict
 from .adapter import REFUSAL, TRUNCATED, Adapter, Call, Prepared, Reply, remembered_modes, schema_instruction
+from .batch.openai import AzureOpenAIBatch, OpenAIBatch
 from .messages import about_schema, cut_off, refused
 
 __all__ = [
@@ -208,6 +209,8 @@ class OpenAIChatAdapter(Adapter):
 class OpenAIAdapter(OpenAIChatAdapter):
     """The OpenAI platform (or a gateway at ``base_url``)."""
 
+    batch_class = OpenAIBatch
+
     def base_url(self) -> str:
         return self.conn.base_url or OPENAI_BASE
 
@@ -247,6 +250,8 @@ class _AzureAdapter(OpenAIChatAdapter):
 
 class AzureOpenAIAdapter(_AzureAdapter):
     """One Azure OpenAI deployment: ``{endpoint}/openai/deployments/{deployment}?api-version=...``."""
+
+    batch_class = AzureOpenAIBatch  # on a Global-Batch / Data Zone Batch deployment only
 
     def base_url(self) -> str:
         return f"{self.conn.endpoint}/openai/deployments/{self.conn.deployment}"

@@ -6,13 +6,15 @@ import re
 from collections.abc import Mapping
 from dataclasses import dataclass
 
+from ._batch import BATCH_PATH
+
 __all__ = ["Route", "route_of"]
 
 
 @dataclass(frozen=True)
 class Route:
     family: str  # "openai" | "azure" | "anthropic" | "gemini" | "vertex" | "oauth"
-    action: str  # "generate" | "count" (Google countTokens) | "list" | "get" | "token"
+    action: str  # "generate" | "count" (Google countTokens) | "list" | "get" | "token" | "batch"
     model: str | None = None
 
 
@@ -33,6 +35,8 @@ def route_of(method: str, path: str, headers: Mapping[str, str], query: Mapping[
     """The route of a request, or None for a URL no provider serves (the caller answers 404)."""
     path = path.rstrip("/") or "/"
     azure = "azure" if path.startswith(("/openai/", "/models/")) else "openai"
+    if BATCH_PATH.fullmatch(path):  # files and batches: the batch desk (``_batch``)
+        return Route(_batch_family(path, headers, azure), "batch")
     if method == "POST":
         if path == "/token":  # Google's OAuth2 token endpoint (service-account grants)
             return Route("oauth", "token")
@@ -61,3 +65,14 @@ def route_of(method: str, path: str, headers: Mapping[str, str], query: Mapping[
     if m := _OPENAI_MODELS.fullmatch(path):
         return Route(azure, "get" if m[1] else "list", m[1])
     return None
+
+
+def _batch_family(path: str, headers: Mapping[str, str], azure: str) -> str:
+    if "/messages/batches" in path:
+        return "anthropic"
+    google = (
+        "x-goog-api-key" in headers
+        or "batchGenerateContent" in path
+        or path.startswith(("/v1beta/", "/download/"))
+    )
+    return "gemini" if google else azure
