@@ -9,7 +9,8 @@ so a line the live endpoint would refuse comes back as that request's error insi
 
 Faults, consumed one per created batch (``server.batches.script([...])``): ``"expire_half"`` (the
 batch expires with half its requests answered), ``"broken_line"`` (one result line is not JSON),
-``"fail"`` (the batch fails validation as a whole), ``"ok"``. ``server.batches.not_batch`` holds
+``"error_line"`` (the first request gets a 500 inside the batch), ``"fail"`` (the batch fails
+validation as a whole), ``"ok"``. ``server.batches.not_batch`` holds
 Azure deployment names that are not batch deployments (their batches fail as Azure's do).
 The API shapes themselves are :mod:`._batch_api`.
 """
@@ -31,7 +32,7 @@ from ._wire import b58, json_reply
 __all__ = ["BatchClock", "BatchDesk", "FakeBatch"]
 
 DAY = 24 * 3600.0
-BATCH_FAULTS = ("ok", "expire_half", "broken_line", "fail")
+BATCH_FAULTS = ("ok", "expire_half", "broken_line", "error_line", "fail")
 
 
 class BatchClock:
@@ -165,6 +166,8 @@ class BatchDesk:
     def _answer(self, batch: FakeBatch, line: Line) -> Reply:
         """What the live route answers for this line's body."""
         wire = self._server._wire(batch.family)
+        if batch.fault == "error_line" and line is batch.lines[0]:
+            return wire.error(500, "The server had an error while processing this request")
         exchange = wire.parse(line.path, line.headers, line.body, line.model)
         if isinstance(exchange, Reply):
             return exchange
