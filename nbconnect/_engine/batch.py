@@ -50,7 +50,7 @@ def routes(plan: Plan) -> dict[str, str | None]:
         conn = ref.conn
         api = conn.adapter_class.batch_class
         out[conn.name] = (
-            f"{conn.title} has no batch API: these cells run live" if api is None else api.unavailable(conn)
+            f"{conn.title} has no batch API" if api is None else api.unavailable(conn)
         )
     return out
 

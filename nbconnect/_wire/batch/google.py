@@ -97,7 +97,7 @@ class VertexBatch(GeminiBatch):
     def unavailable(cls, conn: Connection) -> str | None:
         return (
             "Vertex AI batch prediction reads its input from and writes its output to Cloud Storage or "
-            "BigQuery, and nbconnect does not drive a bucket yet: these cells run live"
+            "BigQuery, and nbconnect cannot be given a bucket yet"
         )
 
 
