@@ -28,9 +28,9 @@ from nbconnect.testing import FakeProvider
 
 server = FakeProvider().start()
 org = nbc.Organization(persist=False)
-org.add(nbc.OpenAI(api_key="sk-demo", base_url=server.url + "/v1"))
-org.add(nbc.Anthropic(api_key="sk-ant-demo", base_url=server.url))
-org.add(nbc.Gemini(api_key="AIza-demo", base_url=server.url))
+org.add(nbc.OpenAI(api_key="fake-openai", base_url=server.url + "/v1"))
+org.add(nbc.Anthropic(api_key="fake-anthropic", base_url=server.url))
+org.add(nbc.Gemini(api_key="fake-gemini", base_url=server.url))
 org.add(nbc.CustomLLM(name="local-llama", endpoint=server.url + "/v1", json_mode="json_schema"))
 cache = str(Path(tempfile.mkdtemp()) / "replies.sqlite")  # batch ids are kept in the cache database
 
