@@ -271,3 +271,48 @@ def test_resume_reattaches_to_batches_in_flight(server, tmp_path):
     assert server.batches.created == 3  # re-attached, nothing submitted twice
     assert res.df["_valid"].all() and len(res.df) == 30
     assert resume(cache=cache)["collected"].all()
+
+
+def test_transient_errors_on_submit_and_status_are_retried(server, tmp_path):
+    from nbconnect.testing import Fault
+
+    server.script("/v1/messages/batches", [Fault("overloaded")])  # the create
+    server.script("/v1/batches/batch_", [Fault("server_error"), Fault("rate_limit", retry_after=0)])  # status
+    res = go(server, tmp_path, models=MODELS[:2])
+    assert res.df["_valid"].all()
+    assert server.script_remaining() == 0 and server.batches.created == 2
+
+
+def test_a_budget_limits_what_is_submitted(server, tmp_path):
+    kw = dict(data=TEXTS, schema=SCHEMA, models=MODELS[:1], org=batch_org(server), batch=True)
+    per_cell = estimate("Classify: {text}", cache=str(tmp_path / "e.sqlite"), **kw).cost_usd / len(TEXTS)
+    res = run(
+        "Classify: {text}",
+        cache=str(tmp_path / "c.sqlite"),
+        progress=False,
+        batch_poll=0.01,
+        budget_usd=per_cell * 4.5,
+        **kw,
+    )
+    df = res.df
+    assert server.batches.lines_submitted() == 4  # only what the budget pays for, at batch prices
+    assert df["_valid"].sum() == 4 and (df.loc[~df["_valid"], "_error_type"] == "budget").all()
+
+
+def test_progress_says_which_connections_batch(server, tmp_path):
+    org = batch_org(server)
+    org.add(nbc.CustomLLM(name="local-model", endpoint=f"{server.url}/v1", json_mode="json_schema"))
+    job = start(
+        "Classify: {text}",
+        data=TEXTS[:2],
+        schema=SCHEMA,
+        models=["openai:gpt-4.1-mini", "local-model"],
+        org=org,
+        batch=True,
+        batch_poll=0.01,
+        cache=str(tmp_path / "c.sqlite"),
+        progress=False,
+    )
+    run_job_blocking(job)
+    assert job.progress.routes["openai"] == "batch"
+    assert job.progress.routes["local-model"].startswith("live: Custom LLM has no batch API")

@@ -29,7 +29,8 @@ from .._wire.http import scrub
 from .._wire.lookup import adapter_for
 from .batch_store import BatchRecord, BatchStore
 from .cache import Cache, cache_key
-from .plan import Estimate, Plan
+from .limits import Backoff
+from .plan import Estimate, Plan, estimate_plan, per_call_estimate
 
 if TYPE_CHECKING:
     from .runner import Job
@@ -49,9 +50,7 @@ def routes(plan: Plan) -> dict[str, str | None]:
     for ref in plan.models:
         conn = ref.conn
         api = conn.adapter_class.batch_class
-        out[conn.name] = (
-            f"{conn.title} has no batch API" if api is None else api.unavailable(conn)
-        )
+        out[conn.name] = f"{conn.title} has no batch API" if api is None else api.unavailable(conn)
     return out
 
 
@@ -84,6 +83,7 @@ class _Pending:
     mode: str
     prepared: Prepared
     cells: list[int] = field(default_factory=list)
+    reserved: float = 0.0  # USD held against budget_usd until the answer comes back
 
 
 class BatchPhase:
@@ -100,6 +100,14 @@ class BatchPhase:
         self.owned = {i for idx in self.by_conn.values() for i in idx}
         self.states: dict[str, str] = {}
         self._open: dict[str, BatchAPI] = {}  # batch id -> the API driving it (for stop)
+        self.backoff = Backoff(job.options.max_retries)
+        self.expected: dict[str, float] = {}  # model ref -> USD per cell at batch prices (budget)
+        if job.options.budget_usd is not None:
+            est = annotate_estimate(estimate_plan(job.plan, job.options.max_tokens), job.plan)
+            self.expected = per_call_estimate(est)
+        job.progress.routes = {
+            name: BATCH if why is None else f"live: {why}" for name, why in self.routes.items()
+        }
         for name, reason in self.routes.items():
             log.info("%s: %s", name, "batch" if reason is None else f"live ({reason})")
 
@@ -146,7 +154,7 @@ class BatchPhase:
         conn = adapter.conn
         attached = self.store.open_for(conn.provider, conn.name, list(pending))
         batches = sorted({batch_id for batch_id, _ in attached.values()})
-        fresh = [key for key in pending if key not in attached]
+        fresh = self._within_budget([key for key in pending if key not in attached], pending)
         for model, keys in _by_model(pending, fresh).items():
             for chunk in self._chunks(api, keys, pending):
                 batch_id = await self._submit(api, adapter, model, chunk, pending)
@@ -172,6 +180,38 @@ class BatchPhase:
             pending[key].cells.append(i)
         return pending
 
+    def _within_budget(self, keys: list[str], pending: dict[str, _Pending]) -> list[str]:
+        """The keys whose expected batch cost still fits ``budget_usd``; the rest are recorded as not
+        run (a batch is paid when it runs, so it is reserved in full when submitted)."""
+        budget = self.job.options.budget_usd
+        if budget is None:
+            return keys
+        kept = []
+        for key in keys:
+            item = pending[key]
+            cost = self.expected.get(self.job.plan.cells[item.cells[0]].ref.ref, 0.0)
+            if self.job._spent + self.job._reserved + cost > budget:
+                self.job._budget_hit = True
+                self._fail(item, None, ("not run: the budget would be exceeded", "budget"))
+                continue
+            self.job._reserved += cost
+            item.reserved = cost
+            kept.append(key)
+        return kept
+
+    async def _retry(self, send: Any) -> Any:
+        """``await send()``, retried with the live path's backoff on transient provider errors."""
+        attempt = 0
+        while True:
+            attempt += 1
+            try:
+                return await send()
+            except E.ProviderError as err:
+                delay = self.backoff.delay(attempt, err)
+                if delay is None:
+                    raise
+                await asyncio.sleep(delay)
+
     def _chunks(self, api: BatchAPI, keys: list[str], pending: dict[str, _Pending]) -> list[list[str]]:
         """``keys`` split so no batch passes the provider's request or byte limit (or batch_size)."""
         most = min(api.max_requests, self.job.options.batch_size or api.max_requests)
@@ -193,7 +233,9 @@ class BatchPhase:
         lines = [api.line(key, pending[key].prepared) for key in keys]
         conn = adapter.conn
         try:
-            batch_id = await api.submit(lines, model, f"nbconnect-{conn.name}-{len(lines)}")
+            batch_id = await self._retry(
+                lambda: api.submit(lines, model, f"nbconnect-{conn.name}-{len(lines)}")
+            )
         except E.ProviderError as err:
             for key in keys:
                 self._fail(pending[key], None, (str(err), err.kind))
@@ -210,7 +252,7 @@ class BatchPhase:
     ) -> None:
         """Poll every batch with backoff until it ends, collecting each as it does."""
         opts = self.job.options
-        delay, failures = opts.batch_poll, collections.Counter[str]()
+        delay = opts.batch_poll
         waiting = list(dict.fromkeys(batches))
         for batch_id in waiting:
             self._open[batch_id] = api
@@ -219,14 +261,11 @@ class BatchPhase:
             changed = False
             for batch_id in list(waiting):
                 try:
-                    status = await api.status(batch_id)
+                    status = await self._retry(lambda b=batch_id: api.status(b))
                 except E.ProviderError as err:
-                    failures[batch_id] += 1
-                    if failures[batch_id] > opts.max_retries:
-                        self._give_up(batch_id, pending, err)
-                        waiting.remove(batch_id)
+                    self._give_up(batch_id, pending, err)
+                    waiting.remove(batch_id)
                     continue
-                failures[batch_id] = 0
                 changed |= self.states.get(batch_id) != status.state
                 self.states[batch_id] = status.state
                 counts = {"total": status.total, "finished": status.finished, "failed": status.failed}
@@ -249,7 +288,7 @@ class BatchPhase:
         pending: dict[str, _Pending],
     ) -> None:
         try:
-            lines = await api.results(status)
+            lines = await self._retry(lambda: api.results(status))
         except E.ProviderError as err:  # the batch stays uncollected: a later run re-attaches to it
             self._give_up(batch_id, pending, err)
             return
@@ -305,13 +344,19 @@ class BatchPhase:
         return reply
 
     # -- records --------------------------------------------------------------------------------
+    def _release(self, item: _Pending) -> None:
+        self.job._reserved -= item.reserved
+        item.reserved = 0.0
+
     def _done(self, item: _Pending, batch_id: str, reply: Reply) -> None:
+        self._release(item)
         self.job._spent += reply.cost_usd or 0.0
         for i in item.cells:
             self.job._finish(i, self.job.plan.cells[i], reply, attempts=1, wait=0.0, bar=self.bar)
             self.job._records[i]["_batch_id"] = batch_id
 
     def _fail(self, item: _Pending, batch_id: str | None, error: tuple[str, str]) -> None:
+        self._release(item)
         for i in item.cells:
             self.job._finish(i, self.job.plan.cells[i], None, attempts=1, wait=0.0, error=error, bar=self.bar)
             self.job._records[i]["_batch_id"] = batch_id

@@ -74,6 +74,7 @@ class Progress:
     started: float = field(default_factory=time.monotonic)
     finished: bool = False
     batches: dict[str, int] = field(default_factory=dict)  # batch runs: provider batches per state
+    routes: dict[str, str] = field(default_factory=dict)  # batch runs: connection -> "batch" / "live: why"
 
     @property
     def done(self) -> int:
