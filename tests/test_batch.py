@@ -316,3 +316,19 @@ def test_progress_says_which_connections_batch(server, tmp_path):
     run_job_blocking(job)
     assert job.progress.routes["openai"] == "batch"
     assert job.progress.routes["local-model"].startswith("live: Custom LLM has no batch API")
+
+
+def test_gemini_past_the_inline_limit_uploads_a_file(tmp_path, monkeypatch):
+    from nbconnect._wire.batch.google import GeminiBatch
+
+    monkeypatch.setattr(GeminiBatch, "inline_bytes", 500)  # a few requests are "too big" to inline
+    with FakeProvider(api_keys={"AIza-batch"}) as server:  # the key is checked, the upload URL is its own
+        server.batches.script(["broken_line"])
+        res = go(server, tmp_path, models=MODELS[2:])
+        df = res.df
+        assert df["_valid"].sum() == 9 and df.loc[~df["_valid"], "_error_type"].tolist() == ["batch_missing"]
+        paths = [r.path for r in server.requests]
+        assert paths.count("/upload/v1/files") == 2  # start, then upload + finalize
+        assert any(p.startswith("/download/v1/files/") for p in paths)
+        (batch,) = server.batches.batches.values()
+        assert batch.extra["file_input"] and len(batch.lines) == 10

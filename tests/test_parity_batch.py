@@ -10,6 +10,7 @@ calls tests/test_parity_*.py check).
 
 from __future__ import annotations
 
+import io
 import json
 import re
 
@@ -241,3 +242,73 @@ async def test_gemini_batch_requests_match_the_sdk():
     for mine, theirs in zip(seen_ours, seen, strict=True):
         _same(mine, theirs, "x-goog-api-key")
     assert _json(seen_ours[0]) == _json(seen[0])
+
+
+def _gemini_upload_answer(request):
+    """Google's resumable upload: the start gets an upload URL, the finalize the file."""
+    if request.headers.get("x-goog-upload-command") == "start":
+        url = "https://generativelanguage.googleapis.com/upload/v1/files?upload_id=u1"
+        return httpx.Response(
+            200, json={}, headers={"x-goog-upload-url": url, "x-goog-upload-status": "active"}
+        )
+    if "upload_id" in request.url.params:
+        file = {"name": "files/f1", "mimeType": "jsonl", "state": "ACTIVE"}
+        return httpx.Response(200, json={"file": file}, headers={"x-goog-upload-status": "final"})
+    return httpx.Response(200, json=GEMINI_OP)
+
+
+@pytest.mark.anyio
+async def test_gemini_file_batch_requests_match_the_sdk(monkeypatch):
+    from nbconnect._wire.batch.base import jsonl
+    from nbconnect._wire.batch.google import GeminiBatch
+
+    monkeypatch.setattr(GeminiBatch, "inline_bytes", 10)  # send this one batch as a file
+    conn = nbc.Gemini(api_key="AIza-PARITY-0123456789")
+    seen_ours: list[httpx.Request] = []
+
+    def ours_handler(request):
+        seen_ours.append(request)
+        return _gemini_upload_answer(request)
+
+    adapter = adapter_for(conn, client=httpx.AsyncClient(transport=httpx.MockTransport(ours_handler)))
+    api = adapter.batch_class(adapter)
+    call = Call(model="gemini-2.5-flash", user=CALL.user, system=CALL.system, schema=SCHEMA, max_tokens=200)
+    prepared = adapter.prepare(call, adapter.plan(call)[0])
+    await api.submit([api.line("k1", prepared)], "gemini-2.5-flash", "nbconnect-parity")
+    data = jsonl([{"key": "k1", "request": prepared.body}])
+
+    seen: list[httpx.Request] = []
+
+    def sdk_handler(request):
+        seen.append(request)
+        return _gemini_upload_answer(request)
+
+    transport = httpx.MockTransport(sdk_handler)
+    with httpx.Client(transport=transport) as sync_http:
+        async with httpx.AsyncClient(transport=transport) as async_http:
+            client = genai.Client(
+                api_key=conn.secret("api_key"),
+                http_options={"httpx_client": sync_http, "httpx_async_client": async_http},
+            )
+            file = await client.aio.files.upload(
+                file=io.BytesIO(data), config={"mime_type": "jsonl", "display_name": "nbconnect-parity"}
+            )
+            await client.aio.batches.create(
+                model="gemini-2.5-flash", src=file.name, config={"display_name": "nbconnect-parity"}
+            )
+    assert len(seen_ours) == len(seen) == 3
+    start, upload, create = zip(seen_ours, seen, strict=True)
+    _same(
+        *start,
+        "x-goog-api-key",
+        "x-goog-upload-protocol",
+        "x-goog-upload-command",
+        "x-goog-upload-header-content-length",
+        "x-goog-upload-header-content-type",
+    )
+    assert _json(start[0]) == _json(start[1])
+    _same(*upload, "x-goog-upload-command", "x-goog-upload-offset")
+    assert "x-goog-api-key" not in upload[0].headers and "x-goog-api-key" not in upload[1].headers
+    assert upload[0].content == upload[1].content == data
+    _same(*create, "x-goog-api-key")
+    assert _json(create[0]) == _json(create[1])

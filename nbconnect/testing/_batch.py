@@ -189,5 +189,6 @@ BATCH_PATH = re.compile(
     r"|/v1/messages/batches(?:/[^/]+(?:/results|/cancel)?)?"
     r"|/v1(?:beta)?/models/[^/:]+:batchGenerateContent"
     r"|/download/v1(?:beta)?/files/[^/:]+:download"
+    r"|/upload/v1(?:beta)?/files"
 )
 """Paths of the batch endpoints (``_routes`` sends them here)."""

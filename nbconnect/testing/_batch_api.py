@@ -275,6 +275,13 @@ class GeminiShape(BatchShape):
         path = req.path
         if req.method == "POST" and path.endswith(":batchGenerateContent"):
             return self.create(req, parsed)
+        if path.startswith("/upload/"):
+            return self.upload(req, parsed)
+        if path.startswith("/download/"):
+            data = self.desk.files.get("files/" + path.rsplit("/files/", 1)[-1].removesuffix(":download"))
+            return (
+                Reply(200, data, {"content-type": "application/octet-stream"}) if data is not None else None
+            )
         name = "batches/" + path.rsplit("/batches/", 1)[-1].removesuffix(":cancel")
         batch = self.batch(name)
         if batch is None:
@@ -284,10 +291,32 @@ class GeminiShape(BatchShape):
             return json_reply(200, {}, {})
         return json_reply(200, self.view(batch), {})
 
+    def upload(self, req: Request, parsed: Any) -> Reply:
+        """Google's resumable upload: ``start`` hands out an upload URL, ``upload, finalize`` stores."""
+        command = req.headers.get("x-goog-upload-command", "")
+        if command == "start":
+            upload_id = b58(16)
+            self.desk.files["pending/" + upload_id] = json.dumps(parsed or {}).encode()
+            url = f"http://{req.headers.get('host', '127.0.0.1')}{req.path}?upload_id={upload_id}"
+            return json_reply(200, {}, {"x-goog-upload-url": url, "x-goog-upload-status": "active"})
+        meta = self.desk.files.pop("pending/" + req.query.get("upload_id", ""), None)
+        if meta is None or "finalize" not in command:
+            return _error(400, "unknown upload, or the upload was not finalized")
+        name = "files/" + b58(12).lower()
+        self.desk.files[name] = req.body
+        file = {**(json.loads(meta).get("file") or {}), "name": name, "state": "ACTIVE"}
+        return json_reply(200, {"file": file}, {"x-goog-upload-status": "final"})
+
     def create(self, req: Request, parsed: Any) -> Reply:
         model = req.path.rsplit("/models/", 1)[-1].removesuffix(":batchGenerateContent")
         config = ((parsed or {}).get("batch") or {}).get("inputConfig") or {}
         requests = (config.get("requests") or {}).get("requests")
+        if config.get("fileName"):  # an uploaded JSONL of {"key", "request"} lines
+            data = self.desk.files.get(str(config["fileName"]))
+            if data is None:
+                return _error(404, f"File {config['fileName']} not found")
+            rows = [json.loads(raw) for raw in data.decode().splitlines() if raw.strip()]
+            requests = [{"request": r.get("request"), "metadata": {"key": r.get("key")}} for r in rows]
         if not isinstance(requests, list) or not requests:
             return _error(400, "* batch.input_config: requests or file_name is required")
         version = req.path.split("/")[1]
@@ -304,6 +333,7 @@ class GeminiShape(BatchShape):
         ]
         batch = self.desk.create("gemini", "gemini", lines, model=model)
         batch.extra["display"] = (parsed["batch"] or {}).get("displayName")
+        batch.extra["file_input"] = bool(config.get("fileName"))
         return json_reply(200, self.view(batch), {})
 
     def view(self, batch: FakeBatch) -> dict[str, Any]:
@@ -333,6 +363,15 @@ class GeminiShape(BatchShape):
                     {"error": body.get("error"), **key} if reply.status >= 400 else {"response": body, **key}
                 )
             meta["output"] = {"inlinedResponses": {"inlinedResponses": items}}
+            if batch.extra.get("file_input"):  # file in, file out: {"key", "response" | "error"} lines
+                if "out" not in batch.extra:
+                    batch.extra["out"] = name = "files/" + b58(12).lower()
+                    rows = [
+                        {"key": i["metadata"]["key"], **{k: v for k, v in i.items() if k != "metadata"}}
+                        for i in items
+                    ]
+                    self.desk.files[name] = _jsonl(_break_first(rows, batch))
+                meta["output"] = {"responsesFile": batch.extra["out"]}
             op["response"] = {
                 "@type": "type.googleapis.com/google.ai.generativelanguage.v1main.GenerateContentBatchOutput",
                 **meta["output"],

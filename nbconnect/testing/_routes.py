@@ -14,7 +14,7 @@ __all__ = ["Route", "route_of"]
 @dataclass(frozen=True)
 class Route:
     family: str  # "openai" | "azure" | "anthropic" | "gemini" | "vertex" | "oauth"
-    action: str  # "generate" | "count" (Google countTokens) | "list" | "get" | "token" | "batch"
+    action: str  # "generate" | "count" (Google countTokens) | "list" | "get" | "token" | "batch" | "upload"
     model: str | None = None
 
 
@@ -36,7 +36,9 @@ def route_of(method: str, path: str, headers: Mapping[str, str], query: Mapping[
     path = path.rstrip("/") or "/"
     azure = "azure" if path.startswith(("/openai/", "/models/")) else "openai"
     if BATCH_PATH.fullmatch(path):  # files and batches: the batch desk (``_batch``)
-        return Route(_batch_family(path, headers, azure), "batch")
+        # the bytes of a resumable upload go to its upload URL, which is their authorization
+        action = "upload" if "upload_id" in query else "batch"
+        return Route(_batch_family(path, headers, azure), action)
     if method == "POST":
         if path == "/token":  # Google's OAuth2 token endpoint (service-account grants)
             return Route("oauth", "token")
@@ -73,6 +75,6 @@ def _batch_family(path: str, headers: Mapping[str, str], azure: str) -> str:
     google = (
         "x-goog-api-key" in headers
         or "batchGenerateContent" in path
-        or path.startswith(("/v1beta/", "/download/"))
+        or path.startswith(("/v1beta/", "/download/", "/upload/"))
     )
     return "gemini" if google else azure

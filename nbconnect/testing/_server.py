@@ -285,7 +285,7 @@ class FakeProvider:
         else:
             wire = self._wire(route.family)
             key = wire.key(req.headers, req.query)
-            if route.action != "token" and not self._accepts(key):
+            if route.action not in ("token", "upload") and not self._accepts(key):
                 reply = wire.auth_error(key)
             else:
                 fault = self._next_fault(req, route)
@@ -356,7 +356,7 @@ class FakeProvider:
             return reply
         if route.action == "token":
             return self.oauth.answer_token(req)
-        if route.action == "batch":
+        if route.action in ("batch", "upload"):
             return self.batches.respond(route.family, req, parsed)
         if route.action == "list":
             return wire.list_models(self._models(route.family), req.query, req.path)

@@ -77,10 +77,12 @@ class Upload(Prepared):
     """A non-JSON request (a multipart file upload); ``content`` is sent as is."""
 
     content: bytes = b""
-    content_type: str = "application/octet-stream"
+    content_type: str | None = "application/octet-stream"  # None: no Content-Type header
 
     def to_httpx(self) -> httpx.Request:
-        headers = {**self.headers, "Content-Type": self.content_type}
+        headers = dict(self.headers)
+        if self.content_type is not None:
+            headers["Content-Type"] = self.content_type
         return httpx.Request(self.method, self.url, content=self.content, headers=headers)
 
 

@@ -4,7 +4,8 @@ Gemini: ``POST /{version}/models/{model}:batchGenerateContent`` with
 ``{"batch": {"displayName", "inputConfig": {"requests": {"requests": [{"request": <the live body>,
 "metadata": {"key": custom_id}}]}}}}``; the batch is a long-running operation whose ``metadata``
 holds the state, the counts and, when done, the inlined responses (or a responses file)
-[providers.md §5.5]. Runs past the inline size limit are split into several inline batches.
+[providers.md §5.5]. A batch past the inline size limit goes as an uploaded JSONL file of
+``{"key", "request"}`` lines (Google's resumable upload), its results as a responses file.
 Vertex AI batch prediction reads from and writes to Cloud Storage or BigQuery [§6.6].
 """
 
@@ -12,6 +13,9 @@ from __future__ import annotations
 
 from typing import TYPE_CHECKING, Any, ClassVar
 
+import httpx
+
+from ... import _errors as E
 from ..adapter import Prepared
 from .base import (
     CANCELLED,
@@ -23,6 +27,8 @@ from .base import (
     BatchAPI,
     BatchStatus,
     LineResult,
+    Upload,
+    jsonl,
     parse_lines,
 )
 
@@ -30,6 +36,8 @@ if TYPE_CHECKING:
     from ..._connections.base import Connection
 
 __all__ = ["GeminiBatch", "VertexBatch"]
+
+JSONL = "jsonl"  # the mime type Google's batch-mode guide uploads request files with
 
 _STATES = {
     "BATCH_STATE_PENDING": VALIDATING,
@@ -43,7 +51,9 @@ _STATES = {
 
 class GeminiBatch(BatchAPI):
     max_requests: ClassVar[int] = 100_000
-    max_bytes: ClassVar[int] = 20 * 1000 * 1000  # the inline request limit (20 MB)
+    max_bytes: ClassVar[int] = 2 * 1000 * 1000 * 1000  # an input file holds up to 2 GB
+    inline_bytes: ClassVar[int] = 20 * 1000 * 1000
+    """Past this many bytes of requests a batch goes as an uploaded JSONL file instead of inline."""
 
     def line(self, custom_id: str, prepared: Prepared) -> dict[str, Any]:
         return {"request": prepared.body, "metadata": {"key": custom_id}}
@@ -54,9 +64,44 @@ class GeminiBatch(BatchAPI):
 
     async def submit(self, lines: list[dict[str, Any]], model: str, label: str) -> str:
         url = self.adapter.model_url(model, "batchGenerateContent")  # type: ignore[attr-defined]
-        body = {"batch": {"displayName": label, "inputConfig": {"requests": {"requests": lines}}}}
+        source: dict[str, Any] = {"requests": {"requests": lines}}
+        if sum(self.size(line) for line in lines) > self.inline_bytes:
+            rows = [{"key": line["metadata"]["key"], "request": line["request"]} for line in lines]
+            source = {"fileName": await self.upload(jsonl(rows), label)}
+        body = {"batch": {"displayName": label, "inputConfig": source}}
         op = await self.call(Prepared("POST", url, body, self.adapter.headers()))
         return str(op.get("name") or (op.get("metadata") or {}).get("name"))
+
+    async def upload(self, data: bytes, label: str) -> str:
+        """Google's resumable upload in one chunk: ``start`` names the size and type and gets an upload
+        URL back, then ``upload, finalize`` sends the bytes; returns the file's name (``files/…``)."""
+        base, version = self.root().rsplit("/", 1)
+        headers = self.adapter.headers()
+        start = Prepared(
+            "POST",
+            f"{base}/upload/{version}/files",
+            # the field names and types google-genai 3.6.1 sends (snake case, the size as a number)
+            {"file": {"display_name": label, "mime_type": JSONL, "size_bytes": len(data)}},
+            {
+                **headers,
+                "X-Goog-Upload-Protocol": "resumable",
+                "X-Goog-Upload-Command": "start",
+                "X-Goog-Upload-Header-Content-Length": str(len(data)),
+                "X-Goog-Upload-Header-Content-Type": JSONL,
+            },
+        )
+        resp, _ = await self.adapter.request(start)
+        target = resp.headers.get("x-goog-upload-url") or ""
+        if httpx.URL(target).host != httpx.URL(base).host:  # the run's data goes there: same host only
+            raise E.ServerError(
+                f"the upload URL the Gemini API returned ({httpx.URL(target).host or 'none'}) is not on "
+                f"{httpx.URL(base).host}; nbconnect does not send the key elsewhere",
+                **self.adapter._context(),
+            )
+        # the upload URL is the authorization (google-genai sends no key with the bytes)
+        send = {"X-Goog-Upload-Command": "upload, finalize", "X-Goog-Upload-Offset": "0"}
+        file = await self.call(Upload("POST", target, None, send, content=data, content_type=None))
+        return str((file.get("file") or {}).get("name"))
 
     async def status(self, batch_id: str) -> BatchStatus:
         op = await self.call(Prepared("GET", f"{self.root()}/{batch_id}", None, self.adapter.headers()))
