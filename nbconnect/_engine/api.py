@@ -138,15 +138,16 @@ def resume(template: str | None = None, **kwargs: Any) -> Results | pd.DataFrame
         kwargs["batch"] = True
         return run(template, **kwargs)
     from .batch_store import BatchStore
-    from .cache import Cache
+    from .cache import default_cache_path
     from .options import check_options
 
     where = check_options({"cache": kwargs.get("cache", True)})["cache"]
-    cache = Cache(None if where is True else where)
-    try:
-        return pd.DataFrame(BatchStore(cache).records())
-    finally:
-        cache.close()
+    if where is False:
+        raise ConfigError(
+            "resume() lists the batches kept in the cache database; pass cache=True or its path"
+        )
+    path = default_cache_path() if where is True else where
+    return pd.DataFrame(BatchStore.records(path), columns=list(BatchStore.columns))
 
 
 def _org(org: Organization | None) -> Organization:

@@ -9,8 +9,11 @@ a kernel killed while batches run loses nothing: the next ``run(..., batch=True)
 from __future__ import annotations
 
 import json
+import os
+import sqlite3
 import time
 from dataclasses import dataclass
+from pathlib import Path
 from typing import Any
 
 from .cache import Cache
@@ -27,6 +30,20 @@ _TABLES = (
     "CREATE INDEX IF NOT EXISTS batch_cells_key ON batch_cells (key)",
 )
 
+#: the columns of ``batches``, in table order (what ``nbc.resume()`` lists)
+_COLUMNS = (
+    "batch_id",
+    "provider",
+    "connection",
+    "model",
+    "state",
+    "lines",
+    "collected",
+    "created",
+    "updated",
+    "counts",
+)
+
 
 @dataclass(frozen=True)
 class BatchRecord:
@@ -41,6 +58,8 @@ class BatchRecord:
 
 class BatchStore:
     """The two batch tables of a :class:`Cache`'s database (sharing its connection and lock)."""
+
+    columns = _COLUMNS
 
     def __init__(self, cache: Cache) -> None:
         self._db, self._lock = cache._db, cache._lock
@@ -103,23 +122,17 @@ class BatchStore:
             ).fetchall()
         return dict(rows)
 
-    def records(self) -> list[dict[str, Any]]:
-        """Every batch remembered, newest first (for ``nbc.resume()`` without a run)."""
-        with self._lock:
-            rows = self._db.execute(
-                "SELECT batch_id, provider, connection, model, state, lines, collected, created, updated, "
-                "counts FROM batches ORDER BY created DESC"
-            ).fetchall()
-        names = (
-            "batch_id",
-            "provider",
-            "connection",
-            "model",
-            "state",
-            "lines",
-            "collected",
-            "created",
-            "updated",
-            "counts",
-        )
-        return [dict(zip(names, row, strict=True)) for row in rows]
+    @staticmethod
+    def records(path: str | os.PathLike[str]) -> list[dict[str, Any]]:
+        """Every batch the database at ``path`` remembers, newest first (``nbc.resume()`` without a
+        run). Read-only and without the cache's set-up, so it never waits on a run writing to it."""
+        if not Path(path).exists():
+            return []
+        db = sqlite3.connect(f"{Path(path).as_uri()}?mode=ro", uri=True, timeout=30)
+        try:
+            if not db.execute("SELECT 1 FROM sqlite_master WHERE name = 'batches'").fetchone():
+                return []
+            rows = db.execute(f"SELECT {', '.join(_COLUMNS)} FROM batches ORDER BY created DESC").fetchall()
+        finally:
+            db.close()
+        return [dict(zip(_COLUMNS, row, strict=True)) for row in rows]
