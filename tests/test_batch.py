@@ -243,24 +243,31 @@ def test_splits_by_bytes_within_the_provider_limit(server, tmp_path, monkeypatch
         assert len(server.batches.files[b.input_file]) <= 1500
 
 
-def test_resume_reattaches_to_batches_in_flight(server, tmp_path):
-    """A run interrupted after submission (its process gone) is resumed without resubmitting."""
-    server.batches.latency = 3600.0
-    cache = str(tmp_path / "c.sqlite")
-    kw = dict(data=TEXTS, schema=SCHEMA, models=MODELS, org=batch_org(server), cache=cache, progress=False)
-    job = start("Classify: {text}", batch=True, batch_poll=0.01, **kw)
+def _lose_after_submission(job, cache: str, *, batches: int) -> None:
+    """Run ``job`` and drop it, the way a dead kernel does (nothing cancelled at the provider),
+    once the cache database remembers ``batches`` batches. tests/test_batch_restart.py does it
+    for real, with SIGKILL."""
     done = threading.Event()
 
-    def watch():  # "kill" the run once every batch is accepted and remembered
+    def watch() -> None:
         while not done.is_set():
-            if len(resume(cache=cache)) == 3:
-                job._user_stopped = False  # a lost kernel cancels nothing at the provider
+            if len(resume(cache=cache)) == batches:
+                job._user_stopped = False
                 job._loop.call_soon_threadsafe(job._cancel_tasks)
                 done.set()
             done.wait(0.01)
 
     threading.Thread(target=watch, daemon=True).start()
     run_job_blocking(job)
+    assert done.is_set()
+
+
+def test_resume_reattaches_to_batches_in_flight(server, tmp_path):
+    """A run interrupted after submission (its process gone) is resumed without resubmitting."""
+    server.batches.latency = 3600.0
+    cache = str(tmp_path / "c.sqlite")
+    kw = dict(data=TEXTS, schema=SCHEMA, models=MODELS, org=batch_org(server), cache=cache, progress=False)
+    _lose_after_submission(start("Classify: {text}", batch=True, batch_poll=0.01, **kw), cache, batches=3)
     assert server.batches.created == 3 and all(
         b.cancelled_at is None for b in server.batches.batches.values()
     )
@@ -332,3 +339,18 @@ def test_gemini_past_the_inline_limit_uploads_a_file(tmp_path, monkeypatch):
         assert any(p.startswith("/download/v1/files/") for p in paths)
         (batch,) = server.batches.batches.values()
         assert batch.extra["file_input"] and len(batch.lines) == 10
+
+
+def test_a_batch_the_provider_no_longer_knows_is_let_go_and_sent_anew(server, tmp_path):
+    server.batches.latency = 3600.0
+    cache = str(tmp_path / "c.sqlite")
+    kw = dict(
+        data=TEXTS, schema=SCHEMA, models=MODELS[:1], org=batch_org(server), cache=cache, progress=False
+    )
+    _lose_after_submission(start("Classify: {text}", batch=True, batch_poll=0.01, **kw), cache, batches=1)
+    server.batches.batches.clear()  # the provider forgot it (deleted, or past its retention)
+    lost = resume("Classify: {text}", batch_poll=0.01, **kw).df
+    assert not lost["_valid"].any() and lost["_error"].str.contains("is lost").all()
+    server.batches.latency = 0.0
+    again = resume("Classify: {text}", batch_poll=0.01, **kw).df
+    assert again["_valid"].all() and server.batches.created == 1  # sent anew, once

@@ -362,9 +362,15 @@ class BatchPhase:
             self.job._records[i]["_batch_id"] = batch_id
 
     def _give_up(self, batch_id: str, pending: dict[str, _Pending], err: E.ProviderError) -> None:
-        """Record this run's cells of a batch that cannot be read now; the batch stays remembered."""
+        """Record this run's cells of a batch that cannot be read. A transient failure keeps the batch
+        remembered (the next run re-attaches); a permanent one (the provider no longer knows it, the
+        key may not read it) lets it go, so the next run sends those cells anew."""
         mine = self.store.cells(batch_id)
-        text = f"batch {batch_id} could not be read ({err}); run again later to collect it"
+        if err.retryable:
+            text = f"batch {batch_id} could not be read ({err}); run again later to collect it"
+        else:
+            text = f"batch {batch_id} is lost ({err}); run again to send these cells anew"
+            self.store.update(batch_id, "lost", {}, collected=True)
         for key in mine:
             if key in pending:
                 self._fail(pending[key], batch_id, (text, err.kind))
