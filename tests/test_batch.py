@@ -29,11 +29,14 @@ def server():
         yield srv
 
 
-def batch_org(server) -> nbc.Organization:
+def batch_org(server, *, local: bool = False) -> nbc.Organization:
+    """The three batch providers on the fake; ``local`` adds a custom server (no batch API)."""
     org = nbc.Organization(persist=False)
     org.add(nbc.OpenAI(api_key="sk-batch-test", base_url=f"{server.url}/v1"))
     org.add(nbc.Anthropic(api_key="sk-ant-batch", base_url=server.url))
     org.add(nbc.Gemini(api_key="AIza-batch", base_url=server.url))
+    if local:
+        org.add(nbc.CustomLLM(name="local-model", endpoint=f"{server.url}/v1", json_mode="json_schema"))
     return org
 
 
@@ -94,8 +97,7 @@ def test_a_rerun_pays_nothing_and_submits_nothing(server, tmp_path):
 
 
 def test_estimate_says_which_connection_batches_and_prices_it(server, tmp_path):
-    org = batch_org(server)
-    org.add(nbc.CustomLLM(name="local-model", endpoint=f"{server.url}/v1", json_mode="json_schema"))
+    org = batch_org(server, local=True)
     kw = dict(data=TEXTS, schema=SCHEMA, org=org, cache=str(tmp_path / "c.sqlite"), progress=False)
     models = ["openai:gpt-4.1-mini", "local-model"]
     est = estimate("Classify: {text}", models=models, batch=True, **kw)
@@ -201,8 +203,7 @@ def test_progress_shows_batch_states_while_waiting(server, tmp_path):
 
 def test_stop_cancels_the_provider_batches_and_keeps_what_finished(server, tmp_path):
     server.batches.latency = 10_000.0
-    org = batch_org(server)
-    org.add(nbc.CustomLLM(name="local-model", endpoint=f"{server.url}/v1", json_mode="json_schema"))
+    org = batch_org(server, local=True)
     job = start(
         "Classify: {text}",
         data=TEXTS,
@@ -307,8 +308,7 @@ def test_a_budget_limits_what_is_submitted(server, tmp_path):
 
 
 def test_progress_says_which_connections_batch(server, tmp_path):
-    org = batch_org(server)
-    org.add(nbc.CustomLLM(name="local-model", endpoint=f"{server.url}/v1", json_mode="json_schema"))
+    org = batch_org(server, local=True)
     job = start(
         "Classify: {text}",
         data=TEXTS[:2],

@@ -10,6 +10,7 @@ calls tests/test_parity_*.py check).
 
 from __future__ import annotations
 
+import contextlib
 import io
 import json
 import re
@@ -191,6 +192,15 @@ async def test_anthropic_batch_requests_match_the_sdk():
     assert _json(seen_ours[0]) == _json(seen[0])
 
 
+@contextlib.asynccontextmanager
+async def _genai(conn, transport):
+    """A google-genai client for ``conn``'s key whose requests all go to ``transport``."""
+    with httpx.Client(transport=transport) as sync_http:
+        async with httpx.AsyncClient(transport=transport) as async_http:
+            options = {"httpx_client": sync_http, "httpx_async_client": async_http}
+            yield genai.Client(api_key=conn.secret("api_key"), http_options=options)
+
+
 GEMINI_OP = {
     "name": "batches/b1",
     "metadata": {
@@ -227,17 +237,12 @@ async def test_gemini_batch_requests_match_the_sdk():
         max_output_tokens=200,
     )
     inline = genai_types.InlinedRequest(contents=call.user, config=config, metadata={"key": "k1"})
-    with httpx.Client(transport=transport2) as sync_http:
-        async with httpx.AsyncClient(transport=transport2) as async_http:
-            client = genai.Client(
-                api_key=conn.secret("api_key"),
-                http_options={"httpx_client": sync_http, "httpx_async_client": async_http},
-            )
-            job = await client.aio.batches.create(
-                model="gemini-2.5-flash", src=[inline], config={"display_name": "nbconnect-parity"}
-            )
-            await client.aio.batches.get(name=job.name)
-            await client.aio.batches.cancel(name=job.name)
+    async with _genai(conn, transport2) as client:
+        job = await client.aio.batches.create(
+            model="gemini-2.5-flash", src=[inline], config={"display_name": "nbconnect-parity"}
+        )
+        await client.aio.batches.get(name=job.name)
+        await client.aio.batches.cancel(name=job.name)
     assert len(seen_ours) == len(seen) == 3
     for mine, theirs in zip(seen_ours, seen, strict=True):
         _same(mine, theirs, "x-goog-api-key")
@@ -283,19 +288,13 @@ async def test_gemini_file_batch_requests_match_the_sdk(monkeypatch):
         seen.append(request)
         return _gemini_upload_answer(request)
 
-    transport = httpx.MockTransport(sdk_handler)
-    with httpx.Client(transport=transport) as sync_http:
-        async with httpx.AsyncClient(transport=transport) as async_http:
-            client = genai.Client(
-                api_key=conn.secret("api_key"),
-                http_options={"httpx_client": sync_http, "httpx_async_client": async_http},
-            )
-            file = await client.aio.files.upload(
-                file=io.BytesIO(data), config={"mime_type": "jsonl", "display_name": "nbconnect-parity"}
-            )
-            await client.aio.batches.create(
-                model="gemini-2.5-flash", src=file.name, config={"display_name": "nbconnect-parity"}
-            )
+    async with _genai(conn, httpx.MockTransport(sdk_handler)) as client:
+        file = await client.aio.files.upload(
+            file=io.BytesIO(data), config={"mime_type": "jsonl", "display_name": "nbconnect-parity"}
+        )
+        await client.aio.batches.create(
+            model="gemini-2.5-flash", src=file.name, config={"display_name": "nbconnect-parity"}
+        )
     assert len(seen_ours) == len(seen) == 3
     start, upload, create = zip(seen_ours, seen, strict=True)
     _same(
