@@ -354,3 +354,13 @@ def test_a_batch_the_provider_no_longer_knows_is_let_go_and_sent_anew(server, tm
     server.batches.latency = 0.0
     again = resume("Classify: {text}", batch_poll=0.01, **kw).df
     assert again["_valid"].all() and server.batches.created == 1  # sent anew, once
+
+
+def test_the_demo_batches_in_process_with_the_live_answers_at_half_price(tmp_path):
+    kw = dict(data=TEXTS, schema=SCHEMA, models=["demo:demo-careful", "demo:demo-fast"], progress=False)
+    batched = run("Classify: {text}", batch=True, batch_poll=0.01, cache=str(tmp_path / "c.sqlite"), **kw).df
+    live = run("Classify: {text}", cache=False, **kw).df
+    assert batched["_batch_id"].notna().all() and batched["_batch_id"].str.startswith("batch_demo").all()
+    cols = ["label", "score", "_valid", "_input_tokens", "_output_tokens"]
+    pd.testing.assert_frame_equal(batched[cols], live[cols])  # same requests, same (deterministic) answers
+    assert (batched["_cost_usd"] / live["_cost_usd"]).round(9).eq(0.5).all()

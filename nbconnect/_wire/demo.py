@@ -27,6 +27,8 @@ from .._catalog.tokens import estimate_tokens
 from .._schema.values import ValueWalk
 from ..data import ASPECTS
 from .adapter import Call, Prepared
+from .batch.openai import OpenAIBatch
+from .demo_batch import DemoBatches
 from .openai import OpenAIChatAdapter
 
 if TYPE_CHECKING:
@@ -224,6 +226,7 @@ class DemoTransport(httpx.AsyncBaseTransport):
         self.latency = float(getattr(conn, "latency", 0.05))
         self.seed = int(getattr(conn, "seed", 0))
         self.calls = 0
+        self.batches = DemoBatches(self)
 
     async def handle_async_request(self, request: httpx.Request) -> httpx.Response:
         self.calls += 1
@@ -234,9 +237,15 @@ class DemoTransport(httpx.AsyncBaseTransport):
                 for m in DEMO_MODELS
             ]
             return httpx.Response(200, json={"object": "list", "data": data})
+        if self.batches.serves(path):
+            return await self.batches.handle(request)
         if request.method != "POST" or not path.endswith("/chat/completions"):
             return _error(404, f"no route {request.method} {path} on the demo server", "not_found_error")
-        body = json.loads(await request.aread())
+        return await self.complete(json.loads(await request.aread()))
+
+    async def complete(self, body: Any, *, wait: bool = True) -> httpx.Response:
+        """The chat-completions answer to ``body`` (``wait=False``: without the pretend latency, as
+        the lines of a batch are answered)."""
         model = body.get("model", "")
         if model not in DEMO_MODELS:
             return _error(
@@ -256,7 +265,8 @@ class DemoTransport(httpx.AsyncBaseTransport):
         user = next((m["content"] for m in reversed(body["messages"]) if m.get("role") == "user"), "")
         factor, _, break_rate, truncate_rate = DEMO_MODELS[model]
         jitter = 0.5 + _unit(self.seed, model, user, "latency")
-        await asyncio.sleep(self.latency * factor * jitter)
+        if wait:
+            await asyncio.sleep(self.latency * factor * jitter)
         mind = _Mind(model, user, self.seed, _find_schema(body))
         value = mind.value(mind.root)
         if _unit(self.seed, model, user, "break") < break_rate:
@@ -302,6 +312,8 @@ def _usage(model: str, prompt: int, answer: int) -> dict[str, object]:
 
 class DemoAdapter(OpenAIChatAdapter):
     """The OpenAI chat wire, sent to the in-process :class:`DemoTransport` instead of a socket."""
+
+    batch_class = OpenAIBatch  # the transport also answers OpenAI's files + batches, in process
 
     def base_url(self) -> str:
         return DEMO_BASE

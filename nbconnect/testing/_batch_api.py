@@ -11,6 +11,7 @@ import re
 from dataclasses import dataclass
 from typing import TYPE_CHECKING, Any, ClassVar
 
+from .._wire.batch.base import multipart_fields
 from ._http import Reply, Request
 from ._wire import b58, json_reply
 
@@ -91,13 +92,7 @@ class OpenAIShape(BatchShape):
         return None
 
     def upload(self, req: Request) -> Reply:
-        boundary = req.headers.get("content-type", "").partition("boundary=")[2].strip('"')
-        fields: dict[str, bytes] = {}
-        for part in req.body.split(b"--" + boundary.encode())[1:-1]:
-            head, _, data = part.strip(b"\r\n").partition(b"\r\n\r\n")
-            name = re.search(rb'name="([^"]+)"', head)
-            if name:
-                fields[name[1].decode()] = data
+        fields = multipart_fields(req.body, req.headers.get("content-type", ""))
         if fields.get("purpose") != b"batch" or "file" not in fields:
             return _error(400, "A file and purpose=batch are required")
         file_id = "file-" + b58(24)

@@ -11,6 +11,7 @@ reads and how its results come back. Which connections batch is a class fact of 
 from __future__ import annotations
 
 import json
+import re
 from abc import ABC, abstractmethod
 from collections.abc import Sequence
 from dataclasses import dataclass, field
@@ -37,6 +38,7 @@ __all__ = [
     "LineResult",
     "Upload",
     "jsonl",
+    "multipart_fields",
     "parse_lines",
 ]
 
@@ -84,6 +86,20 @@ class Upload(Prepared):
         if self.content_type is not None:
             headers["Content-Type"] = self.content_type
         return httpx.Request(self.method, self.url, content=self.content, headers=headers)
+
+
+def multipart_fields(body: bytes, content_type: str) -> dict[str, bytes]:
+    """The fields of a ``multipart/form-data`` body (name -> bytes): what a files endpoint reads."""
+    boundary = content_type.partition("boundary=")[2].strip('"').encode()
+    fields: dict[str, bytes] = {}
+    if not boundary:
+        return fields
+    for part in body.split(b"--" + boundary)[1:-1]:
+        head, _, data = part.removeprefix(b"\r\n").removesuffix(b"\r\n").partition(b"\r\n\r\n")
+        name = re.search(rb'name="([^"]+)"', head)
+        if name:
+            fields[name[1].decode()] = data
+    return fields
 
 
 def jsonl(lines: Sequence[dict[str, Any]]) -> bytes:
