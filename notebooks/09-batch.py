@@ -102,5 +102,19 @@ second = nbc.run(
 )
 print("valid after redo:", int(second.df["_valid"].sum()), "of", len(second.df))
 
+# %% [markdown]
+# ## The Demo batches too
+#
+# The offline Demo answers OpenAI's batch endpoints in process, with the same answers as live at
+# half its made-up price (its batches end with the process).
+
+# %%
+# NBVAL_CHECK_OUTPUT
+demo = dict(data=data, schema=run["schema"], models=["demo:demo-careful"], progress=False)
+batched = nbc.run(template, batch=True, batch_poll=0.05, cache=cache, **demo).df
+live = nbc.run(template, cache=False, **demo).df
+print("same answers:", (batched["sentiment"] == live["sentiment"]).all())
+print(f"cost: batch ${batched['_cost_usd'].sum():.6f} vs live ${live['_cost_usd'].sum():.6f}")
+
 # %%
 server.stop()
