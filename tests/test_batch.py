@@ -364,3 +364,19 @@ def test_the_demo_batches_in_process_with_the_live_answers_at_half_price(tmp_pat
     cols = ["label", "score", "_valid", "_input_tokens", "_output_tokens"]
     pd.testing.assert_frame_equal(batched[cols], live[cols])  # same requests, same (deterministic) answers
     assert (batched["_cost_usd"] / live["_cost_usd"]).round(9).eq(0.5).all()
+
+
+def test_a_run_over_part_of_a_batch_leaves_the_rest_for_the_run_that_wants_it(server, tmp_path):
+    server.batches.latency = 3600.0
+    cache = str(tmp_path / "c.sqlite")
+    kw = dict(schema=SCHEMA, models=MODELS[:1], org=batch_org(server), cache=cache, progress=False)
+    _lose_after_submission(
+        start("Classify: {text}", data=TEXTS, batch=True, batch_poll=0.01, **kw), cache, batches=1
+    )
+    server.batch_clock.advance(hours=2)
+    half = run("Classify: {text}", data=TEXTS[:5], batch=True, batch_poll=0.01, **kw).df
+    assert half["_valid"].all() and not resume(cache=cache)["collected"].any()  # kept for the other rows
+    whole = run("Classify: {text}", data=TEXTS, batch=True, batch_poll=0.01, **kw).df
+    assert whole["_valid"].all() and whole["_cached"].sum() == 5
+    assert server.batches.created == 1  # the other five came from the same batch, not a new one
+    assert resume(cache=cache)["collected"].all()

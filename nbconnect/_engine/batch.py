@@ -99,6 +99,7 @@ class BatchPhase:
                 self.by_conn.setdefault(cell.ref.conn.name, []).append(i)
         self.owned = {i for idx in self.by_conn.values() for i in idx}
         self.states: dict[str, str] = {}
+        self.served: set[str] = set()  # keys this run answered from the cache
         self._open: dict[str, BatchAPI] = {}  # batch id -> the API driving it (for stop)
         self.backoff = Backoff(job.options.max_retries)
         self.expected: dict[str, float] = {}  # model ref -> USD per cell at batch prices (budget)
@@ -174,6 +175,7 @@ class BatchPhase:
             if key not in pending:
                 hit = self.cache.get(key)
                 if hit is not None:
+                    self.served.add(key)
                     self.job._finish(i, cell, hit, attempts=0, wait=0.0, cached=True, bar=self.bar)
                     continue
                 pending[key] = _Pending(call, mode, prepared)
@@ -244,6 +246,7 @@ class BatchPhase:
             BatchRecord(batch_id, conn.provider, conn.name, model, VALIDATING, len(lines), False),
             {key: key for key in keys},
         )
+        self._open[batch_id] = api  # from now on a stop cancels it
         log.info("batch %s accepted: %d requests for %s", batch_id, len(lines), model)
         return batch_id
 
@@ -308,8 +311,9 @@ class BatchPhase:
                 self.cache.put(key, reply)
             self._done(item, batch_id, reply)
         why = f": {status.message}" if status.message else ""
+        here = set(mine.values())
         for key, item in pending.items():
-            if mine.get(key) == key and key not in seen:  # in this batch, but no (readable) result line
+            if key in here and key not in seen:  # in this batch, but no (readable) result line
                 text = (
                     f"batch {batch_id} ended {status.state} without a readable result for this request{why}"
                 )
@@ -319,7 +323,10 @@ class BatchPhase:
                     (text, f"batch_{status.state}" if status.state != "done" else "batch_missing"),
                 )
         counts = {"total": status.total, "finished": status.finished, "failed": status.failed}
-        self.store.update(batch_id, status.state, counts, collected=True)
+        # a batch holding cells of another run (another limit=, other rows) stays remembered, so the
+        # run that wants them re-attaches instead of paying for them again
+        whole = all(key in pending or key in self.served for key in here)
+        self.store.update(batch_id, status.state, counts, collected=whole)
 
     def _reply(self, adapter: Adapter, item: _Pending, body: Any) -> Reply:
         """A result line's body read exactly as the live answer would be, priced at batch prices."""
