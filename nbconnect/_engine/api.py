@@ -121,7 +121,7 @@ def estimate(template: str, **kwargs: Any) -> Estimate:
     job = start(template, **kwargs)
     est = estimate_plan(job.plan, job.options.max_tokens)
     if job.options.batch:
-        from .batch import annotate_estimate
+        from .batch_routes import annotate_estimate
 
         est = annotate_estimate(est, job.plan)
     return est

@@ -19,7 +19,6 @@ from dataclasses import dataclass, field
 from typing import TYPE_CHECKING, Any
 
 import httpx
-import pandas as pd
 
 from .. import _errors as E
 from .._catalog.catalog import catalog
@@ -27,52 +26,21 @@ from .._wire.adapter import Adapter, Call, Prepared, Reply
 from .._wire.batch.base import STATES, TERMINAL, VALIDATING, BatchAPI, BatchStatus
 from .._wire.http import scrub
 from .._wire.lookup import adapter_for
+from .batch_routes import BATCH, annotate_estimate, routes
 from .batch_store import BatchRecord, BatchStore
 from .cache import Cache, cache_key
 from .limits import Backoff
-from .plan import Estimate, Plan, estimate_plan, per_call_estimate
+from .plan import estimate_plan, per_call_estimate
 
 if TYPE_CHECKING:
     from .runner import Job
 
-__all__ = ["BatchPhase", "annotate_estimate", "routes"]
+__all__ = ["BatchPhase"]
 
 log = logging.getLogger("nbconnect.batch")
 
-BATCH = "batch"
 POLL_GROWTH = 1.5  # each quiet poll waits this much longer...
 POLL_CAP = 8  # ...up to this many times batch_poll
-
-
-def routes(plan: Plan) -> dict[str, str | None]:
-    """Connection name -> ``None`` when its cells go through its batch API, else why they run live."""
-    out: dict[str, str | None] = {}
-    for ref in plan.models:
-        conn = ref.conn
-        api = conn.adapter_class.batch_class
-        out[conn.name] = f"{conn.title} has no batch API" if api is None else api.unavailable(conn)
-    return out
-
-
-def annotate_estimate(est: Estimate, plan: Plan) -> Estimate:
-    """``est`` for a batch run: ``route`` says batch or live (and why) per model, ``cost_usd`` is at
-    batch prices where the cells are batched, ``live_cost_usd`` what the same calls cost live."""
-    df = est.df.copy()
-    where = routes(plan)
-    by_ref = {ref.ref: ref for ref in plan.models}
-    df["live_cost_usd"] = df["cost_usd"]
-    route_col, costs = [], []
-    for model, row in df.iterrows():
-        ref = by_ref[str(model)]
-        reason = where[ref.conn.name]
-        info = catalog.get(ref.conn.provider, ref.model)
-        cost = row["cost_usd"]
-        if reason is None and info is not None and info.batch_discount is not None and pd.notna(cost):
-            cost = cost * info.batch_discount
-        route_col.append(BATCH if reason is None else f"live: {reason}")
-        costs.append(cost)
-    df["cost_usd"], df["route"] = costs, route_col
-    return Estimate(df)
 
 
 @dataclass
