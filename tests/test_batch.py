@@ -380,3 +380,18 @@ def test_a_run_over_part_of_a_batch_leaves_the_rest_for_the_run_that_wants_it(se
     assert whole["_valid"].all() and whole["_cached"].sum() == 5
     assert server.batches.created == 1  # the other five came from the same batch, not a new one
     assert resume(cache=cache)["collected"].all()
+
+
+def test_no_key_reaches_the_batch_records_or_the_results(tmp_path):
+    sentinel = "sk-BATCH-SENTINEL-0123456789abcdef"
+    with FakeProvider(api_keys={"sk-other-key-123456"}) as server:
+        org = nbc.Organization(persist=False)
+        org.add(nbc.OpenAI(api_key=sentinel, base_url=f"{server.url}/v1"))
+        refused = go(server, tmp_path, models=MODELS[:1], org=org).df  # the upload is refused: 401
+        server.api_keys = {sentinel}
+        answered = go(server, tmp_path, models=MODELS[:1], org=org).df
+    assert not refused["_valid"].any() and answered["_valid"].all()
+    assert refused["_error_type"].eq("authentication").all()
+    for text in (refused.to_csv(), answered.to_csv(), resume(cache=str(tmp_path / "cache.sqlite")).to_csv()):
+        assert sentinel not in text
+    assert sentinel.encode() not in (tmp_path / "cache.sqlite").read_bytes()
