@@ -51,6 +51,17 @@ from ._widgets.picker import ModelPicker
 from ._widgets.playground import Playground
 from ._wire.adapter import Verification
 
+
+def __getattr__(name: str) -> object:
+    # nbc.labelstudio loads on first use: it is light, but keeping `import nbconnect` to what every
+    # user needs is cheaper still (label-studio-sdk itself is only imported when a function runs)
+    if name == "labelstudio":
+        import importlib
+
+        return importlib.import_module(".labelstudio", __name__)
+    raise AttributeError(f"module 'nbconnect' has no attribute {name!r}")
+
+
 try:
     __version__ = version("nbconnect")
 except PackageNotFoundError:  # running from a source tree that was never installed
@@ -101,6 +112,7 @@ __all__ = [
     "catalog",
     "data",
     "estimate",
+    "labelstudio",
     "run",
     "start",
 ]
