@@ -18,6 +18,7 @@ Needs ``label-studio-sdk`` (``pip install 'nbconnect[labelstudio]'``), imported 
 from __future__ import annotations
 
 from .config import Config, Control, parse
+from .examples import Example, example
 from .predictions import Predictions, predictions
 from .project import Project
 from .schema import schema
@@ -28,8 +29,10 @@ __all__ = [
     "TRUTH_PREFIX",
     "Config",
     "Control",
+    "Example",
     "Predictions",
     "Project",
+    "example",
     "parse",
     "predictions",
     "schema",

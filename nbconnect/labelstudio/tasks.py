@@ -13,8 +13,8 @@ Cancelled (skipped) annotations never count. When a task has several, ``annotati
 - ``"latest"`` (default): the one updated last (``updated_at``, else ``created_at``; ties and
   missing times go to the later one in the export);
 - ``"first"``: the one created first;
-- ``"majority"``: per control, the value most annotations give (an annotation that leaves a
-  control empty does not vote); a tie goes to the value of the latest annotation among the tied;
+- ``"majority"``: per control, the value most annotations give (one without a value for the
+  control, ``None``, does not vote; no spans, ``[]``, does); a tie goes to the latest annotation's;
 - a function, given the task's annotations as dicts ``{"id", "annotator", "created_at",
   "updated_at", "truth": {control: value}}`` (export order) and returning one of them or None.
 """
@@ -172,7 +172,7 @@ def _majority(cfg: Config, anns: list[_Annotation]) -> dict[str, Any]:
     out = {}
     for c in cfg.controls:
         votes = [(json.dumps(a.truth[c.name], sort_keys=True), a.truth[c.name]) for a in newest_first]
-        votes = [v for v in votes if v[1] not in (None, [])]
+        votes = [v for v in votes if v[1] is not None]
         if not votes:
             out[c.name] = newest_first[0].truth[c.name] if newest_first else None
             continue
