@@ -62,7 +62,6 @@ class Project:
         if isinstance(id, bool) or not isinstance(id, int) or id < 1:
             raise ConfigError(f"id= must be the project's number (in its URL: /projects/<id>); got {id!r}")
         self.url, self.id, self._key, self._timeout = url.rstrip("/"), id, key, timeout
-        self._sdk: Any = None
 
     def __repr__(self) -> str:
         return f"Project(url={self.url!r}, id={self.id}, api_key='{mask(self._key.get_secret_value())}')"
@@ -77,33 +76,30 @@ class Project:
     ) -> Project:
         """Make a new project on the server with ``title`` (3 characters at least) and labeling ``config``."""
         probe = cls(url, api_key=api_key, id=1, timeout=timeout)
-        with probe._calls("create a project"):
-            made = probe._client().projects.create(title=title, label_config=config)
+        with probe._calls("create a project") as sdk:
+            made = sdk.projects.create(title=title, label_config=config)
         return cls(url, api_key=api_key, id=int(made.id), timeout=timeout)
-
-    def _client(self) -> Any:
-        if self._sdk is None:
-            try:
-                from label_studio_sdk import LabelStudio
-            except ImportError as exc:
-                raise ImportError(_INSTALL) from exc
-            self._sdk = LabelStudio(
-                base_url=self.url, api_key=self._key.get_secret_value(), timeout=self._timeout
-            )
-        return self._sdk
 
     def _scrub(self, text: str) -> str:
         secret = self._key.get_secret_value()
         return text.replace(secret, mask(secret)) if secret else text
 
     @contextmanager
-    def _calls(self, what: str) -> Iterator[None]:
+    def _calls(self, what: str) -> Iterator[Any]:
+        """An SDK client for one step, on an httpx client closed after it (a client kept alive
+        would leave its sockets to the garbage collector), with the SDK's errors translated."""
         import httpx
-        from label_studio_sdk.core.api_error import ApiError
+
+        try:
+            from label_studio_sdk import LabelStudio
+            from label_studio_sdk.core.api_error import ApiError
+        except ImportError as exc:
+            raise ImportError(_INSTALL) from exc
 
         where = f"Label Studio at {self.url}: {what}"
         try:
-            yield
+            with httpx.Client(timeout=self._timeout) as http:
+                yield LabelStudio(base_url=self.url, api_key=self._key.get_secret_value(), httpx_client=http)
         except ApiError as exc:
             status = exc.status_code or 0
             body = exc.body if isinstance(exc.body, str) else json.dumps(exc.body, default=str)
@@ -129,8 +125,8 @@ class Project:
     @property
     def config(self) -> str:
         """The project's labeling config (XML), fetched from the server."""
-        with self._calls(f"read project {self.id}"):
-            return str(self._client().projects.get(self.id).label_config)
+        with self._calls(f"read project {self.id}") as sdk:
+            return str(sdk.projects.get(self.id).label_config)
 
     def schema(self, *, ignore: Iterable[str] = ()) -> dict[str, Any]:
         """:func:`nbconnect.labelstudio.schema` of the project's config."""
@@ -138,10 +134,8 @@ class Project:
 
     def export(self) -> list[dict[str, Any]]:
         """Every task of the project with its annotations, as the JSON export holds them."""
-        with self._calls(f"export project {self.id}"):
-            chunks = self._client().projects.exports.download_sync(
-                self.id, export_type="JSON", download_all_tasks=True
-            )
+        with self._calls(f"export project {self.id}") as sdk:
+            chunks = sdk.projects.exports.download_sync(self.id, export_type="JSON", download_all_tasks=True)
             return json.loads(b"".join(chunks))
 
     def tasks(
@@ -155,16 +149,16 @@ class Project:
 
     def predictions(self) -> list[dict[str, Any]]:
         """The project's predictions as dicts: ``task``, ``model_version``, ``score``, ``result``."""
-        with self._calls(f"list the predictions of project {self.id}"):
-            found = self._client().predictions.list(project=self.id)
+        with self._calls(f"list the predictions of project {self.id}") as sdk:
+            found = sdk.predictions.list(project=self.id)
         keys = ("task", "model_version", "score", "result")
         return [{k: getattr(p, k, None) for k in keys} for p in found]
 
     # -- writing --------------------------------------------------------------------------------
     def import_tasks(self, tasks: list[dict[str, Any]]) -> list[int]:
         """Add tasks (``{"data": ..., "annotations"/"predictions": [...]}`` dicts); returns their ids."""
-        with self._calls(f"import tasks into project {self.id}"):
-            made = self._client().projects.import_tasks(self.id, request=tasks, return_task_ids=True)
+        with self._calls(f"import tasks into project {self.id}") as sdk:
+            made = sdk.projects.import_tasks(self.id, request=tasks, return_task_ids=True)
         return [int(i) for i in (made.task_ids or [])]
 
     def push(self, predictions: Results | list[dict[str, Any]], *, score: Any = None) -> int:
@@ -180,6 +174,6 @@ class Project:
             )
         if not items:
             return 0
-        with self._calls(f"import predictions into project {self.id}"):
-            made = self._client().projects.import_predictions(self.id, request=items)
+        with self._calls(f"import predictions into project {self.id}") as sdk:
+            made = sdk.projects.import_predictions(self.id, request=items)
         return int(getattr(made, "created", len(items)) or 0)
