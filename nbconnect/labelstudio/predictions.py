@@ -149,6 +149,9 @@ def predictions(
         where += f", {_arm(row)}"
         regions, why = _regions(cfg, controls, row, where)
         notes += why
+        if not regions:  # an empty pre-annotation only hides the task's "no prediction" state
+            notes.append(f"{where}: no answer to send, left out")
+            continue
         pred: dict[str, Any] = {"model_version": _arm(row), "result": regions}
         value = _score(row, score)
         if value is not None:

@@ -127,6 +127,13 @@ def test_invalid_cells_give_no_prediction_and_a_note():
     assert preds.notes == ["1 cell(s) without a valid answer give no prediction"]
 
 
+def test_a_cell_that_answers_no_control_gives_no_prediction():
+    empty = dict.fromkeys(FULL)
+    preds = results([("demo:a", dict(FULL)), ("demo:b", {**empty, "row": 0, "row_id": 0})]).to_labelstudio(CONFIG)
+    assert [p["model_version"] for p in preds] == ["demo:a"]
+    assert preds.notes == ["task 100, demo:b: no answer to send, left out"]
+
+
 def test_span_not_in_the_text_is_left_out_with_a_note_and_the_rest_kept():
     answer = {**FULL, "ner": [{"text": "Carol", "label": "PER"}, {"text": "acme", "label": "ORG"}]}
     (pred,) = preds = results([("demo:a", answer)]).to_labelstudio(CONFIG)
