@@ -129,7 +129,8 @@ def test_invalid_cells_give_no_prediction_and_a_note():
 
 def test_a_cell_that_answers_no_control_gives_no_prediction():
     empty = dict.fromkeys(FULL)
-    preds = results([("demo:a", dict(FULL)), ("demo:b", {**empty, "row": 0, "row_id": 0})]).to_labelstudio(CONFIG)
+    res = results([("demo:a", dict(FULL)), ("demo:b", {**empty, "row": 0, "row_id": 0})])
+    preds = res.to_labelstudio(CONFIG)
     assert [p["model_version"] for p in preds] == ["demo:a"]
     assert preds.notes == ["task 100, demo:b: no answer to send, left out"]
 
