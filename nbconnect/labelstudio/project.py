@@ -163,7 +163,8 @@ class Project:
 
     def push(self, predictions: Results | list[dict[str, Any]], *, score: Any = None) -> int:
         """Send predictions to the project's tasks; returns how many it created. ``predictions``:
-        Results (turned into predictions with this project's config) or what ``to_labelstudio`` gave."""
+        Results (turned into predictions with this project's config) or what ``to_labelstudio`` gave;
+        call that yourself to read its ``notes`` (what was left out) before sending."""
         if hasattr(predictions, "to_labelstudio"):
             predictions = predictions.to_labelstudio(self.config, score=score)
         items = list(predictions)
