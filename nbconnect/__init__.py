@@ -50,6 +50,17 @@ from ._widgets.picker import ModelPicker
 from ._widgets.playground import Playground
 from ._wire.adapter import Verification
 
+
+def __getattr__(name: str) -> object:
+    # nbc.labelstudio loads on first use: it is light, but keeping `import nbconnect` to what every
+    # user needs is cheaper still (label-studio-sdk itself is only imported when a function runs)
+    if name == "labelstudio":
+        import importlib
+
+        return importlib.import_module(".labelstudio", __name__)
+    raise AttributeError(f"module 'nbconnect' has no attribute {name!r}")
+
+
 __all__ = [
     "Anthropic",
     "AuthenticationError",
@@ -95,6 +106,7 @@ __all__ = [
     "catalog",
     "data",
     "estimate",
+    "labelstudio",
     "run",
     "start",
 ]

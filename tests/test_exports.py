@@ -18,6 +18,7 @@ PUBLIC = {
     "ModelInfo",
     "catalog",
     "data",  # the demo dataset module: nbc.data.reviews()
+    "labelstudio",  # the Label Studio round trip (a subpackage, loaded on first use)
     # the engine
     "run",
     "start",

@@ -400,6 +400,13 @@ class Results:
         a notebook shows it once; save it with ``fig.savefig(...)``."""
         return _plot.figure(self.summary(truth))
 
+    def to_labelstudio(self, config_xml: str, **kwargs: Any) -> Any:
+        """Label Studio predictions (pre-annotations) for these cells:
+        :func:`nbconnect.labelstudio.predictions` says what they hold and which keywords it takes."""
+        from ..labelstudio.predictions import predictions
+
+        return predictions(self, config_xml, **kwargs)
+
     def save(self, path: str | Path) -> Path:
         """Write to ``.parquet`` (needs pyarrow) or ``.jsonl`` by extension, keeping dtypes, lists,
         None vs NaN and the metadata (parquet schema metadata / the JSONL header line)."""
