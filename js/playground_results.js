@@ -15,11 +15,14 @@ function resultsTable(ui, table, pager, [where, detail]) {
   });
   const cell = (r, m) => {
     const c = r.cells[m] || {};
-    const cls = ["pg-cell", c.valid ? "pg-valid" : "pg-invalid", c.right === true ? "pg-right" : c.right === false ? "pg-wrong" : ""];
-    return h("td", { class: cls.join(" "), "data-model": m, title: c.valid ? "" : c.error || "not run", tabindex: 0,
+    const cls = ["pg-cell", c.valid ? "pg-valid" : "pg-invalid", c.not_run ? "pg-not-run" : "",
+      c.right === true ? "pg-right" : c.right === false ? "pg-wrong" : ""];
+    // a cell never sent (stopped, over budget) is "not run": not an error, not a wrong answer
+    const text = c.valid ? fmt(c.value) : c.not_run ? "not run" : `⚠ ${c.error || "no result"}`;
+    return h("td", { class: cls.filter(Boolean).join(" "), "data-model": m, title: c.valid ? "" : c.error || "not run", tabindex: 0,
       onclick: () => showCell(r.row, m),
       onkeydown: (ev) => { if (ev.key === "Enter") showCell(r.row, m); },
-      text: c.valid ? fmt(c.value) : `⚠ ${c.error || "no result"}` });
+      text });
   };
   return () => {
     const t = ui.model.get("table") || {};

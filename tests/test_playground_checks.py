@@ -187,6 +187,10 @@ def test_a_stopped_run_says_stopped_and_shows_answered_and_not_run():
     assert progress["finished"] and progress["stopped"] == "stopped"
     assert progress["done"] == int(sent.sum()) < progress["total"]
     assert "(stopped)" in pg.core.message and f"{int((~sent).sum())} not run" in pg.core.message
+    cells = [c for r in pg.core.table["rows"] for c in r["cells"].values()]
+    assert any(c.get("not_run") for c in cells)
+    assert all("right" not in c for c in cells if c.get("not_run"))  # never sent: neither right nor wrong
+    assert all("right" in c for c in cells if not c.get("not_run"))
     for row in pg.core.summary:
         cells = df[df["model"] == row["model"]]
         answered = cells[sent[cells.index]]

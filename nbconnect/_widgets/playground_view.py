@@ -98,7 +98,10 @@ def table_page(
         for _, cell in group.iterrows():
             value = _plain(cell[field])
             entry = {"value": value, "valid": bool(cell["_valid"]), "error": _plain(cell["_error"])}
-            if truth and truth in group.columns:
+            not_run = cell["_error_type"] in NOT_RUN
+            if not_run:  # never sent: neither right nor wrong
+                entry["not_run"] = True
+            elif truth and truth in group.columns:
                 entry["right"] = bool(cell["_valid"]) and _same(value, _plain(cell[truth]))
             cells[cell["model"]] = entry
             if cell["_valid"]:

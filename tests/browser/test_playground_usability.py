@@ -146,59 +146,78 @@ def test_typing_with_enter_keeps_the_cell_and_each_refusal_sits_by_its_box(lab, 
     n_cells = page.locator(CELL).count()
     counts = execution_counts(page)
     root.evaluate("e => { e.dataset.mark = 'first render'; }")  # a re-run of the cell would replace it
-    run = root.locator("button.pg-run")
-    template = root.locator("textarea.pg-template")
-    schema = root.locator("textarea.pg-schema")
+    refused_without_prompt(page, lab, name, root)
+    several_problems_at_once(page, root)
+    two_line_prompt(page, lab, name, root)
+    assert root.get_attribute("data-mark") == "first render"
+    assert execution_counts(page) == counts and page.locator(CELL).count() == n_cells
+    multi_line_schema(lab, name, root)
+    assert_no_page_errors(page)
+    assert execution_counts(page) == counts and page.locator(CELL).count() == n_cells
 
-    # -- no prompt yet: said under the prompt box, Run refused, nothing sent ----------------------
-    prompt_problem = root.locator(".pg-prompt .pg-problems[data-field='prompt'] li")
-    expect(prompt_problem).to_have_text(re.compile(r"^Write a prompt"))
-    assert box(template)["y"] + box(template)["height"] <= box(prompt_problem)["y"] < box(schema)["y"]
-    expect(run).to_be_disabled()
+
+def prompt_problem(root: Locator) -> Locator:
+    return root.locator(".pg-prompt .pg-problems[data-field='prompt'] li")
+
+
+def refused_without_prompt(page: Page, lab, name: str, root: Locator) -> None:
+    """No prompt yet: said under the prompt box, Run refused (button and pg.run()), nothing sent."""
+    template, schema = root.locator("textarea.pg-template"), root.locator("textarea.pg-schema")
+    problem = prompt_problem(root)
+    expect(problem).to_have_text(re.compile(r"^Write a prompt"))
+    assert box(template)["y"] + box(template)["height"] <= box(problem)["y"] < box(schema)["y"]
+    expect(root.locator("button.pg-run")).to_be_disabled()
     expect(root.locator(".pg-fix")).to_contain_text("the prompt")
     expect(root.locator(".pg-estimate")).to_have_text("")
     out = kernel_eval(lab, name, "try:\n    pg.run()\nexcept Exception as exc:\n    print('refused:', exc)")
     assert "refused:" in out and "prompt" in out, out
     assert kernel_json(lab, name, "pg.results is None and pg._job is None") is True
 
-    # -- several problems at once, each by its cause: no model ticked, no prompt -------------------
+
+def several_problems_at_once(page: Page, root: Locator) -> None:
+    """No model ticked and no prompt: both said, each by its cause; fixing one leaves the other."""
     for ref in MODELS:
         page.locator(f"input.nbc-model-check[aria-label='{ref}']").uncheck()
     models_problem = root.locator(".pg-run-section .pg-problems[data-field='models'] li")
     expect(models_problem).to_have_text("Choose at least one model in the list above")
-    expect(prompt_problem).to_have_count(1)
-    assert box(models_problem)["y"] < box(template)["y"]  # in the Run bar, right under the model list
+    expect(prompt_problem(root)).to_have_count(1)
+    # in the Run bar, right under the model list
+    assert box(models_problem)["y"] < box(root.locator("textarea.pg-template"))["y"]
     for ref in MODELS:
         page.locator(f"input.nbc-model-check[aria-label='{ref}']").check()
     expect(models_problem).to_have_count(0)
-    expect(prompt_problem).to_have_count(1)
+    expect(prompt_problem(root)).to_have_count(1)
 
-    # -- a prompt with no placeholder is refused; a two-line prompt typed with Enter is not -------
+
+def two_line_prompt(page: Page, lab, name: str, root: Locator) -> None:
+    """A prompt with no placeholder is refused; one of two lines typed with Enter is not, and
+    Shift+Enter inside the box is a line break, not JupyterLab's "run this cell"."""
+    template, run = root.locator("textarea.pg-template"), root.locator("button.pg-run")
     template.click()
     template.press_sequentially("Say something nice")
-    expect(prompt_problem).to_contain_text("no {column} placeholder")
+    expect(prompt_problem(root)).to_contain_text("no {column} placeholder")
     expect(run).to_be_disabled()
     clear(template)
-    type_lines(template, "Classify the sentiment of this review.\nReview: {text}")
-    expect(template).to_have_value("Classify the sentiment of this review.\nReview: {text}")
-    expect(prompt_problem).to_have_count(0)
+    prompt = "Classify the sentiment of this review.\nReview: {text}"
+    type_lines(template, prompt)
+    expect(template).to_have_value(prompt)
+    expect(prompt_problem(root)).to_have_count(0)
     expect(root.locator(".pg-estimate")).to_contain_text(f"{ROWS * len(MODELS)} calls")
-    assert (
-        kernel_json(lab, name, "pg.core.template") == "Classify the sentiment of this review.\nReview: {text}"
-    )
-    # Shift+Enter inside the box is the box's (a line break), not JupyterLab's "run this cell"
+    assert kernel_json(lab, name, "pg.core.template") == prompt
     template.press("Shift+Enter")
     template.press_sequentially("Answer in JSON.")
-    expect(template).to_have_value("Classify the sentiment of this review.\nReview: {text}\nAnswer in JSON.")
-    assert root.get_attribute("data-mark") == "first render"
-    assert execution_counts(page) == counts and page.locator(CELL).count() == n_cells
+    expect(template).to_have_value(prompt + "\nAnswer in JSON.")
+    expect(run).to_be_enabled()
 
-    # -- a multi-line schema typed with Enter; its error by the box, with line and an aligned caret --
+
+def multi_line_schema(lab, name: str, root: Locator) -> None:
+    """A schema typed over two lines; its error by the box with the line and a caret that lines
+    up; a field named like a data column refused there too; each message goes with its fix."""
+    schema, run = root.locator("textarea.pg-schema"), root.locator("button.pg-run")
+    status, excerpt = root.locator(".pg-schema-status"), root.locator(".pg-schema-status pre.pg-excerpt")
     clear(schema)
     type_lines(schema, "sentiment: positive|negative|neutral,\nconfidence: flaot")
-    status = root.locator(".pg-schema-status")
     expect(status).to_contain_text("line 2, column 13")
-    excerpt = status.locator("pre.pg-excerpt")
     source, caret = excerpt.inner_text().split("\n")[:2]
     assert source[caret.index("^") :].startswith("flaot"), (source, caret)
     mono = "e => getComputedStyle(e).fontFamily"
@@ -211,12 +230,8 @@ def test_typing_with_enter_keeps_the_cell_and_each_refusal_sits_by_its_box(lab, 
     expect(status).to_have_text("✓ 2 field(s)")
     expect(excerpt).to_have_count(0)
     expect(run).to_be_enabled()
-    assert (
-        kernel_json(lab, name, "pg.core.schema_text")
-        == "sentiment: positive|negative|neutral,\nconfidence: float"
-    )
-
-    # -- a schema field named like a data column: refused at the schema box, not at Run ------------
+    text = kernel_json(lab, name, "pg.core.schema_text")
+    assert text == "sentiment: positive|negative|neutral,\nconfidence: float"
     type_lines(schema, ",\ntext: str")
     expect(status).to_contain_text("'text' has the name of a data column")
     expect(status).to_have_class(re.compile("pg-error"))
@@ -225,8 +240,6 @@ def test_typing_with_enter_keeps_the_cell_and_each_refusal_sits_by_its_box(lab, 
         schema.press("Backspace")
     expect(status).to_have_text("✓ 2 field(s)")
     expect(run).to_be_enabled()
-    assert_no_page_errors(page)
-    assert execution_counts(page) == counts and page.locator(CELL).count() == n_cells
 
 
 PIXELS = """async (img) => {
@@ -250,37 +263,51 @@ def test_a_stopped_run_counts_answered_and_not_run_and_the_plot_follows_the_them
     fake.latency = 0.5
     try:
         root = opened(page, lab, fake, tmp_path, name, concurrency=2)
-        kernel_eval(lab, name, "pg.core.template = 'Classify the sentiment of: {text}'")
-        run, stop = root.locator("button.pg-run"), root.locator("button.pg-stop")
-        expect(run).to_be_enabled()
-        run.click()
-        total = root.locator(".pg-progress-total")
-        page.wait_for_function(
-            "() => +document.querySelector('.pg-progress-total').dataset.done >= 6", timeout=30_000
-        )
-        stop.click()
-        expect(total).to_have_attribute("data-stopped", "stopped", timeout=20_000)
-        expect(total).to_contain_text(re.compile(r" · stopped · \d+ not run$"))
-        expect(total).not_to_contain_text("finished")
-        expect(run).to_be_enabled()
-        expect(root.locator(".pg-message")).to_contain_text("not run (stopped)")
+        run_and_stop(page, lab, name, root)
     finally:
         fake.latency = 0.0
+    summary_counts_what_was_not_run(page, lab, name, root)
+    plot_follows_the_theme(page, root)
+    assert_no_page_errors(page)
 
-    # the summary scores what was answered and counts what was not
-    not_run = "['cancelled', 'budget', 'pending']"
-    truth = kernel_json(
-        lab,
-        name,
-        f"""{{m: [int((~g._error_type.isin({not_run})).sum()), int(g._error_type.isin({not_run}).sum()),
-              (lambda a: None if a.empty else float((a._valid & (a.sentiment == a.gold)).mean()))
-              (g[~g._error_type.isin({not_run})])] for m, g in pg.results.df.groupby('model')}}""",
+
+def run_and_stop(page: Page, lab, name: str, root: Locator) -> None:
+    """Run against the slow loopback server, Stop with some cells done: progress says so."""
+    kernel_eval(lab, name, "pg.core.template = 'Classify the sentiment of: {text}'")
+    run, stop = root.locator("button.pg-run"), root.locator("button.pg-stop")
+    expect(run).to_be_enabled()
+    run.click()
+    total = root.locator(".pg-progress-total")
+    page.wait_for_function(
+        "() => +document.querySelector('.pg-progress-total').dataset.done >= 6", timeout=30_000
     )
+    stop.click()
+    expect(total).to_have_attribute("data-stopped", "stopped", timeout=20_000)
+    expect(total).to_contain_text(re.compile(r" · stopped · \d+ not run$"))
+    expect(total).not_to_contain_text("finished")
+    expect(run).to_be_enabled()
+    expect(root.locator(".pg-message")).to_contain_text("not run (stopped)")
+
+
+#: per model, from the kernel's Results: [answered, not run, accuracy over the answered or None]
+COUNTS = """{m: [int((~g._error_type.isin(NR)).sum()), int(g._error_type.isin(NR).sum()),
+     (lambda a: None if a.empty else float((a._valid & (a.sentiment == a.gold)).mean()))(g[~g._error_type.isin(NR)])]
+     for m, g in pg.results.df.groupby('model')}""".replace("NR", "['cancelled', 'budget', 'pending']")
+
+
+def summary_counts_what_was_not_run(page: Page, lab, name: str, root: Locator) -> None:
+    """The summary scores what was answered and counts what was not (they add up to the rows)."""
+    truth = kernel_json(lab, name, COUNTS)
     summary = root.locator(".pg-summary table")
     expect(summary.locator("thead th")).to_contain_text(
         ["model", "answered", "not run", "valid %", "accuracy"]
     )
     assert sum(t[1] for t in truth.values()) > 0, truth
+    # in the table the cells never sent say "not run", and none is marked wrong
+    table = root.locator("table.pg-table")
+    expect(table.locator("td.pg-cell.pg-not-run")).to_have_count(sum(t[1] for t in truth.values()))
+    expect(table.locator("td.pg-not-run.pg-wrong")).to_have_count(0)
+    expect(table.locator("td.pg-not-run").first).to_have_text("not run")
     for ref, (answered, unrun, accuracy) in truth.items():
         row = summary.locator("tbody tr").filter(has=page.locator("td[data-column='model']", has_text=ref))
         expect(row.locator("td[data-column='answered']")).to_have_text(str(answered))
@@ -292,11 +319,13 @@ def test_a_stopped_run_counts_answered_and_not_run_and_the_plot_follows_the_them
         else:
             assert float(shown) == pytest.approx(accuracy, abs=0.005), (ref, shown, accuracy)
 
-    # the plot: a transparent picture whose ink follows the theme
+
+def plot_follows_the_theme(page: Page, root: Locator) -> None:
+    """A transparent picture (not a white card), redrawn in light ink for the dark theme."""
     plot = root.locator("img.pg-plot")
     expect(plot).to_be_visible()
     light = plot.evaluate(PIXELS)
-    assert light["clear"] > 0.6, light  # not a white card on the page
+    assert light["clear"] > 0.6, light
     before = plot.get_attribute("src")
     try:
         command(page, "apputils:change-theme", {"theme": "JupyterLab Dark"})
@@ -307,4 +336,3 @@ def test_a_stopped_run_counts_answered_and_not_run_and_the_plot_follows_the_them
         shot(page, "playground-dark.png", root.locator(".pg-results"))
     finally:
         command(page, "apputils:change-theme", {"theme": "JupyterLab Light"})
-    assert_no_page_errors(page)

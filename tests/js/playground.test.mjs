@@ -165,3 +165,15 @@ test("progress says stopped and not run after Stop, and shows retries and waits"
   assert.deepEqual(summaryColumns([{ model: "m", answered: 80, not_run: 0 }]), ["model", "answered"]);
   assert.equal(summaryHeader("not_run"), "not run");
 });
+
+test("a cell never sent says not run, in muted words, neither right nor wrong", () => {
+  const table = { field: "label", models: ["m"], page: 0, pages: 1, total_rows: 1,
+    rows: [{ row: 0, input: "hi", truth: "a", differ: false,
+      cells: { m: { value: null, valid: false, error: "cancelled before it finished", not_run: true } } }] };
+  const { find, cleanup } = mount({ table });
+  const cell = find(".pg-cell");
+  assert.equal(cell.textContent, "not run");
+  assert.equal(cell.className, "pg-cell pg-invalid pg-not-run");
+  assert.equal(cell.getAttribute("title"), "cancelled before it finished");
+  cleanup();
+});
