@@ -90,6 +90,22 @@ def test_a_short_form_error_caret_points_at_the_wrong_word():
     assert excerpt("a\tb", 2)[2].split("\n")[1].index("^") == excerpt("a b", 2)[2].split("\n")[1].index("^")
 
 
+def test_an_error_on_a_long_line_shows_the_stretch_around_it():
+    text = (
+        '{"type": "object", "properties": {'
+        + ", ".join(f'"f{i}": {{"type": "string"}}' for i in range(30))
+        + "}"
+    )
+    _, status = schema_check(text, [])  # one line, one brace short
+    source, caret = status["excerpt"].split("\n")
+    assert status["line"] == 1 and len(source) < 100
+    assert source.startswith("1 | …")
+    assert caret.index("^") == len(source)  # just past the end, where the missing brace goes
+    _, _, near = excerpt("x" * 200 + "!" + "y" * 200, 200)
+    top, mark = near.split("\n")
+    assert top[mark.index("^")] == "!" and top.endswith("…")
+
+
 def test_a_field_named_like_a_data_column_is_refused_at_the_schema_box():
     pg = playground(prompt="Classify: {text}", schema="text: str, label: positive|negative")
     status = pg.core.schema_status

@@ -21,6 +21,7 @@ __all__ = ["FIELDS", "excerpt", "run_refusal", "schema_check", "template_check"]
 FIELDS = ("models", "data", "prompt", "schema")
 
 _AT = re.compile(r" at position (\d+)")
+EXCERPT = 40  # characters shown each side of an error's spot on a long line
 
 
 def template_check(template: str, system: str, columns: list[str]) -> tuple[list[dict[str, Any]], list[str]]:
@@ -94,8 +95,14 @@ def excerpt(text: str, position: int) -> tuple[int, int, str]:
     column = position - start + 1
     # tabs would widen the source line but not the caret's: show them as one space each
     source = source.replace("\t", " ")
+    offset = column - 1  # where the caret goes in what is shown
+    if len(source) > 2 * EXCERPT:  # a long line (JSON on one line): the stretch around the spot
+        first = max(0, offset - EXCERPT)
+        shown = source[first : first + 2 * EXCERPT]
+        source = ("…" if first else "") + shown + ("…" if first + 2 * EXCERPT < len(source) else "")
+        offset = offset - first + (1 if first else 0)
     gutter = f"{line} | "
-    return line, column, f"{gutter}{source}\n{' ' * (len(gutter) + column - 1)}^"
+    return line, column, f"{gutter}{source}\n{' ' * (len(gutter) + offset)}^"
 
 
 def run_refusal(problems: dict[str, list[str]]) -> str | None:
