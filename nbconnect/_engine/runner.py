@@ -60,6 +60,8 @@ class ModelProgress:
     in_flight: int = 0
     cached: int = 0
     spend_usd: float = 0.0
+    retries: int = 0  # attempts that failed and were tried again
+    wait_s: float = 0.0  # seconds spent waiting before those retries
 
 
 @dataclass
@@ -280,6 +282,8 @@ class Job:
                         )
                         return
                     waited += delay
+                    stats.retries += 1
+                    stats.wait_s += delay
                     await asyncio.sleep(delay)
                     continue
                 except Exception as exc:  # a bug or an answer no parser expected: record it, keep going
