@@ -6,17 +6,16 @@ the key to another host), bounded timeouts, and a User-Agent naming nbconnect.
 
 from __future__ import annotations
 
-import email.utils
 import functools
 import re
 import ssl
-import time
 from collections.abc import Iterable
 from typing import Any
 
 import httpx
 
 from .. import _errors as E
+from .retry import hint_from, parse_duration
 
 __all__ = [
     "DEFAULT_TIMEOUT",
@@ -61,46 +60,24 @@ def new_client(
     )
 
 
-_DURATION = re.compile(r"(\d+(?:\.\d+)?)(ms|s|m|h)")
-
-
-def parse_duration(text: str) -> float | None:
-    """Seconds in a duration such as ``"37s"``, ``"1.5s"``, ``"6m0s"`` or ``"12ms"``."""
-    parts = _DURATION.findall(text or "")
-    if not parts:
-        return None
-    scale = {"ms": 0.001, "s": 1.0, "m": 60.0, "h": 3600.0}
-    return sum(float(n) * scale[u] for n, u in parts)
-
-
 def retry_after(headers: httpx.Headers, body: Any = None) -> float | None:
-    """The provider's wait hint in seconds: ``retry-after-ms``, ``retry-after`` (seconds or an HTTP
-    date), then Google's ``RetryInfo.retryDelay`` in the error body."""
-    if (ms := headers.get("retry-after-ms")) is not None:
-        try:
-            return max(float(ms) / 1000.0, 0.0)
-        except ValueError:
-            pass
-    if (ra := headers.get("retry-after")) is not None:
-        try:
-            return max(float(ra), 0.0)
-        except ValueError:
-            when = email.utils.parsedate_to_datetime(ra) if ra else None
-            if when is not None:
-                return max(when.timestamp() - time.time(), 0.0)
-    if isinstance(body, dict):
-        for detail in (body.get("error") or {}).get("details") or []:
-            if isinstance(detail, dict) and str(detail.get("@type", "")).endswith("RetryInfo"):
-                return parse_duration(str(detail.get("retryDelay", "")))
-    return None
+    """The provider's wait hint in seconds (see :func:`.retry.hint_from`, where the rules live)."""
+    return hint_from(headers, body)
 
 
-_PROVIDER_MASKED = re.compile(r"[\w-]{3,}\*{4,}[\w-]{0,8}")
+# Providers quote a key they refused half masked: stars (``sk-bad-0*****XYZ2``) or three dots
+# after a key-like prefix (``sk-...abcd``, ``AIza...abcd``). The dots form needs a dash-ended
+# prefix (or Google's ``AIza``) so prose ("wait...then") survives, and only ASCII dots match:
+# our own hint (``mask``: ``sk-…abcd``, one "…" character) is meant to be shown.
+_PROVIDER_MASKED = re.compile(
+    r"[\w-]{3,}\*{3,}[\w-]{0,8}"
+    r"|\b(?:[A-Za-z]{2,}\w*-[\w-]*|AIza[\w-]*)\.{3}[\w-]{2,}"
+)
 
 
 def scrub(text: str, secrets: Iterable[str | None]) -> str:
     """Replace any secret a provider echoed back with a mark. Providers also quote bad keys half
-    masked (``sk-bad-0*****XYZ2``), showing more than our own hint does: those go too."""
+    masked (``sk-bad-0*****XYZ2``, ``sk-...abcd``), showing more than our own hint does: those go too."""
     for secret in secrets:
         if secret and len(secret) >= 6:
             text = text.replace(secret, "<secret>")
