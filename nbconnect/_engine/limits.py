@@ -7,7 +7,10 @@ import asyncio
 import time
 from collections import deque
 
-__all__ = ["Gate"]
+__all__ = ["RPM_WINDOW", "Gate"]
+
+RPM_WINDOW = 60.0
+"""Seconds in the sliding window ``rpm`` counts starts over (a minute; tests shorten it)."""
 
 
 class Gate:
@@ -17,7 +20,7 @@ class Gate:
     way TCP does to congestion: a rate limit halves it (once per burst: 429s from calls admitted
     before the last cut are the same burst), and every ``grow_after`` successes in a row (default:
     the current limit, so about one round of calls) raise it by one, up to the cap. With ``rpm``, at
-    most that many starts in any 60 s window. After a 429 every caller of this connection waits
+    most that many starts in any minute (``RPM_WINDOW``). After a 429 every caller of this connection waits
     out the provider's delay, so one rate limit slows the whole connection instead of each worker
     finding it separately.
 
@@ -90,7 +93,7 @@ class Gate:
     def rate_limited(self, seconds: float, ticket: int) -> None:
         """A call admitted with ``ticket`` got a 429 that will be retried after ``seconds``:
         pause the connection, and halve the limit unless this burst already did."""
-        self._paused_until = max(self._paused_until, time.monotonic() + seconds)
+        self.pause(seconds)
         self._streak = 0
         if ticket > self._cut_at:
             self.limit = max(1, self.limit // 2)
@@ -104,10 +107,10 @@ class Gate:
                 now = time.monotonic()
                 wait = self._paused_until - now
                 if self._rpm:
-                    while self._starts and now - self._starts[0] >= 60.0:
+                    while self._starts and now - self._starts[0] >= RPM_WINDOW:
                         self._starts.popleft()
                     if len(self._starts) >= self._rpm:
-                        wait = max(wait, 60.0 - (now - self._starts[0]))
+                        wait = max(wait, RPM_WINDOW - (now - self._starts[0]))
                 if wait <= 0:
                     if self._rpm:
                         self._starts.append(now)

@@ -1,0 +1,168 @@
+"""Limits measured where they matter, on the server: global ``concurrency``, ``per_connection`` and its
+default, ``rpm``; the adaptive per-connection limit after a 429; echoed half-masked keys kept out of
+errors, logs and Results."""
+
+from __future__ import annotations
+
+import asyncio
+import logging
+
+import pytest
+
+import nbconnect as nbc
+from nbconnect._engine import limits
+from nbconnect._engine.api import run
+from nbconnect._engine.limits import Gate
+from nbconnect.testing import FakeProvider, Fault
+
+SCHEMA = "label: positive|negative|neutral, score: float"
+TEXTS = [f"review number {i}: it was {'great' if i % 2 else 'awful'}" for i in range(24)]
+
+
+@pytest.fixture
+def server():
+    with FakeProvider() as srv:
+        yield srv
+
+
+def go(server, models=("model-a",), rows: int = 12, **kw):
+    org = nbc.Organization(persist=False)
+    for name in models:
+        org.add(nbc.CustomLLM(name=name, endpoint=f"{server.url}/v1", json_mode="json_schema"))
+    kw.setdefault("cache", False)
+    kw.setdefault("progress", False)
+    return run("Classify: {text}", data=TEXTS[:rows], schema=SCHEMA, models=list(models), org=org, **kw)
+
+
+# -- concurrency, measured by the server -------------------------------------------------------------
+
+
+def test_global_concurrency_holds_across_connections(server):
+    server.latency = 0.2
+    res = go(server, models=("model-a", "model-b", "model-c"), concurrency=4)
+    assert res.df["_valid"].all() and len(res.df) == 36
+    assert server.max_in_flight == 4  # never more, and the run did use all four
+
+
+def test_per_connection_caps_each_connection(server):
+    server.latency = 0.2
+    res = go(server, models=("model-a",), concurrency=16, per_connection=3)
+    assert res.df["_valid"].all()
+    assert server.max_in_flight == 3
+
+
+def test_per_connection_defaults_to_the_global_concurrency(server):
+    server.latency = 1.0  # every call is still in flight when the last one starts
+    res = go(server, models=("model-a",), concurrency=12)
+    assert res.df["_valid"].all()
+    assert server.max_in_flight == 12  # not the old fixed default of 8
+
+
+def test_rpm_limits_starts_in_every_window(server, monkeypatch):
+    monkeypatch.setattr(limits, "RPM_WINDOW", 1.0)  # rpm counts starts per window; a second, here
+    res = go(server, rows=7, rpm=3)
+    assert res.df["_valid"].all()
+    starts = sorted(r.time for r in server.requests if r.path.endswith("/chat/completions"))
+    assert len(starts) == 7
+    # any 4 consecutive starts span at least a window (arrival can lag the start a little)
+    assert min(later - first for first, later in zip(starts, starts[3:])) >= 0.8
+
+
+# -- the adaptive limit --------------------------------------------------------------------------------
+
+
+@pytest.mark.anyio
+async def test_a_rate_limit_halves_the_limit_once_per_burst_and_successes_win_it_back():
+    gate = Gate(8, grow_after=2)
+    tickets = []
+    for _ in range(3):
+        async with gate as ticket:
+            tickets.append(ticket)
+    gate.rate_limited(0, tickets[0])
+    assert (gate.limit, gate.cuts) == (4, 1)
+    gate.rate_limited(0, tickets[2])  # admitted before the cut: the same burst
+    assert (gate.limit, gate.cuts) == (4, 1)
+    async with gate as later:
+        pass
+    gate.rate_limited(0, later)  # a call admitted after the cut hit the limit again
+    assert (gate.limit, gate.cuts) == (2, 2)
+    for _ in range(3):
+        gate.succeeded()
+    assert gate.limit == 3  # one more per grow_after successes
+    for _ in range(20):
+        gate.succeeded()
+    assert gate.limit == gate.cap == 8  # never above the cap
+
+
+@pytest.mark.anyio
+async def test_the_gate_admits_no_more_than_its_current_limit():
+    gate = Gate(4)
+    async with gate as ticket:
+        pass
+    gate.rate_limited(0, ticket)  # limit 2
+    inside, most = 0, 0
+    release = asyncio.Event()
+
+    async def call() -> None:
+        nonlocal inside, most
+        async with gate:
+            inside += 1
+            most = max(most, inside)
+            await release.wait()
+            inside -= 1
+
+    tasks = [asyncio.ensure_future(call()) for _ in range(6)]
+    while inside < 2:
+        await asyncio.sleep(0)
+    for _ in range(10):  # give the other four every chance to get in
+        await asyncio.sleep(0)
+    assert (inside, gate.active) == (2, 2)
+    release.set()
+    await asyncio.gather(*tasks)
+    assert most == 2 and gate.active == 0
+
+
+@pytest.mark.anyio
+async def test_a_cancelled_waiter_gives_its_place_back():
+    gate = Gate(1)
+    await gate.__aenter__()
+    waiter = asyncio.ensure_future(gate.__aenter__())
+    await asyncio.sleep(0)
+    waiter.cancel()
+    with pytest.raises(asyncio.CancelledError):
+        await waiter
+    await gate.__aexit__()
+    async with gate:  # would hang if the cancelled waiter had kept the slot
+        assert gate.active == 1
+    assert gate.active == 0
+
+
+def test_a_429_lowers_the_connections_limit_and_progress_shows_it(server):
+    server.latency = 0.05
+    server.script("/chat/completions", [Fault("rate_limit", retry_after=0.2)])
+    seen = []
+    res = go(server, rows=12, concurrency=8, on_progress=lambda p: seen.append(p.models["model-a"].limit))
+    assert res.df["_valid"].all()
+    assert 0 < min(v for v in seen if v) < 8  # halved after the 429
+    assert res.summary().loc["model-a", "wait_s"] == pytest.approx(0.2)
+
+
+# -- echoed keys -----------------------------------------------------------------------------------
+
+
+@pytest.mark.parametrize("echoed", ["sk-...9f3c", "sk-proj-abc*******************9f3c"])
+def test_half_masked_keys_a_provider_echoes_stay_out_of_errors_logs_and_results(server, caplog, echoed):
+    caplog.set_level(logging.DEBUG)
+    message = f"Incorrect API key provided: {echoed}. Find your key at the dashboard"
+    server.script("/chat/completions", [Fault("status", status=401, message=message)])
+    res = go(server, rows=2, per_connection=1)
+    df = res.df
+    bad = df.loc[~df["_valid"]]
+    assert bad["_error_type"].tolist() == ["authentication"]
+    assert "<key>" in bad["_error"].iloc[0]
+    for where, text in {
+        "dataframe": df.to_csv(),
+        "summary": res.summary().to_string(),
+        "logs": caplog.text,
+    }.items():
+        assert echoed not in text, where
