@@ -5,7 +5,6 @@ from __future__ import annotations
 import asyncio
 import contextlib
 import logging
-import time
 from collections.abc import Callable
 from dataclasses import dataclass, field
 from typing import Any
@@ -20,6 +19,7 @@ from .._wire.retry import GiveUp, RetryPolicy
 from .cache import Cache, cache_key
 from .limits import Gate
 from .plan import Cell, Plan, estimate_plan, flat_fields, per_call_estimate
+from .progress import ModelProgress, Options, Progress, postfix, progress_bar
 
 __all__ = ["Job", "ModelProgress", "Options", "Progress"]
 
@@ -28,67 +28,6 @@ log = logging.getLogger("nbconnect.run")
 CANCELLED = "cancelled"
 POOL_SIZE = 8  # workers per HTTP connection pool
 BUDGET = "budget"
-
-
-@dataclass
-class Options:
-    """Run options (the keyword-only arguments of ``nbc.run``)."""
-
-    temperature: float | None = None
-    max_tokens: int | None = None
-    concurrency: int = 16
-    per_connection: int | None = None  # None: the same as ``concurrency``
-    rpm: float | None = None
-    max_retries: int = 4
-    timeout: float = 60.0
-    budget_usd: float | None = None
-    cache: bool | str = True
-    progress: bool = True
-
-    def __post_init__(self) -> None:
-        if self.concurrency < 1 or (self.per_connection is not None and self.per_connection < 1):
-            raise E.ConfigError("concurrency and per_connection must be at least 1")
-        if self.max_retries < 0:
-            raise E.ConfigError("max_retries must be 0 or more")
-        if self.timeout <= 0:
-            raise E.ConfigError("timeout must be a positive number of seconds")
-        if self.budget_usd is not None and self.budget_usd < 0:
-            raise E.ConfigError("budget_usd must be 0 or more")
-
-
-@dataclass
-class ModelProgress:
-    total: int = 0
-    done: int = 0
-    errors: int = 0
-    in_flight: int = 0
-    cached: int = 0
-    spend_usd: float = 0.0
-    retries: int = 0  # attempts that failed and were tried again
-    wait_s: float = 0.0  # seconds spent waiting before those retries
-    limit: int = 0  # calls its connection admits at once now (0 until a call of it finished)
-
-
-@dataclass
-class Progress:
-    """Where a run stands; handed to ``on_progress`` callbacks after every finished cell."""
-
-    total: int
-    models: dict[str, ModelProgress] = field(default_factory=dict)
-    started: float = field(default_factory=time.monotonic)
-    finished: bool = False
-
-    @property
-    def done(self) -> int:
-        return sum(m.done for m in self.models.values())
-
-    @property
-    def errors(self) -> int:
-        return sum(m.errors for m in self.models.values())
-
-    @property
-    def spend_usd(self) -> float:
-        return sum(m.spend_usd for m in self.models.values())
 
 
 @dataclass
@@ -131,15 +70,6 @@ def _gave_up(err: E.ProviderError, decision: GiveUp) -> str:
             "treated as an exhausted quota, not retried"
         )
     return str(err)
-
-
-def _postfix(progress: Progress) -> str:
-    models = progress.models.values()
-    text = f"errors={progress.errors} spend=${progress.spend_usd:.4f}"
-    if retries := sum(m.retries for m in models):  # only news when something went wrong
-        limits = [m.limit for m in models if m.limit]
-        text += f" retries={retries}" + (f" limit={min(limits)}" if limits else "")
-    return text
 
 
 def _dig(value: Any, path: str) -> Any:
@@ -217,7 +147,7 @@ class Job:
             per_call=per_call_estimate(estimate_plan(self.plan, opts.max_tokens)),
             everyone=asyncio.Semaphore(opts.concurrency),
             policy=RetryPolicy(opts.max_retries),
-            bar=_bar(len(self.plan.cells)) if opts.progress else None,
+            bar=progress_bar(len(self.plan.cells)) if opts.progress else None,
         )
         try:
             for lane in lanes:
@@ -400,7 +330,7 @@ class Job:
             stats.spend_usd += reply.cost_usd or 0.0
         if (bar := self._shared.bar) is not None:
             bar.update(1)
-            bar.set_postfix_str(_postfix(self.progress), refresh=False)
+            bar.set_postfix_str(postfix(self.progress), refresh=False)
         self._notify()
 
     def _notify(self) -> None:
@@ -459,12 +389,6 @@ class Job:
             schema=self.plan.schema.json,
             truth=self.truth,
         )
-
-
-def _bar(total: int) -> Any:
-    from tqdm.auto import tqdm
-
-    return tqdm(total=total, desc="nbconnect", unit="call", mininterval=0.2)
 
 
 def run_job_blocking(job: Job) -> Results:
