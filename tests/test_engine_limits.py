@@ -95,6 +95,19 @@ async def test_a_rate_limit_halves_the_limit_once_per_burst_and_successes_win_it
 
 
 @pytest.mark.anyio
+async def test_halving_rounds_down_and_never_reaches_zero():
+    gate = Gate(3)
+    async with gate as first:
+        pass
+    gate.rate_limited(0, first)
+    assert gate.limit == 1  # 3 // 2: a whole number of calls
+    async with gate as second:
+        pass
+    gate.rate_limited(0, second)
+    assert gate.limit == 1  # one call at a time is as low as it goes
+
+
+@pytest.mark.anyio
 async def test_the_gate_admits_no_more_than_its_current_limit():
     gate = Gate(4)
     async with gate as ticket:
