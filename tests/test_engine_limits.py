@@ -86,12 +86,30 @@ async def test_a_rate_limit_halves_the_limit_once_per_burst_and_successes_win_it
         pass
     gate.rate_limited(0, later)  # a call admitted after the cut hit the limit again
     assert (gate.limit, gate.cuts) == (2, 2)
-    for _ in range(3):
-        gate.succeeded()
-    assert gate.limit == 3  # one more per grow_after successes
+    gate.succeeded()
+    assert gate.limit == 2
+    gate.succeeded()
+    assert gate.limit == 3  # one more per grow_after (2) successes in a row
+    gate.succeeded()
+    assert gate.limit == 3
+    gate.succeeded()
+    assert gate.limit == 4
     for _ in range(20):
         gate.succeeded()
     assert gate.limit == gate.cap == 8  # never above the cap
+
+
+@pytest.mark.anyio
+async def test_by_default_the_limit_grows_by_one_per_round_of_calls():
+    gate = Gate(8)
+    async with gate as ticket:
+        pass
+    gate.rate_limited(0, ticket)
+    for _ in range(3):
+        gate.succeeded()
+    assert gate.limit == 4
+    gate.succeeded()  # the fourth success at limit 4: a full round
+    assert gate.limit == 5
 
 
 @pytest.mark.anyio
