@@ -131,26 +131,74 @@ async def test_the_gate_admits_no_more_than_its_current_limit():
     async with gate as ticket:
         pass
     gate.rate_limited(0, ticket)  # limit 2
-    inside, most = 0, 0
-    release = asyncio.Event()
+    inside: list[int] = []
+    leave = [asyncio.Event() for _ in range(6)]
 
-    async def call() -> None:
-        nonlocal inside, most
+    async def call(k: int) -> None:
         async with gate:
-            inside += 1
-            most = max(most, inside)
-            await release.wait()
-            inside -= 1
+            inside.append(k)
+            await leave[k].wait()
+            inside.remove(k)
 
-    tasks = [asyncio.ensure_future(call()) for _ in range(6)]
-    while inside < 2:
-        await asyncio.sleep(0)
-    for _ in range(10):  # give the other four every chance to get in
-        await asyncio.sleep(0)
-    assert (inside, gate.active) == (2, 2)
-    release.set()
+    async def settle() -> None:
+        for _ in range(20):  # give every waiter its chance to get in
+            await asyncio.sleep(0)
+
+    tasks = [asyncio.ensure_future(call(k)) for k in range(6)]
+    await settle()
+    for k in range(6):  # one call leaves at a time: exactly one waiter takes its place
+        assert len(inside) == min(2, 6 - k) and gate.active == len(inside), (k, inside)
+        leave[inside[0]].set()
+        await settle()
     await asyncio.gather(*tasks)
-    assert most == 2 and gate.active == 0
+    assert gate.active == 0
+
+
+class FakeTime:
+    """A clock that moves only when the gate sleeps, recording each sleep."""
+
+    def __init__(self, now: float = 100.0) -> None:
+        self.now = now
+        self.sleeps: list[float] = []
+
+    def clock(self) -> float:
+        return self.now
+
+    async def sleep(self, seconds: float) -> None:
+        self.sleeps.append(seconds)
+        self.now += seconds
+
+
+@pytest.mark.anyio
+async def test_rpm_waits_exactly_until_the_oldest_start_leaves_the_window():
+    t = FakeTime()
+    gate = Gate(8, rpm=2, clock=t.clock, sleep=t.sleep)
+    async with gate:  # t = 100
+        pass
+    t.now = 110.0
+    async with gate:  # t = 110: two starts in the window
+        pass
+    async with gate:  # the third waits for the start at 100 to be a minute old
+        pass
+    assert t.sleeps == [pytest.approx(50.0)] and t.now == pytest.approx(160.0)
+    async with gate:  # now the window holds 110 and 160: wait until 170
+        pass
+    assert t.sleeps[1:] == [pytest.approx(10.0)]
+
+
+@pytest.mark.anyio
+async def test_a_pause_holds_every_new_call_for_exactly_its_length():
+    t = FakeTime()
+    gate = Gate(4, clock=t.clock, sleep=t.sleep)
+    async with gate as ticket:
+        pass
+    gate.rate_limited(2.5, ticket)
+    gate.pause(1.0)  # a shorter pause does not shorten the longer one
+    async with gate:
+        pass
+    async with gate:
+        pass
+    assert t.sleeps == [pytest.approx(2.5)]
 
 
 @pytest.mark.anyio

@@ -111,10 +111,33 @@ def test_jitter_spreads_workers_that_failed_together():
     assert len(delays) > 40 and min(delays) >= 0.75 and max(delays) <= 1.0
 
 
-def test_zero_jitter_is_exact_and_a_bad_jitter_is_refused():
+def test_zero_jitter_is_exact():
     assert RetryPolicy(3, base=0.2, cap=0.5, jitter=0).backoff(3) == 0.5
-    with pytest.raises(ValueError, match="jitter"):
-        RetryPolicy(3, jitter=1.5)
+
+
+def test_the_defaults_are_the_documented_ones():
+    # README: max_retries 4 (5 attempts), 0.5 s doubling, capped at 8 s, hints over 2 minutes are quotas
+    policy = RetryPolicy(jitter=0)
+    assert isinstance(policy.decide(E.ServerError("x"), 4), Retry)
+    assert policy.decide(E.ServerError("x"), 5) == GiveUp("attempts")
+    assert [policy.backoff(a) for a in (1, 5, 6)] == [0.5, 8.0, 8.0]
+    assert policy.decide(rate_limited(120.0), 1) == Retry(120.0, pause_connection=True)
+    assert policy.decide(rate_limited(120.01), 1) == GiveUp("quota")
+
+
+@pytest.mark.parametrize(
+    "bad",
+    [{"max_retries": -1}, {"base": -0.1}, {"cap": -1}, {"jitter": -0.1}, {"jitter": 1.5}, {"max_hint": -1}],
+)
+def test_impossible_settings_are_refused(bad):
+    with pytest.raises(ValueError, match="must be >= 0"):
+        RetryPolicy(**bad)
+
+
+def test_the_edges_of_the_settings_are_allowed():
+    policy = RetryPolicy(0, base=0, cap=0, jitter=1, max_hint=0)
+    assert policy.backoff(1) == 0.0
+    assert policy.decide(rate_limited(0.0), 1) == GiveUp("attempts")
 
 
 # -- hints ---------------------------------------------------------------------------------------

@@ -6,6 +6,7 @@ from __future__ import annotations
 import asyncio
 import time
 from collections import deque
+from collections.abc import Awaitable, Callable
 
 __all__ = ["RPM_WINDOW", "Gate"]
 
@@ -27,7 +28,15 @@ class Gate:
     ``async with gate as ticket`` admits a call; pass ``ticket`` to :meth:`rate_limited`.
     """
 
-    def __init__(self, concurrency: int, rpm: float | None = None, *, grow_after: int | None = None) -> None:
+    def __init__(
+        self,
+        concurrency: int,
+        rpm: float | None = None,
+        *,
+        grow_after: int | None = None,
+        clock: Callable[[], float] = time.monotonic,
+        sleep: Callable[[float], Awaitable[object]] = asyncio.sleep,
+    ) -> None:
         self.cap = max(1, concurrency)
         self.limit = self.cap
         self.active = 0
@@ -41,6 +50,7 @@ class Gate:
         self._starts: deque[float] = deque()
         self._paused_until = 0.0
         self._lock = asyncio.Lock()
+        self._clock, self._sleep = clock, sleep  # injectable, so tests can check the waits exactly
 
     async def __aenter__(self) -> int:
         await self._acquire()
@@ -104,7 +114,7 @@ class Gate:
     async def _wait_turn(self) -> None:
         async with self._lock:  # serialise the bookkeeping; the sleeps below are short
             while True:
-                now = time.monotonic()
+                now = self._clock()
                 wait = self._paused_until - now
                 if self._rpm:
                     while self._starts and now - self._starts[0] >= RPM_WINDOW:
@@ -115,8 +125,8 @@ class Gate:
                     if self._rpm:
                         self._starts.append(now)
                     return
-                await asyncio.sleep(wait)
+                await self._sleep(wait)
 
     def pause(self, seconds: float) -> None:
         """Hold back new calls on this connection for ``seconds`` (without changing the limit)."""
-        self._paused_until = max(self._paused_until, time.monotonic() + seconds)
+        self._paused_until = max(self._paused_until, self._clock() + seconds)
