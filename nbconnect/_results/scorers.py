@@ -36,7 +36,7 @@ from .score import _truths, listing
 from .scoring import _interval_text as interval_text
 from .text import BUILT_IN
 
-__all__ = ["Score", "readable", "resolve", "score_cells", "scorer_table", "truths_for"]
+__all__ = ["Score", "arm_figures", "readable", "resolve", "score_cells", "scorer_table", "truths_for"]
 
 NOT_RUN, FAILED, NO_TRUTH, ERROR, SCORED = range(5)
 
@@ -160,7 +160,7 @@ def score_cells(
     return out, statuses
 
 
-def _arm_row(values: np.ndarray, rows: np.ndarray, status: np.ndarray, seed: int) -> dict[str, Any]:
+def arm_figures(values: np.ndarray, rows: np.ndarray, status: np.ndarray, seed: int) -> dict[str, Any]:
     scored = np.isin(status, (FAILED, SCORED))
     x, pos = values[scored], rows[scored]
     n, n_rows = len(x), len(np.unique(pos))
@@ -204,7 +204,7 @@ def scorer_table(
             mine = labels == arm
             head = {ARM: arm, VARIANT: ident.at[arm, VARIANT]} if variants and arm in ident.index else {}
             model = ident.at[arm, "model"] if arm in ident.index else arm
-            figures = _arm_row(values[mine], rows[mine], statuses[scorer.name][mine], seed)
+            figures = arm_figures(values[mine], rows[mine], statuses[scorer.name][mine], seed)
             table.append({**head, "model": model, "scorer": scorer.name, "field": scorer.field, **figures})
     head = [ARM, VARIANT] if variants else []
     counts = ["model", "scorer", "field", "n", "n_rows", "n_failed", "n_not_run", "n_errors"]
