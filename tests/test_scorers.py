@@ -24,7 +24,9 @@ def make(dates_a, dates_b, *, invalid=(), not_run=()):
             elif (model, i) in invalid:
                 cell["_error_type"] = "schema_mismatch"
             rows.append(cell)
-    return Results.from_rows(rows, fields=["date", "summary"], models=["a", "b"], inputs=["gold"], schema=SCHEMA)
+    return Results.from_rows(
+        rows, fields=["date", "summary"], models=["a", "b"], inputs=["gold"], schema=SCHEMA
+    )
 
 
 def same_day(prediction, truth, row):
@@ -69,7 +71,11 @@ def test_a_scorer_that_raises_is_recorded_on_its_cell_and_the_rest_go_on():
         cells = res.scored({"date": fragile})
     bad = cells.loc[(cells["row"] == 2) & (cells["model"] == "b")].iloc[0]
     assert np.isnan(bad["score.date"])
-    assert "scorer 'date'" in bad["reason.date"] and "row 2" in bad["reason.date"] and "KeyError" in bad["reason.date"]
+    assert (
+        "scorer 'date'" in bad["reason.date"]
+        and "row 2" in bad["reason.date"]
+        and "KeyError" in bad["reason.date"]
+    )
     with pytest.warns(UserWarning):
         table = res.score(scorers={"date": fragile}).set_index("model")
     assert table.loc["b", ["n", "n_errors"]].tolist() == [3, 1]
@@ -114,7 +120,9 @@ def test_squad_normalization_and_token_f1():
     assert exact_match("the Eiffel Tower", "Eiffel tower.") is True
     assert exact_match("Tower", ["Eiffel Tower", "tower"]) is True
     # SQuAD's example arithmetic: 2 common tokens, 3 predicted, 4 true -> P 2/3, R 1/2
-    assert token_f1("big red dog", "a big dog ran fast") == pytest.approx(2 * (2 / 3) * (2 / 4) / (2 / 3 + 2 / 4))
+    assert token_f1("big red dog", "a big dog ran fast") == pytest.approx(
+        2 * (2 / 3) * (2 / 4) / (2 / 3 + 2 / 4)
+    )
     assert token_f1("dog dog", "dog") == pytest.approx(2 * 0.5 * 1 / 1.5)  # counts, not sets
     assert token_f1("", "") == 1.0 and token_f1("x", "") == 0.0
     assert token_f1("cat", ["dog", "the cat"]) == 1.0

@@ -20,7 +20,10 @@ SCHEMA = {
     "properties": {
         "ents": {
             "type": "array",
-            "items": {"type": "object", "properties": {"text": {"type": "string"}, "label": {"type": "string"}}},
+            "items": {
+                "type": "object",
+                "properties": {"text": {"type": "string"}, "label": {"type": "string"}},
+            },
         }
     },
 }
@@ -126,8 +129,16 @@ def test_partial_scores_equal_nervaluate_ent_type(seed):
 
 def test_partial_overlap_counts_where_exact_does_not_and_matches_nervaluate():
     text = "Ada Lovelace met Charles Babbage in London today"
-    gold = [{"text": "Ada Lovelace", "label": "PER"}, {"text": "Charles Babbage", "label": "PER"}, {"text": "London", "label": "LOC"}]
-    pred = [{"text": "Lovelace", "label": "PER"}, {"text": "Babbage in", "label": "PER"}, {"text": "London", "label": "ORG"}]
+    gold = [
+        {"text": "Ada Lovelace", "label": "PER"},
+        {"text": "Charles Babbage", "label": "PER"},
+        {"text": "London", "label": "LOC"},
+    ]
+    pred = [
+        {"text": "Lovelace", "label": "PER"},
+        {"text": "Babbage in", "label": "PER"},
+        {"text": "London", "label": "ORG"},
+    ]
     row = {"row": 0, "text": text, "gold": gold, "model": "m", "ents": pred, "_valid": True}
     res = Results.from_rows([row], fields=["ents"], models=["m"], inputs=["text", "gold"], schema=SCHEMA)
     t = res.score_spans("gold").set_index(["match", "label"])

@@ -27,14 +27,24 @@ import pandas as pd
 from .._errors import ConfigError
 from .._results.results import Results
 from .._results.score import listing
-from .api import run_job_blocking, start
 from .._results.verdicts import Verdicts
+from .api import run_job_blocking, start
 
 __all__ = ["GRADES", "PAIR_GRADES", "Verdicts", "judge", "start_judge"]
 
 GRADES = ("pass", "fail")
 PAIR_GRADES = ("first", "second", "tie")
-_RUN_ONLY = {"template", "data", "schema", "models", "truth", "redo", "limit", "sample", "allow_constant_prompt"}
+_RUN_ONLY = {
+    "template",
+    "data",
+    "schema",
+    "models",
+    "truth",
+    "redo",
+    "limit",
+    "sample",
+    "allow_constant_prompt",
+}
 
 
 def _schema(grades: Sequence[str]) -> dict[str, Any]:
@@ -108,7 +118,9 @@ def _answer(cells: pd.DataFrame, field: str | None, fields: list[str]) -> pd.Ser
     return cells[fields].apply(lambda r: _text({f: r[f] for f in fields}), axis=1)
 
 
-def _graded_frame(results: Results, field: str | None, reference: str | None, shown: list[str]) -> pd.DataFrame:
+def _graded_frame(
+    results: Results, field: str | None, reference: str | None, shown: list[str]
+) -> pd.DataFrame:
     """One row per valid cell of ``results``: who answered, the input, the answer, the reference."""
     df = results.df
     cells = df.loc[df["_valid"]].reset_index(drop=True)
@@ -123,14 +135,20 @@ def _graded_frame(results: Results, field: str | None, reference: str | None, sh
     return out
 
 
-def _pair_frame(results: Results, field: str | None, reference: str | None, shown: list[str], pair: Any) -> pd.DataFrame:
+def _pair_frame(
+    results: Results, field: str | None, reference: str | None, shown: list[str], pair: Any
+) -> pd.DataFrame:
     if not (isinstance(pair, (list, tuple)) and len(pair) == 2 and pair[0] != pair[1]):
-        raise ConfigError('pairwise= takes two arms of the results, e.g. pairwise=("demo:demo-careful", "demo:demo-fast")')
+        raise ConfigError(
+            'pairwise= takes two arms of the results, e.g. pairwise=("demo:demo-careful", "demo:demo-fast")'
+        )
     for arm in pair:
         if arm not in results.arms:
             raise ConfigError(f"unknown arm {arm!r}; the arms are: {listing(results.arms)}")
     if field is None and len(results.fields) != 1:
-        raise ConfigError(f"pairwise judging compares one field; pass field= (one of {listing(results.fields)})")
+        raise ConfigError(
+            f"pairwise judging compares one field; pass field= (one of {listing(results.fields)})"
+        )
     field = field or results.fields[0]
     wide = results.compare(field, inputs=False)
     valid = results._wide(results._per_row(field), "_valid").fillna(False).astype(bool)
@@ -182,10 +200,14 @@ def start_judge(
 ) -> JudgeJob:
     """Check everything and return a :class:`JudgeJob` (see :func:`judge` for the arguments)."""
     if not isinstance(rubric, str) or not rubric.strip():
-        raise ConfigError('rubric= must say what a good answer is, e.g. rubric="the answer is faithful to the text"')
+        raise ConfigError(
+            'rubric= must say what a good answer is, e.g. rubric="the answer is faithful to the text"'
+        )
     clash = sorted(_RUN_ONLY & set(options))
     if clash:
-        raise ConfigError(f"judge() sets {listing(clash)} itself; pass the run options only (cache, budget_usd...)")
+        raise ConfigError(
+            f"judge() sets {listing(clash)} itself; pass the run options only (cache, budget_usd...)"
+        )
     if pairwise is not None:
         grades = PAIR_GRADES
     shown, values = _check(results, field, reference, inputs, grades)
@@ -195,7 +217,9 @@ def start_judge(
         data = _pair_frame(results, field, reference, shown, pairwise)
     names = list(values) if values else list(grades)
     template = _template(rubric, names, reference is not None, pairwise is not None)
-    job = start(template, data=data, schema=_schema(names), models=models, allow_constant_prompt=True, **options)
+    job = start(
+        template, data=data, schema=_schema(names), models=models, allow_constant_prompt=True, **options
+    )
     info = {"judge": "pairwise" if pairwise is not None else "grade", "field": field, "rubric": rubric}
     info.update(grades=names, values=values, pair=list(pairwise) if pairwise is not None else None)
     return JudgeJob(job, results, info)

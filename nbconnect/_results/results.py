@@ -348,7 +348,9 @@ class Results:
         table = _spans.span_table(self._df, field, gold, text, self.arms)
         return _spans.readable(table) if pretty else table
 
-    def span_notes(self, truth: Any = None, *, field: str | None = None, text: str | None = None) -> pd.DataFrame:
+    def span_notes(
+        self, truth: Any = None, *, field: str | None = None, text: str | None = None
+    ) -> pd.DataFrame:
         """The spans (answers' and gold) that :meth:`score_spans` could not find in the text."""
         return _spans.span_notes(self._df, *self._span_args(truth, field, text))
 

@@ -214,7 +214,9 @@ def scorer_table(
 
 def readable(table: pd.DataFrame, digits: int = 2) -> pd.DataFrame:
     """The scorer table to read: counts, then ``score`` as ``"0.78 [0.68, 0.86]"``."""
-    head = [c for c in (ARM, VARIANT, "model", "scorer", "n", "n_failed", "n_not_run", "n_errors") if c in table]
+    head = [
+        c for c in (ARM, VARIANT, "model", "scorer", "n", "n_failed", "n_not_run", "n_errors") if c in table
+    ]
     out = table[head].copy()
     parts = zip(table["score"], table["score_ci_low"], table["score_ci_high"])
     out["score"] = [interval_text(v, lo, hi, digits) for v, lo, hi in parts]

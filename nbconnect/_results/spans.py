@@ -35,7 +35,18 @@ from .arms import ARM, VARIANT, arm_labels, ran
 from .score import _node, listing
 from .scoring import _interval_text
 
-__all__ = ["MATCHES", "Span", "count", "is_span_field", "locate", "pick_field", "pick_text", "readable", "span_notes", "span_table"]
+__all__ = [
+    "MATCHES",
+    "Span",
+    "count",
+    "is_span_field",
+    "locate",
+    "pick_field",
+    "pick_text",
+    "readable",
+    "span_notes",
+    "span_table",
+]
 
 MATCHES = ("exact", "partial")
 MICRO, MACRO = "(micro)", "(macro)"
@@ -49,7 +60,12 @@ class Span:
     text: str
 
     def overlaps(self, other: Span) -> bool:
-        return self.start is not None and other.start is not None and self.start < other.end and other.start < self.end  # type: ignore[operator]
+        return (
+            self.start is not None
+            and other.start is not None
+            and self.start < other.end
+            and other.start < self.end
+        )  # type: ignore[operator]
 
 
 def is_span_field(schema: Any, field: str) -> bool:
@@ -257,9 +273,7 @@ def pick_field(schema: Any, fields: list[str], field: str | None) -> str:
     spans = [f for f in fields if is_span_field(schema, f)]
     if field is None:
         if len(spans) != 1:
-            raise ConfigError(
-                f"which field holds the spans? pass field= (span fields: {listing(spans)})"
-            )
+            raise ConfigError(f"which field holds the spans? pass field= (span fields: {listing(spans)})")
         return spans[0]
     if field not in fields:
         raise ConfigError(f"unknown field {field!r}; the fields are: {listing(fields)}")
@@ -270,13 +284,17 @@ def pick_text(df: pd.DataFrame, inputs: list[str], text: str | None) -> str:
     """The input column the offsets point into: ``text=``, else ``text``, else the only text column."""
     if text is not None:
         if text not in inputs:
-            raise ConfigError(f"text={text!r} is not an input column; the input columns are {listing(inputs)}")
+            raise ConfigError(
+                f"text={text!r} is not an input column; the input columns are {listing(inputs)}"
+            )
         return text
     if "text" in inputs:
         return "text"
     strings = [c for c in inputs if pd.api.types.infer_dtype(df[c], skipna=True) == "string"]
     if len(strings) != 1:
-        raise ConfigError(f"which input column holds the text the spans are in? pass text= (one of {listing(inputs)})")
+        raise ConfigError(
+            f"which input column holds the text the spans are in? pass text= (one of {listing(inputs)})"
+        )
     return strings[0]
 
 

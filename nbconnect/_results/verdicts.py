@@ -63,7 +63,9 @@ class Verdicts(Results):
         df = self._df.loc[self._df["_valid"], ["graded_row", "order", "model", "grade"]]
         mapping = {("AB", "first"): a, ("AB", "second"): b, ("BA", "first"): b, ("BA", "second"): a}
         df = df.assign(winner=[mapping.get((o, g), "tie") for o, g in zip(df["order"], df["grade"])])
-        wide = df.pivot_table(index=["graded_row", "model"], columns="order", values="winner", aggfunc="first")
+        wide = df.pivot_table(
+            index=["graded_row", "model"], columns="order", values="winner", aggfunc="first"
+        )
         wide = wide.reindex(columns=["AB", "BA"]).dropna()
         out = np.where(wide["AB"] == wide["BA"], wide["AB"], INCONSISTENT)
         return pd.DataFrame({"winner": out}, index=wide.index).reset_index()
@@ -83,7 +85,7 @@ class Verdicts(Results):
             first = self._df.drop_duplicates("row").set_index("row")[keys].reindex(wide.index)
             wide = pd.concat([first, wide], axis=1).reset_index(drop=True)
         votes = [_vote(list(v)) for v in wide[self._models].itertuples(index=False)]
-        wide["majority"] = [v for v, _ in votes]
+        wide["majority"] = pd.Series([v for v, _ in votes], index=wide.index, dtype=object)
         wide["n_judges"] = wide[self._models].notna().sum(axis=1).astype("int64")
         with np.errstate(invalid="ignore", divide="ignore"):
             wide["agree"] = np.array([k for _, k in votes], dtype=float) / wide["n_judges"].to_numpy()
@@ -163,4 +165,6 @@ class Verdicts(Results):
             calls = int((ran(df) & ~cached).sum())  # requests sent; cached answers cost nothing
             cost = df["_cost_usd"].sum(min_count=1)
             out[name] = {"cells": len(df), "calls": calls, "cached": int(cached.sum()), "cost_usd": cost}
-        return pd.DataFrame(out).T.astype({"cells": "int64", "calls": "int64", "cached": "int64", "cost_usd": "float64"})
+        return pd.DataFrame(out).T.astype(
+            {"cells": "int64", "calls": "int64", "cached": "int64", "cost_usd": "float64"}
+        )

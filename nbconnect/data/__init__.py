@@ -22,9 +22,8 @@ with ``gold_`` so that they never clash with schema fields called ``sentiment`` 
 
 from __future__ import annotations
 
-from importlib.resources import files
-
 import json
+from importlib.resources import files
 
 import pandas as pd
 
