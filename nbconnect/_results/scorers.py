@@ -155,7 +155,7 @@ def score_cells(
     if errors:
         warnings.warn(
             f"{errors} cell(s) could not be scored: a scorer raised; see the reason.<name> columns",
-            stacklevel=3,
+            stacklevel=4,  # the caller of Results.score / Results.scored
         )
     return out, statuses
 

@@ -103,7 +103,9 @@ class Verdicts(Results):
         votes = votes.rename(columns={**names, **{k: k.removeprefix("graded_") for k in self._keys()}})
         keys = [k.removeprefix("graded_") for k in self._keys()]
         out = self._graded.df.merge(votes, on=keys, how="left")
-        return out.astype({c: object for c in names.values() if c not in ("judge.agree", "judge.n_judges")})
+        for name in [c for c in names.values() if c not in ("judge.agree", "judge.n_judges")]:
+            out[name] = out[name].astype(object).where(out[name].notna(), None)  # not graded: None
+        return out
 
     def scores(self, seed: int | None = None) -> pd.DataFrame:
         """Per graded arm: the mean value of the majority grade (``grades=`` values, best 1), with
