@@ -212,3 +212,18 @@ def test_the_demo_judge_grades_against_the_reference_and_is_deterministic():
     again = nbc.judge(res, "the sentiment equals the reference", **kw)
     assert again.df["grade"].tolist() == v.df["grade"].tolist()
     assert v.cost().loc["judge", "cost_usd"] > 0
+
+
+def test_a_stopped_judge_keeps_its_cells_marked_not_run(server):
+    org = org_for(server, "model-a", "judge-1")
+    res = graded(server, org)
+    sent = server.count("/chat/completions")
+    job = start_judge(res, "fits", field="label", models=["judge-1"], org=org, cache=False, progress=False)
+    job.stop()
+    verdicts = job.run()
+    assert server.count("/chat/completions") == sent
+    assert (verdicts.df["_error_type"] == "cancelled").all()
+    assert verdicts.scores()["n_not_run"].tolist() == [
+        0
+    ]  # the graded cells ran; only their grades are missing
+    assert verdicts.scores()["n_errors"].tolist() == [8]

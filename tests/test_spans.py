@@ -182,7 +182,10 @@ def test_the_demo_reads_entities_from_the_text_and_offsets_are_recovered():
     import nbconnect as nbc
     from nbconnect.data import ENTITY_LABELS, entities
 
-    items = {"type": "object", "properties": {"text": {"type": "string"}, "label": {"enum": list(ENTITY_LABELS)}}}
+    items = {
+        "type": "object",
+        "properties": {"text": {"type": "string"}, "label": {"enum": list(ENTITY_LABELS)}},
+    }
     schema = {"type": "object", "properties": {"entities": {"type": "array", "items": items}}}
     org = nbc.Organization.demo()
     kw = dict(data=entities(), schema=schema, models=["demo:demo-careful", "demo:demo-echo"], org=org)
@@ -191,7 +194,9 @@ def test_the_demo_reads_entities_from_the_text_and_offsets_are_recovered():
     micro = res.score_spans("gold_entities").set_index(["model", "match", "label"])["f1"]
     assert micro[("demo:demo-careful", "exact", "(micro)")] > 0.9
     assert micro[("demo:demo-echo", "exact", "(micro)")] < micro[("demo:demo-echo", "partial", "(micro)")]
-    assert micro[("demo:demo-echo", "partial", "(micro)")] < micro[("demo:demo-careful", "partial", "(micro)")]
+    assert (
+        micro[("demo:demo-echo", "partial", "(micro)")] < micro[("demo:demo-careful", "partial", "(micro)")]
+    )
     assert all("start" not in s for v in res.df["entities"].dropna() for s in v)  # text only, offsets found
     assert res.span_notes("gold_entities").empty
     again = nbc.run("Find the named entities.\n\nText: {text}", **kw)

@@ -240,3 +240,13 @@ def judge(results: Results, rubric: str, **kwargs: Any) -> Verdicts:
     finished; for ``stop()`` from another thread use ``nbconnect._engine.judge.start_judge``.
     """
     return start_judge(results, rubric, **kwargs).run()
+
+
+def _share_signature() -> None:
+    """help(nbc.judge) lists the judge's own arguments (those of start_judge)."""
+    import inspect
+
+    judge.__signature__ = inspect.signature(start_judge).replace(return_annotation="Verdicts")  # type: ignore[attr-defined]
+
+
+_share_signature()
