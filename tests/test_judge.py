@@ -227,3 +227,28 @@ def test_a_stopped_judge_keeps_its_cells_marked_not_run(server):
         0
     ]  # the graded cells ran; only their grades are missing
     assert verdicts.scores()["n_errors"].tolist() == [8]
+
+
+def test_repeats_are_graded_cell_by_cell_and_graded_values_are_used():
+    rows = []
+    for i in range(6):
+        for s in range(2):
+            rows.append({"row": i, "text": f"text {i}", "gold": "positive", "model": "m", "sample": s,
+                         "label": "positive" if (i + s) % 3 else "negative", "_valid": True})  # fmt: skip
+    res = Results.from_rows(rows, fields=["label"], models=["m"], inputs=["text", "gold"])
+    org = nbc.Organization.demo()
+    v = nbc.judge(
+        res, "the label is the reference", field="label", reference="gold", inputs=["text"],
+        grades={"right": 1.0, "close": 0.5, "wrong": 0.0}, models=["demo:demo-careful"], org=org,
+        cache=False, progress=False,
+    )  # fmt: skip
+    assert len(v) == 12 and set(v.inputs) >= {"graded_row", "graded_model", "graded_sample"}
+    joined = v.join()
+    assert len(joined) == 12 and joined["judge.majority"].notna().all()
+    assert set(joined["judge.majority"]) <= {"right", "close", "wrong"}
+    agree = (joined["label"] == joined["gold"]) == (joined["judge.majority"] == "right")
+    assert agree.mean() >= 0.8  # the careful Demo judge compares the answer with the reference
+    s = v.scores().iloc[0]
+    assert (s["n"], s["n_rows"]) == (12, 6)  # repeats are clustered by row
+    values = joined["judge.majority"].map({"right": 1.0, "close": 0.5, "wrong": 0.0})
+    assert s["score"] == pytest.approx(values.mean())
