@@ -97,6 +97,14 @@ def test_bad_judge_arguments_are_refused_before_any_request(server):
         nbc.judge(res, "ok", reference="gold", models=["judge-1"], org=org)
     with pytest.raises(nbc.ConfigError, match="grades"):
         nbc.judge(res, "ok", grades=["pass"], models=["judge-1"], org=org)
+    empty = Results.from_rows(
+        [{"row": 0, "text": "t", "model": "judge-1", "label": None, "_valid": False}],
+        fields=["label"], models=["judge-1"], inputs=["text"],
+    )  # fmt: skip
+    with pytest.raises(nbc.ConfigError, match="nothing to grade"):
+        nbc.judge(empty, "ok", models=["judge-1"], org=org)
+    with pytest.raises(nbc.ConfigError, match="unknown arm"):
+        nbc.judge(res, "ok", pairwise=("model-a", "nope"), models=["judge-1"], org=org)
     with pytest.raises(nbc.ConfigError, match="sets 'data'"):
         nbc.judge(res, "ok", data=[], models=["judge-1"], org=org)
     assert server.count("/chat/completions") == sent

@@ -215,6 +215,10 @@ def start_judge(
         data = _graded_frame(results, field, reference, shown)
     else:
         data = _pair_frame(results, field, reference, shown, pairwise)
+    if data.empty:
+        raise ConfigError(
+            "nothing to grade: the results have no valid cell (for pairwise: no row both arms answered)"
+        )
     names = list(values) if values else list(grades)
     template = _template(rubric, names, reference is not None, pairwise is not None)
     job = start(
