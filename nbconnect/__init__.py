@@ -19,6 +19,7 @@ from ._connections.providers import (
     VertexAI,
 )
 from ._engine.api import arun, estimate, run, start
+from ._engine.judge import judge
 from ._engine.plan import Estimate
 from ._engine.runner import Job
 from ._errors import (
@@ -43,6 +44,7 @@ from ._errors import (
     UnknownModelError,
 )
 from ._results.results import Results
+from ._results.scorers import Score
 from ._store.org import EnvReport, Organization
 from ._version import __version__
 from ._widgets.panel import ConnectionsPanel
@@ -95,6 +97,7 @@ __all__ = [
     "Results",
     "SchemaError",
     "SchemaRejectedError",
+    "Score",
     "ServerError",
     "StoreError",
     "TemplateError",
@@ -106,6 +109,7 @@ __all__ = [
     "catalog",
     "data",
     "estimate",
+    "judge",
     "labelstudio",
     "run",
     "start",

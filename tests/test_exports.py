@@ -27,6 +27,8 @@ PUBLIC = {
     "estimate",
     "Estimate",
     "Results",
+    "Score",  # what a custom scorer may return: results.score(scorers=...)
+    "judge",  # an LLM grades a run, through the same engine
     # widgets
     "ConnectionsPanel",
     "ModelPicker",
