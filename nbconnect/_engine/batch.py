@@ -26,11 +26,12 @@ from .._wire.adapter import Adapter, Call, Prepared, Reply
 from .._wire.batch.base import STATES, TERMINAL, VALIDATING, BatchAPI, BatchStatus
 from .._wire.http import scrub
 from .._wire.lookup import adapter_for
+from .._wire.retry import GiveUp, RetryPolicy
 from .batch_routes import BATCH, annotate_estimate, routes
 from .batch_store import BatchRecord, BatchStore
-from .cache import Cache, cache_key
-from .limits import Backoff
+from .cache import cache_key
 from .plan import estimate_plan, per_call_estimate
+from .runner import _Outcome  # how a cell ended, recorded by the Job the same way live or batched
 
 if TYPE_CHECKING:
     from .runner import Job
@@ -57,9 +58,10 @@ class _Pending:
 class BatchPhase:
     """The batch half of a job (see the module docstring)."""
 
-    def __init__(self, job: Job, cache: Cache, bar: Any) -> None:
-        self.job, self.cache, self.bar = job, cache, bar
-        self.store = BatchStore(cache)
+    def __init__(self, job: Job) -> None:
+        assert job._shared.cache is not None, "a batch run keeps its batch ids in the cache database"
+        self.job, self.cache, self.bar = job, job._shared.cache, job._shared.bar
+        self.store = BatchStore(self.cache)
         self.routes = routes(job.plan)
         self.by_conn: dict[str, list[int]] = {}
         for i, cell in enumerate(job.plan.cells):
@@ -69,7 +71,7 @@ class BatchPhase:
         self.states: dict[str, str] = {}
         self.served: set[str] = set()  # keys this run answered from the cache
         self._open: dict[str, BatchAPI] = {}  # batch id -> the API driving it (for stop)
-        self.backoff = Backoff(job.options.max_retries)
+        self.policy = RetryPolicy(job.options.max_retries)  # the live path's policy, its own jitter
         self.expected: dict[str, float] = {}  # model ref -> USD per cell at batch prices (budget)
         if job.options.budget_usd is not None:
             est = annotate_estimate(estimate_plan(job.plan, job.options.max_tokens), job.plan)
@@ -144,7 +146,7 @@ class BatchPhase:
                 hit = self.cache.get(key)
                 if hit is not None:
                     self.served.add(key)
-                    self.job._finish(i, cell, hit, attempts=0, wait=0.0, cached=True, bar=self.bar)
+                    self.job._finish(i, cell, _Outcome(reply=hit), cached=True)
                     continue
                 pending[key] = _Pending(call, mode, prepared)
             pending[key].cells.append(i)
@@ -170,17 +172,18 @@ class BatchPhase:
         return kept
 
     async def _retry(self, send: Any) -> Any:
-        """``await send()``, retried with the live path's backoff on transient provider errors."""
+        """``await send()``, retried by the live path's retry policy on transient provider errors
+        (a quota-sized hint gives up at once, as it does live)."""
         attempt = 0
         while True:
             attempt += 1
             try:
                 return await send()
             except E.ProviderError as err:
-                delay = self.backoff.delay(attempt, err)
-                if delay is None:
+                decision = self.policy.decide(err, attempt)
+                if isinstance(decision, GiveUp):
                     raise
-                await asyncio.sleep(delay)
+                await asyncio.sleep(decision.delay)
 
     def _chunks(self, api: BatchAPI, keys: list[str], pending: dict[str, _Pending]) -> list[list[str]]:
         """``keys`` split so no batch passes the provider's request or byte limit (or batch_size)."""
@@ -327,13 +330,13 @@ class BatchPhase:
         self._release(item)
         self.job._spent += reply.cost_usd or 0.0
         for i in item.cells:
-            self.job._finish(i, self.job.plan.cells[i], reply, attempts=1, wait=0.0, bar=self.bar)
+            self.job._finish(i, self.job.plan.cells[i], _Outcome(reply=reply, attempts=1))
             self.job._records[i]["_batch_id"] = batch_id
 
     def _fail(self, item: _Pending, batch_id: str | None, error: tuple[str, str]) -> None:
         self._release(item)
         for i in item.cells:
-            self.job._finish(i, self.job.plan.cells[i], None, attempts=1, wait=0.0, error=error, bar=self.bar)
+            self.job._finish(i, self.job.plan.cells[i], _Outcome(error=error, attempts=1))
             self.job._records[i]["_batch_id"] = batch_id
 
     def _give_up(self, batch_id: str, pending: dict[str, _Pending], err: E.ProviderError) -> None:
