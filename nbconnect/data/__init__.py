@@ -11,6 +11,12 @@ The reviews were written for nbconnect (no third-party text): 35 positive, 30 ne
 15 neutral or mixed, over 30 kinds of product. ``gold_aspects`` lists what each review talks
 about, from the fixed vocabulary :data:`ASPECTS` (possibly nothing). The truth columns start
 with ``gold_`` so that they never clash with schema fields called ``sentiment`` or ``aspects``.
+
+``shapes()``, ``digits()`` and ``documents()`` are small media datasets for ``{image:...}`` and
+``{document:...}`` prompts: 36 and 20 generated 64x64 PNGs and 6 one-page text PDFs, each with
+gold labels, drawn by ``python -m nbconnect.data.make_media`` (no third-party content)::
+
+    df = nbc.data.shapes()  # image (a file path), gold_shape, gold_colour
 """
 
 from __future__ import annotations
@@ -19,7 +25,7 @@ from importlib.resources import files
 
 import pandas as pd
 
-__all__ = ["ASPECTS", "SENTIMENTS", "reviews"]
+__all__ = ["ASPECTS", "SENTIMENTS", "digits", "documents", "reviews", "shapes"]
 
 ASPECTS: tuple[str, ...] = (
     "battery",
@@ -49,4 +55,33 @@ def reviews() -> pd.DataFrame:
         # keep_default_na=False: an empty aspect list stays "", never NaN
         df = pd.read_csv(fh, dtype=str, keep_default_na=False)
     df["gold_aspects"] = df["gold_aspects"].map(lambda s: [a for a in s.split(";") if a])
+    return df
+
+
+def _media_table(name: str, column: str) -> pd.DataFrame:
+    """A labels CSV with its ``file`` column turned into absolute paths under ``column``."""
+    root = files(__name__)
+    with root.joinpath(name).open(encoding="utf-8") as fh:
+        df = pd.read_csv(fh, dtype=str, keep_default_na=False)
+    df.insert(0, column, [str(root.joinpath(f)) for f in df.pop("file")])
+    return df
+
+
+def shapes() -> pd.DataFrame:
+    """36 images of one shape each: ``image`` (path of a 64x64 PNG), ``gold_shape`` (circle,
+    square or triangle) and ``gold_colour`` (red, green, blue, yellow, purple or orange)."""
+    return _media_table("shapes.csv", "image")
+
+
+def digits() -> pd.DataFrame:
+    """20 images of one digit each: ``image`` (path of a 64x64 PNG), ``gold_digit`` ("0"-"9")
+    and ``gold_colour`` (blue or red)."""
+    return _media_table("digits.csv", "image")
+
+
+def documents() -> pd.DataFrame:
+    """6 one-page PDFs: ``document`` (path), ``gold_kind`` (invoice, receipt or letter) and
+    ``gold_total`` (the amount due or paid, 0 for the letter)."""
+    df = _media_table("documents.csv", "document")
+    df["gold_total"] = df["gold_total"].astype(float)
     return df
