@@ -207,9 +207,9 @@ def _shrink(data: bytes, mime: str, side: int, where: str) -> tuple[bytes, str]:
 
 
 # -- what each model can take --------------------------------------------------------------------
-def check_models(models: list[Any], store: MediaStore, media: list[Media]) -> None:
+def check_models(models: list[Any], store: MediaStore, media: list[Any]) -> None:
     """Refuse, before any request, media a model or its provider cannot take."""
-    seen: dict[int, Media] = {id(m): m for m in media}
+    seen: dict[int, Media] = {id(m): m for m in media if isinstance(m, Media)}
     for ref in models:
         info = catalog.get(ref.conn.provider, ref.model)
         limits = info.limits if info is not None else catalog.limits(ref.conn.provider)
