@@ -29,6 +29,7 @@ from .._wire.media import DOCUMENT, IMAGE, PDF, Media, sniff_mime
 __all__ = ["MediaStore", "check_models", "media_tokens"]
 
 _WORDS = {IMAGE: "an image", DOCUMENT: "a PDF document"}
+_PLURAL = {IMAGE: "images", DOCUMENT: "PDF documents"}
 
 
 def _mb(n: int) -> str:
@@ -223,7 +224,7 @@ def _check_one(ref: str, info: ModelInfo | None, limits: MediaLimits, m: Media, 
     if info is not None and m.kind not in info.media:
         takes = [x.id for x in catalog.models(info.provider) if m.kind in x.media][:4]
         raise ConfigError(
-            f"model {ref!r} does not take {_WORDS[m.kind]}s ({where}: {m.label}). Fix: choose a model that "
+            f"model {ref!r} does not take {_PLURAL[m.kind]} ({where}: {m.label}). Fix: choose a model that "
             f"does ({', '.join(takes) or 'none on this provider'}), or, if it does, say so with "
             f"nbc.catalog.add({info.provider!r}, {info.id!r}, media=[{m.kind!r}])"
         )
