@@ -108,10 +108,11 @@ class GoogleAdapter(Adapter):
 
     def media_part(self, media: Media) -> dict[str, Any]:
         """``inlineData`` with the base64 bytes, or ``fileData`` for an https URL the API fetches:
-        what google-genai's ``Part.from_bytes`` / ``Part.from_uri`` send."""
+        exactly what google-genai 3.6.1's ``Part.from_bytes`` / ``Part.from_uri`` send, which keeps
+        the inner field names in snake_case (``mime_type``, ``file_uri``; proto JSON accepts both)."""
         if media.url is not None:
-            return {"fileData": {"fileUri": media.url, "mimeType": media.mime}}
-        return {"inlineData": {"data": media.b64, "mimeType": media.mime}}
+            return {"fileData": {"file_uri": media.url, "mime_type": media.mime}}
+        return {"inlineData": {"data": media.b64, "mime_type": media.mime}}
 
     def parse(self, call: Call, mode: str, body: Any, headers: httpx.Headers) -> Reply:
         body = body if isinstance(body, dict) else {}
