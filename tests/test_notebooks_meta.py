@@ -65,6 +65,7 @@ def test_the_four_tutorials_exist_each_with_its_script():
         "02-playground.ipynb",
         "03-compare-models.ipynb",
         "04-custom-llm.ipynb",
+        "07-images.ipynb",
     ]
     assert [p.stem for p in SCRIPTS] == [p.stem for p in NOTEBOOKS], "one notebooks/NN-name.py per notebook"
 
