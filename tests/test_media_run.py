@@ -64,46 +64,31 @@ def test_the_same_run_classifies_the_shipped_images_on_every_wire(server, org):
     assert set(df["image"]) == set(data["image"])
 
 
+def demo(prompt, data, schema, *models):
+    return nbc.run(prompt, data=data, schema=schema, models=list(models), cache=False, progress=False).df
+
+
 def test_the_demo_sees_the_shipped_images_and_reads_the_pdfs():
     shapes = nbc.data.shapes()
-    res = nbc.run(
-        PROMPT,
-        data=shapes,
-        schema=SCHEMA,
-        models=["demo:demo-careful", "demo:demo-fast"],
-        cache=False,
-        progress=False,
-    )
-    df = res.df
+    df = demo(PROMPT, shapes, SCHEMA, "demo:demo-careful", "demo:demo-fast")
     right = (df["shape"] == df["gold_shape"]) & (df["colour"] == df["gold_colour"])
     by_model = right.groupby(df["model"]).mean()
     assert by_model["demo:demo-careful"] > 0.85  # it reads the pixels...
     assert by_model["demo:demo-careful"] > by_model["demo:demo-fast"]  # ...better than the fast one
     assert by_model["demo:demo-careful"] < 1.0 or by_model["demo:demo-fast"] < 1.0  # nobody is perfect
-    digits = nbc.run(
-        "Which digit? {image:image}",
-        data=nbc.data.digits(),
-        schema="digit: int",
-        models=["demo:demo-careful"],
-        cache=False,
-        progress=False,
-    ).df
+    digits = demo("Which digit? {image:image}", nbc.data.digits(), "digit: int", "demo:demo-careful")
     assert (digits["digit"].astype(str) == digits["gold_digit"]).mean() > 0.85
-    docs = nbc.run(
+    docs = demo(
         "{document:document} What is this document, and its total?",
-        data=nbc.data.documents(),
-        schema="kind: invoice|receipt|letter, total: float",
-        models=["demo:demo-careful"],
-        cache=False,
-        progress=False,
-    ).df
+        nbc.data.documents(),
+        "kind: invoice|receipt|letter, total: float",
+        "demo:demo-careful",
+    )
     assert (docs["kind"] == docs["gold_kind"]).mean() >= 5 / 6
     read = (docs["total"] - docs["gold_total"]).abs().lt(0.01)
     assert read.mean() >= 3 / 6  # it reads "Total: 31.00" out of the PDF's text, most of the time
     # deterministic: a second run gives the same answers
-    again = nbc.run(
-        PROMPT, data=shapes, schema=SCHEMA, models=["demo:demo-careful"], cache=False, progress=False
-    ).df
+    again = demo(PROMPT, shapes, SCHEMA, "demo:demo-careful")
     assert again["shape"].tolist() == df[df["model"] == "demo:demo-careful"]["shape"].tolist()
 
 
