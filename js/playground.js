@@ -43,9 +43,13 @@ function promptSection({ model, subs }) {
     placeholder: "Classify the sentiment of: {text}" }), "template", { debounce: 150 });
   const chips = h("div", { class: "pg-chips", "aria-live": "polite" });
   const inserts = h("div", { class: "pg-inserts" });
+  const placeholder = (c) => {
+    const kind = (model.get("media_columns") || {})[c];
+    return kind ? `{${kind}:${c}}` : `{${c}}`;
+  };
   const insert = (c) => {
     const pos = template.selectionStart ?? template.value.length;
-    template.value = `${template.value.slice(0, pos)}{${c}}${template.value.slice(pos)}`;
+    template.value = `${template.value.slice(0, pos)}${placeholder(c)}${template.value.slice(pos)}`;
     model.set("template", template.value); model.save_changes(); template.focus();
   };
   const renderChips = () => {
@@ -53,13 +57,15 @@ function promptSection({ model, subs }) {
     chips.replaceChildren(...(model.get("variables") || []).map((v) => h("span", {
       class: `pg-chip ${v.ok ? "pg-chip-ok" : "pg-chip-missing"}`, "data-name": v.name,
       title: v.ok ? "column found" : `no such column; columns: ${columns.join(", ")}`,
-      text: v.ok ? `{${v.name}}` : `{${v.name}} missing — columns: ${columns.join(", ")}`,
+      text: `{${v.kind ? `${v.kind}:` : ""}${v.name}}${v.ok ? "" : ` missing — columns: ${columns.join(", ")}`}`,
     })));
     inserts.replaceChildren(h("span", { class: "pg-muted", text: "insert column: " }), ...columns.map((c) =>
-      h("button", { class: "pg-insert", type: "button", "data-column": c, "aria-label": `Insert {${c}}`, text: c, onclick: () => insert(c) })));
+      h("button", { class: "pg-insert", type: "button", "data-column": c, "aria-label": `Insert ${placeholder(c)}`,
+        text: (model.get("media_columns") || {})[c] ? placeholder(c).slice(1, -1) : c, onclick: () => insert(c) })));
   };
   subs.on("change:variables", renderChips);
   subs.on("change:columns", renderChips);
+  subs.on("change:media_columns", renderChips);
   renderChips();
   return section("Prompt", "pg-prompt", h("label", { class: "pg-muted", text: "System" }), system,
     h("label", { class: "pg-muted", text: "Template" }), template, chips, inserts);
@@ -98,6 +104,13 @@ function numberBox({ model, subs }, trait, label, attrs = {}) {
     bindText(model, subs, h("input", { type: "number", class: `pg-${trait.replace("_", "-")}`, "aria-label": label, ...attrs }), trait, { number: true }));
 }
 
+/** A preview cell: its text, with a thumbnail first when it is an image. */
+function previewCell(value, thumb) {
+  const text = fmt(value);
+  if (!thumb) return h("td", { text });
+  return h("td", { class: "pg-media-cell", title: text }, h("img", { class: "pg-thumb", src: thumb, alt: text }), h("span", { text }));
+}
+
 /** Data: a preview of the first rows, which rows to run, and the ground-truth column. */
 function dataSection(ui) {
   const { model, subs } = ui;
@@ -105,11 +118,13 @@ function dataSection(ui) {
   const renderPreview = () => {
     const rows = model.get("preview") || [];
     const cols = model.get("columns") || [];
+    const thumbs = model.get("thumbs") || [];
     preview.replaceChildren(h("div", { class: "pg-muted", text: `${model.get("n_rows")} rows; first ${rows.length}:` }),
       h("table", { class: "pg-table-small" }, h("thead", {}, h("tr", {}, cols.map((c) => h("th", { text: c })))),
-        h("tbody", {}, rows.map((r) => h("tr", {}, cols.map((c) => h("td", { text: fmt(r[c]) })))))));
+        h("tbody", {}, rows.map((r, i) => h("tr", {}, cols.map((c) => previewCell(r[c], (thumbs[i] || {})[c])))))));
   };
   subs.on("change:preview", renderPreview);
+  subs.on("change:thumbs", renderPreview);
   const selection = bindSelect(ui, h("select", { class: "pg-selection", "aria-label": "Rows to run" },
     [["all", "all rows"], ["first", "first N"], ["sample", "random N (seeded)"], ["missing", "only cells without a valid result"]]
       .map(([v, t]) => h("option", { value: v, text: t }))), "selection");
@@ -185,7 +200,8 @@ function resultsTable(ui, table, pager, detail) {
     const head = h("tr", {}, h("th", { text: "row" }), h("th", { text: "input" }), hasTruth ? h("th", { text: "truth" }) : null,
       t.models.map((m) => h("th", { text: m })));
     const body = t.rows.map((r) => h("tr", { class: r.differ ? "pg-differ" : "", "data-row": r.row },
-      h("td", { text: r.row }), h("td", { class: "pg-input-cell", text: r.input, title: r.input }),
+      h("td", { text: r.row }), r.thumb ? h("td", { class: "pg-input-cell pg-media-cell", title: r.input }, h("img", { class: "pg-thumb", src: r.thumb, alt: r.input }))
+        : h("td", { class: "pg-input-cell", text: r.input, title: r.input }),
       hasTruth ? h("td", { class: "pg-truth-cell", text: fmt(r.truth) }) : null,
       t.models.map((m) => cell(r, m))));
     table.replaceChildren(h("table", { class: "pg-table" }, h("thead", {}, head), h("tbody", {}, body)));

@@ -15,6 +15,7 @@ import ipywidgets
 import pandas as pd
 
 from .._engine.api import start
+from .._engine.media_preview import cell_text, media_columns, thumbnail
 from .._engine.plan import as_frame, estimate_plan, flat_fields, make_plan
 from .._engine.runner import Job, Progress
 from .._engine.template import Template
@@ -96,9 +97,13 @@ class Playground(ipywidgets.VBox):
         self.core.columns = list(self._data.columns)
         self.core.n_rows = len(self._data)
         head = self._data.head(10).astype(object).where(self._data.head(10).notna(), None)
-        self.core.preview = [
-            {k: (None if v is None else str(v)[:300]) for k, v in r.items()} for r in head.to_dict("records")
+        media = media_columns(self._data)
+        self.core.media_columns = media
+        self.core.thumbs = [
+            {c: thumb for c in media if media[c] == "image" and (thumb := thumbnail(r[c])) is not None}
+            for r in head.to_dict("records")
         ]
+        self.core.preview = [{k: cell_text(v) for k, v in r.items()} for r in head.to_dict("records")]
         self._check_template()
 
     @property
@@ -138,12 +143,19 @@ class Playground(ipywidgets.VBox):
         columns = set(core.columns)
         names: list[str] = []
         problem = ""
+        kinds: dict[str, str] = {}
         for text in (core.template, core.system):
             try:
-                names += Template.parse(text).names if text else []
+                parsed = Template.parse(text) if text else None
             except NbconnectError as exc:
                 problem = str(exc)
-        core.variables = [{"name": n, "ok": n in columns} for n in dict.fromkeys(names)]
+                continue
+            names += parsed.names if parsed else []
+            kinds.update(parsed.media if parsed else {})
+        core.variables = [
+            {"name": n, "ok": n in columns, **({"kind": kinds[n]} if n in kinds else {})}
+            for n in dict.fromkeys(names)
+        ]
         core.message = problem
         self._refresh_estimate()
 
