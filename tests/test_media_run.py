@@ -11,6 +11,7 @@ from pathlib import Path
 import pytest
 
 import nbconnect as nbc
+from nbconnect._wire.media import Media
 from nbconnect.data._png import encode_png
 from nbconnect.data.make_media import minimal_pdf
 from nbconnect.testing import FakeProvider
@@ -230,8 +231,6 @@ def test_each_file_is_read_and_encoded_once_per_run(server, org, tmp_path, monke
     reads.clear()
     plan = make_plan(PROMPT, data=data, schema=SCHEMA, models=FAKE_MODELS, org=org)
     assert reads == [path]  # one read for five rows, four models
-    media = [
-        p for c in plan.cells for p in c.parts if isinstance(p, nbc._wire.media.Media) or hasattr(p, "b64")
-    ]
+    media = [p for c in plan.cells for p in c.parts if isinstance(p, Media)]
     assert len(media) == 24
     assert len({id(m.b64) for m in media}) == 1  # one encoding shared by every cell (bytes too)
