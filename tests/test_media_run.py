@@ -234,3 +234,20 @@ def test_each_file_is_read_and_encoded_once_per_run(server, org, tmp_path, monke
     media = [p for c in plan.cells for p in c.parts if isinstance(p, Media)]
     assert len(media) == 24
     assert len({id(m.b64) for m in media}) == 1  # one encoding shared by every cell (bytes too)
+
+
+def test_a_prompt_over_the_request_limit_is_refused(server, org, tmp_path):
+    photo = tmp_path / "photo.png"
+    photo.write_bytes(_png() + b"\x00" * (4 * 1024 * 1024))  # 4 MB: under Anthropic's 5 MB per image
+    cols = [f"p{i}" for i in range(7)]  # ...but seven of them exceed its 32 MB per request
+    data = [
+        {"text": "ok", **dict.fromkeys(cols, str(photo))},
+        {"text": "ok", **dict.fromkeys(cols, str(photo))},
+    ]
+    prompt = "".join(f"{{image:{c}}}" for c in cols)
+    with pytest.raises(
+        nbc.ConfigError, match=r"row 0: its images and PDFs come to 37\.\d MB.*up to 32\.0 MB"
+    ):
+        run(org, data, models=["anthropic:claude-haiku-4-5"], prompt=prompt)
+    assert len(server.requests) == 0
+    assert run(org, data[:1], models=["gemini:gemini-2.5-flash"], prompt=prompt).df["_valid"].all()  # 100 MB

@@ -28,6 +28,7 @@ class MediaLimits:
     max_image_bytes: int | None = None
     max_document_bytes: int | None = None
     max_image_pixels: int | None = None
+    max_request_bytes: int | None = None  # the whole request body, media base64-encoded
     image_urls: bool = True  # the provider fetches https image URLs itself
     document_urls: bool = True
     tokens: str = "openai_tiles"  # the image token rule (see _catalog/tokens.py)

@@ -208,14 +208,27 @@ def _shrink(data: bytes, mime: str, side: int, where: str) -> tuple[bytes, str]:
 
 
 # -- what each model can take --------------------------------------------------------------------
-def check_models(models: list[Any], store: MediaStore, media: list[Any]) -> None:
-    """Refuse, before any request, media a model or its provider cannot take."""
-    seen: dict[int, Media] = {id(m): m for m in media if isinstance(m, Media)}
+def check_models(models: list[Any], store: MediaStore, prompts: dict[int, tuple[Any, ...]]) -> None:
+    """Refuse, before any request, media a model or its provider cannot take; ``prompts`` maps
+    each row id to its prompt's parts."""
+    seen: dict[int, Media] = {id(m): m for parts in prompts.values() for m in parts if isinstance(m, Media)}
+    heaviest = max(prompts.items(), key=lambda item: _encoded_size(item[1]), default=(0, ()))
     for ref in models:
         info = catalog.get(ref.conn.provider, ref.model)
         limits = info.limits if info is not None else catalog.limits(ref.conn.provider)
         for m in seen.values():
             _check_one(ref.ref, info, limits, m, store.where.get(id(m), "a row"))
+        cap, size = limits.max_request_bytes, _encoded_size(heaviest[1])
+        if cap is not None and size > cap:
+            raise ConfigError(
+                f"row {heaviest[0]}: its images and PDFs come to {_mb(size)} once base64-encoded; {ref.ref!r} "
+                f"takes requests up to {_mb(cap)}. Fix: fewer or smaller files per prompt (resize= shrinks images)"
+            )
+
+
+def _encoded_size(parts: tuple[Any, ...]) -> int:
+    """Bytes the media of one prompt take in a request body (base64: 4 characters per 3 bytes)."""
+    return sum(4 * math.ceil(m.size / 3) for m in parts if isinstance(m, Media))
 
 
 def _check_one(ref: str, info: ModelInfo | None, limits: MediaLimits, m: Media, where: str) -> None:

@@ -229,7 +229,7 @@ def make_plan(
             if (int(row_id), ref.ref) not in done:
                 cells.append(Cell(int(row_id), ref, user, system_text, parts))
     if store is not None:
-        check_models(refs, store, [p for c in cells for p in c.parts])
+        check_models(refs, store, {c.row: c.parts for c in cells})
         df = _media_labels(df, tmpl, store)
     return Plan(tmpl, parsed_schema, df, refs, cells, inputs=list(df.columns))
 
