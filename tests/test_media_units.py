@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import io
+from pathlib import Path
 
 import pytest
 
@@ -113,3 +114,16 @@ def test_the_catalog_says_who_takes_what():
         assert info.media == ("image",) and catalog.get("custom", "llava").media == ("image",)
     finally:
         catalog.reset()
+
+
+def test_the_shipped_media_are_what_the_generator_draws(tmp_path):
+    from nbconnect.data import make_media
+
+    make_media.main(tmp_path)
+    shipped = Path(make_media.HERE)
+    drawn = sorted(p.relative_to(tmp_path) for p in tmp_path.rglob("*") if p.is_file())
+    assert len(drawn) == 36 + 20 + 6 + 3
+    for rel in drawn:
+        assert (shipped / rel).read_bytes() == (tmp_path / rel).read_bytes(), rel
+    assert len(nbc.data.shapes()) == 36 and len(nbc.data.digits()) == 20 and len(nbc.data.documents()) == 6
+    assert all(Path(p).is_file() for p in nbc.data.shapes()["image"])

@@ -127,15 +127,16 @@ def minimal_pdf(lines: list[str]) -> bytes:
     return bytes(out)
 
 
-def _write(rows: list[dict[str, str]], name: str) -> None:
-    with (HERE / name).open("w", newline="", encoding="utf-8") as fh:
+def _write(rows: list[dict[str, str]], path: Path) -> None:
+    with path.open("w", newline="", encoding="utf-8") as fh:
         writer = csv.DictWriter(fh, fieldnames=list(rows[0]))
         writer.writeheader()
         writer.writerows(rows)
 
 
-def main() -> None:
-    images = HERE / "images"
+def main(root: Path = HERE) -> None:
+    """Draw everything into ``root`` (the package's data folder by default)."""
+    images = root / "images"
     images.mkdir(exist_ok=True)
     shapes: list[dict[str, str]] = []
     for i, (shape, colour, big) in enumerate(
@@ -147,15 +148,15 @@ def main() -> None:
         name = f"shape_{i:02d}.png"
         (images / name).write_bytes(draw_shape(shape, colour, r, cx, cy))
         shapes.append({"file": f"images/{name}", "gold_shape": shape, "gold_colour": colour})
-    _write(shapes, "shapes.csv")
+    _write(shapes, root / "shapes.csv")
     digits: list[dict[str, str]] = []
     for d in DIGITS:
         for colour in ("blue", "red"):
             name = f"digit_{d}_{colour}.png"
             (images / name).write_bytes(draw_digit(d, colour))
             digits.append({"file": f"images/{name}", "gold_digit": d, "gold_colour": colour})
-    _write(digits, "digits.csv")
-    docs = HERE / "documents"
+    _write(digits, root / "digits.csv")
+    docs = root / "documents"
     docs.mkdir(exist_ok=True)
     rows = []
     for doc in DOCUMENTS:
@@ -163,7 +164,7 @@ def main() -> None:
         rows.append(
             {"file": f"documents/{doc['file']}", "gold_kind": doc["kind"], "gold_total": doc["total"]}
         )
-    _write(rows, "documents.csv")
+    _write(rows, root / "documents.csv")
 
 
 if __name__ == "__main__":
