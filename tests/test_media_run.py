@@ -143,6 +143,10 @@ def test_limits_url_support_and_types_per_provider(server, org, tmp_path):
     pdf = "https://example.com/a.pdf"
     with pytest.raises(nbc.ConfigError, match=r"cannot fetch a PDF document from a URL.*download"):
         run(org, [{"doc": pdf}], models=["openai:gpt-4.1-mini"], prompt="{document:doc}")
+    with pytest.raises(
+        nbc.ConfigError, match=r"scan\.bmp is image/bmp, which 'openai:gpt-4.1-mini' does not take"
+    ):
+        run(org, [{"image": "https://example.com/scan.bmp"}], models=["openai:gpt-4.1-mini"])
     with pytest.raises(nbc.ConfigError, match="not a PDF"):
         run(org, [{"doc": _png()}], models=["openai:gpt-4.1-mini"], prompt="Read {document:doc}")
     with pytest.raises(nbc.ConfigError, match="does not take PDF documents"):

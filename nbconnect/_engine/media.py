@@ -241,18 +241,18 @@ def _check_one(ref: str, info: ModelInfo | None, limits: MediaLimits, m: Media, 
             f"does ({', '.join(takes) or 'none on this provider'}), or, if it does, say so with "
             f"nbc.catalog.add({info.provider!r}, {info.id!r}, media=[{m.kind!r}])"
         )
+    if m.kind == IMAGE and m.mime not in limits.image_types:  # for a URL: the type its name says
+        kinds = ", ".join(t.removeprefix("image/").upper() for t in limits.image_types)
+        raise ConfigError(
+            f"{where}: {m.label} is {m.mime}, which {ref!r} does not take ({kinds}). Fix: convert it"
+        )
     if m.url is not None:
         if not (limits.image_urls if m.kind == IMAGE else limits.document_urls):
             raise ConfigError(
                 f"{where}: {ref!r} cannot fetch {_WORDS[m.kind]} from a URL ({m.label}). Fix: download the "
                 "file and give its path"
             )
-        return
-    if m.kind == IMAGE and m.mime not in limits.image_types:
-        kinds = ", ".join(t.removeprefix("image/").upper() for t in limits.image_types)
-        raise ConfigError(
-            f"{where}: {m.label} is {m.mime}, which {ref!r} does not take ({kinds}). Fix: convert it"
-        )
+        return  # its size is the provider's to check: nothing is downloaded here
     cap = limits.max_image_bytes if m.kind == IMAGE else limits.max_document_bytes
     if cap is not None and m.size > cap:
         fix = "pass resize=1568 (needs Pillow) or make it smaller" if m.kind == IMAGE else "split it"
