@@ -47,7 +47,8 @@ def start(
 
     Every option is checked here, before any request: a bad value raises :class:`ConfigError`
     naming the option and the fix. ``resize=`` (pixels) opts in to scaling down images larger than
-    that on their longest side (needs Pillow); without it no image is ever resized. ``await job.arun()`` runs it; ``job.stop()`` ends it early from any thread; ``job.results``
+    that on their longest side (needs Pillow); without it no image is ever resized.
+    ``await job.arun()`` runs it; ``job.stop()`` ends it early from any thread; ``job.results``
     shows what has finished. :func:`run` and :func:`arun` are this plus running it.
     """
     plan = make_plan(
