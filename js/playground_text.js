@@ -9,15 +9,36 @@ export function estimateText(e = {}) {
   return e.calls ? `${e.calls} calls, about ${money(e.cost_usd)}` : "";
 }
 
+/** Retries and the time waited before them, once there were any ("" otherwise). */
+export function retriesText(r = {}) {
+  if (!r.retries) return "";
+  return ` · ${r.retries} ${r.retries === 1 ? "retry" : "retries"}, waited ${secs(r.wait_s)} s`;
+}
+
+/** How the run ended, or is ending: "finished", "stopped · 17 not run", "stopping…". */
+function endText(p) {
+  if (!p.finished) return p.stopped === "stopping" ? " · stopping…" : "";
+  const notRun = p.total - p.done;
+  return p.stopped ? ` · ${p.stopped} · ${notRun} not run` : " · finished";
+}
+
 /** The run's total progress line ("" before a run). */
 export function progressText(p = {}) {
   if (!p.total) return "";
-  return `${p.done}/${p.total} done · ${p.errors} errors · ${money(p.spend_usd)}${p.finished ? " · finished" : ""}`;
+  return `${p.done}/${p.total} done · ${p.errors} errors · ${money(p.spend_usd)}${retriesText(p)}${endText(p)}`;
 }
 
 /** One model's progress line. */
 export function modelProgressText(m) {
-  return `${m.done}/${m.total} · ${m.errors} errors · ${m.in_flight} in flight · ${money(m.spend_usd)}`;
+  return `${m.done}/${m.total} · ${m.errors} errors · ${m.in_flight} in flight · ${money(m.spend_usd)}${retriesText(m)}`;
+}
+
+const BOXES = { models: "the model choice", data: "the data", prompt: "the prompt", schema: "the schema" };
+
+/** The Run bar's pointer to the boxes that must be fixed first ("" when none); each box says why. */
+export function fixFirstText(problems = {}) {
+  const names = Object.keys(BOXES).filter((f) => problems[f]?.length).map((f) => BOXES[f]);
+  return names.length ? `Before Run: fix ${names.join(", ")} (each says why by its box).` : "";
 }
 
 /** A cell's details (the reply to a click on a table cell): timing, tokens, cost, then the raw answer. */
@@ -27,12 +48,22 @@ export function cellDetailText(c) {
   return `${head}\n${c.error ? `error: ${c.error}\n` : ""}${c.raw ?? ""}`;
 }
 
-export const SUMMARY_COLUMNS = ["model", "cells", "valid_pct", "accuracy", "latency_p50", "latency_p95",
+export const SUMMARY_COLUMNS = ["model", "answered", "not_run", "valid_pct", "accuracy", "latency_p50", "latency_p95",
   "input_tokens", "output_tokens", "cost_usd", "errors_by_type"];
 
-/** The summary columns that have a value in some row, in SUMMARY_COLUMNS order. */
+const HEADERS = { not_run: "not run", valid_pct: "valid %", latency_p50: "latency p50", latency_p95: "latency p95",
+  input_tokens: "tokens in", output_tokens: "tokens out", cost_usd: "cost", errors_by_type: "errors" };
+
+/** A summary column's header: words, not the DataFrame's names. */
+export function summaryHeader(column) {
+  return HEADERS[column] ?? column;
+}
+
+/** The summary columns that have a value in some row, in SUMMARY_COLUMNS order ("not run" only
+ * when some cell was not run; "answered" is shown with it, so the two add up to the cells). */
 export function summaryColumns(rows) {
-  return SUMMARY_COLUMNS.filter((c) => rows.some((r) => r[c] != null));
+  const empty = (c) => (c === "not_run" || c === "errors_by_type") && rows.every((r) => !r[c]);
+  return SUMMARY_COLUMNS.filter((c) => rows.some((r) => r[c] != null) && !empty(c));
 }
 
 /** One summary cell: cost as money, other fractions with two decimals, the rest as text. */

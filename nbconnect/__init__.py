@@ -19,6 +19,7 @@ from ._connections.providers import (
     VertexAI,
 )
 from ._engine.api import arun, estimate, run, start
+from ._engine.judge import judge
 from ._engine.plan import Estimate
 from ._engine.runner import Job
 from ._errors import (
@@ -43,12 +44,24 @@ from ._errors import (
     UnknownModelError,
 )
 from ._results.results import Results
+from ._results.scorers import Score
 from ._store.org import EnvReport, Organization
 from ._version import __version__
 from ._widgets.panel import ConnectionsPanel
 from ._widgets.picker import ModelPicker
 from ._widgets.playground import Playground
 from ._wire.adapter import Verification
+
+
+def __getattr__(name: str) -> object:
+    # nbc.labelstudio loads on first use: it is light, but keeping `import nbconnect` to what every
+    # user needs is cheaper still (label-studio-sdk itself is only imported when a function runs)
+    if name == "labelstudio":
+        import importlib
+
+        return importlib.import_module(".labelstudio", __name__)
+    raise AttributeError(f"module 'nbconnect' has no attribute {name!r}")
+
 
 __all__ = [
     "Anthropic",
@@ -84,6 +97,7 @@ __all__ = [
     "Results",
     "SchemaError",
     "SchemaRejectedError",
+    "Score",
     "ServerError",
     "StoreError",
     "TemplateError",
@@ -95,6 +109,8 @@ __all__ = [
     "catalog",
     "data",
     "estimate",
+    "judge",
+    "labelstudio",
     "run",
     "start",
 ]

@@ -32,12 +32,19 @@ def mask(secret: str) -> str:
     return f"{prefix}…{secret[-4:]}"
 
 
-_PROVIDER_MASKED = re.compile(r"[\w-]{3,}\*{4,}[\w-]{0,8}")
+# Providers quote a key they refused half masked: stars (``sk-bad-0*****XYZ2``) or three dots
+# after a key-like prefix (``sk-...abcd``, ``AIza...abcd``). The dots form needs a dash-ended
+# prefix (or Google's ``AIza``) so prose ("wait...then") survives, and only ASCII dots match:
+# our own hint (``mask``: ``sk-…abcd``, one "…" character) is meant to be shown.
+_PROVIDER_MASKED = re.compile(
+    r"[\w-]{3,}\*{3,}[\w-]{0,8}"
+    r"|\b(?:[A-Za-z]{2,}\w*-[\w-]*|AIza[\w-]*)\.{3}[\w-]{2,}"
+)
 
 
 def scrub(text: str, secrets: Iterable[str | None]) -> str:
     """Replace any secret a provider echoed back with a mark. Providers also quote bad keys half
-    masked (``sk-bad-0*****XYZ2``), showing more than our own hint does: those go too."""
+    masked (``sk-bad-0*****XYZ2``, ``sk-...abcd``), showing more than our own hint does: those go too."""
     for secret in secrets:
         if secret and len(secret) >= 6:
             text = text.replace(secret, "<secret>")

@@ -18,6 +18,7 @@ PUBLIC = {
     "ModelInfo",
     "catalog",
     "data",  # the demo dataset module: nbc.data.reviews()
+    "labelstudio",  # the Label Studio round trip (a subpackage, loaded on first use)
     # the engine
     "run",
     "start",
@@ -26,6 +27,8 @@ PUBLIC = {
     "estimate",
     "Estimate",
     "Results",
+    "Score",  # what a custom scorer may return: results.score(scorers=...)
+    "judge",  # an LLM grades a run, through the same engine
     # widgets
     "ConnectionsPanel",
     "ModelPicker",

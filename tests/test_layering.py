@@ -63,7 +63,7 @@ def _probe_package(tmp_path: Path, name: str, modules: dict[str, str]) -> None:
     ``modules`` (dotted name -> source)."""
     top = tmp_path / name
     parts = [p.name.removesuffix(".py") for p in PACKAGE.iterdir() if not p.name.startswith("__")]
-    for part in [p for p in parts if p.startswith("_")] + ["testing"]:
+    for part in [p for p in parts if p.startswith("_") or (PACKAGE / p).is_dir()]:
         (top / part).mkdir(parents=True, exist_ok=True)
         (top / part / "__init__.py").write_text("")
         (top / part / "x.py").write_text("")

@@ -65,7 +65,9 @@ def test_the_four_tutorials_exist_each_with_its_script():
         "02-playground.ipynb",
         "03-compare-models.ipynb",
         "04-custom-llm.ipynb",
+        "06-scorers-and-judges.ipynb",
         "07-images.ipynb",
+        "08-label-studio.ipynb",
     ]
     assert [p.stem for p in SCRIPTS] == [p.stem for p in NOTEBOOKS], "one notebooks/NN-name.py per notebook"
 

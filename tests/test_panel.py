@@ -13,7 +13,7 @@ import pytest
 import nbconnect as nbc
 from nbconnect._connections.providers import PROVIDERS
 from nbconnect._widgets.panel import ConnectionsPanel
-from nbconnect.testing import FakeProvider
+from nbconnect.testing import FakeProvider, Fault
 
 CANARY = "PANELCANARY5d1e"
 SENTINEL = f"sk-proj-{CANARY}-0000beef"  # accepted by the fake server below
@@ -163,13 +163,22 @@ def test_test_unreachable_server_points_at_base_url(org):
     assert_clean(panel)
 
 
-def test_test_runs_in_the_background(org, server):
+def test_test_runs_in_the_background(org):
     panel = ConnectionsPanel(org)
-    panel._dispatch(
-        panel, {"kind": "test", "id": "bg", "provider": "openai", "fields": openai_fields(server)}, None
-    )
-    assert not [r for r in panel.sent if r["id"] == "bg"]  # the handler returned before the check ran
-    assert send(panel, "test", provider="demo", fields={})["message"] == "OK · 3 models"
+    with FakeProvider(api_keys={SENTINEL}) as held:
+        held.script("/models", [Fault("slow", seconds=120)])  # the check cannot finish until we let go
+        panel._dispatch(
+            panel, {"kind": "test", "id": "bg", "provider": "openai", "fields": openai_fields(held)}, None
+        )
+        # the handler returned while the check waits for its answer...
+        assert not [r for r in panel.sent if r["id"] == "bg"]
+        # ...and the panel still answers other messages meanwhile
+        assert send(panel, "test", provider="demo", fields={})["message"] == "OK · 3 models"
+    # the server is gone: the held check now ends (in failure), and its reply arrives
+    deadline = time.monotonic() + 30
+    while not [r for r in panel.sent if r["id"] == "bg"]:
+        assert time.monotonic() < deadline, "the background check never replied"
+        time.sleep(0.01)
 
 
 def test_custom_llm_test_reports_a_wrong_name_on_the_name_field(org, server):

@@ -83,24 +83,26 @@ def test_run_through_messages_fills_results_table_and_summary():
     assert pg.core.table["field"] == "score"
 
 
+def wait_for(condition, timeout: float = 30.0) -> None:
+    """Poll until ``condition()`` holds (an event, not a time bound: ``timeout`` only ends a hang)."""
+    deadline = time.monotonic() + timeout
+    while not condition():
+        assert time.monotonic() < deadline, "the condition never became true"
+        time.sleep(0.01)
+
+
 def test_run_does_not_block_and_stop_keeps_finished_cells():
     org = nbc.Organization(persist=False, connections=[nbc.Demo(latency=0.3)])
     pg = playground(org, data=DATA * 5)
-    started = time.monotonic()
     send(pg, "run")
-    assert time.monotonic() - started < 1.0  # the handler returned while the run goes on
-    assert pg.core.running
-    time.sleep(1.0)
+    assert pg.core.running and not pg._job.progress.finished  # the handler returned while the run goes on
+    wait_for(lambda: pg._job.progress.done > 0)
     partial = pg.results  # what finished so far, during the run
     assert 0 < partial.df["_valid"].sum() < 400
     send(pg, "stop")
-    stopped_at = time.monotonic()
-    while not pg._job.progress.finished and time.monotonic() - stopped_at < 10:
-        time.sleep(0.01)
-    # The rest of the run needs ~15 s (400 calls x 0.3 s / 8 at once): stopping must not wait for it.
-    # The bound is loose on purpose; how fast Stop is on a quiet machine is measured in the browser test.
-    assert time.monotonic() - stopped_at < 3.0
-    results = pg.wait(10)
+    # The rest of the run needs several seconds (400 calls x 0.3 s / 16 at once): stopping must not
+    # wait for it, which the cancelled cells below show. How fast Stop is: the browser test.
+    results = pg.wait(30)
     df = results.df
     assert len(df) == 400 and 0 < df["_valid"].sum() < 400
     assert set(df.loc[~df["_valid"], "_error_type"]) <= {"cancelled", "schema_mismatch"}

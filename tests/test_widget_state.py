@@ -100,7 +100,7 @@ def test_kernel_thread_writes_during_a_run_lose_nothing():
     sent_progress = [s["progress"] for _, s in updates if "progress" in s]
     assert sent_progress[-1] == pg.core.progress and pg.core.progress["finished"]
     # each message is whole: no update mixes in a half-built state (every progress dict is complete)
-    keys = {"total", "done", "errors", "spend_usd", "finished", "models"}
+    keys = {"total", "done", "errors", "spend_usd", "finished", "stopped", "retries", "wait_s", "models"}
     assert all(set(p) == keys for p in sent_progress)
     assert all(sum(m["done"] for m in p["models"].values()) == p["done"] for p in sent_progress)
 

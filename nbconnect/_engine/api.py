@@ -26,7 +26,7 @@ def start(
     temperature: float | None = None,
     max_tokens: int | None = None,
     concurrency: int = 16,
-    per_connection: int = 8,
+    per_connection: int | None = None,
     rpm: float | None = None,
     max_retries: int = 4,
     timeout: float = 60.0,

@@ -61,11 +61,11 @@ class RunOptions(BaseModel):
         description="Most calls in flight at once, over all models.",
         json_schema_extra=_fix("pass concurrency=1 or more"),
     )
-    per_connection: int = Field(
-        8,
+    per_connection: int | None = Field(
+        None,
         ge=1,
-        description="Most calls in flight at once per connection.",
-        json_schema_extra=_fix("pass per_connection=1 or more"),
+        description="Most calls in flight at once per connection (None: as many as concurrency).",
+        json_schema_extra=_fix("pass per_connection=1 or more, or None for the same as concurrency"),
     )
     rpm: float | None = Field(
         None,

@@ -5,7 +5,6 @@ from __future__ import annotations
 import asyncio
 import contextlib
 import logging
-import time
 from collections.abc import Callable
 from dataclasses import dataclass, field
 from typing import Any
@@ -16,11 +15,13 @@ from .._sync import run_sync
 from .._wire.adapter import Adapter, Call, Reply
 from .._wire.http import scrub
 from .._wire.lookup import adapter_for
+from .._wire.retry import GiveUp, RetryPolicy
 from .cache import Cache, cache_key
 from .checks import check_truth
-from .limits import Backoff, Gate
-from .options import check_options, check_temperature
+from .limits import Gate
+from .options import check_temperature
 from .plan import Cell, Plan, estimate_plan, flat_fields, per_call_estimate
+from .progress import ModelProgress, Options, Progress, postfix, progress_bar
 
 __all__ = ["Job", "ModelProgress", "Options", "Progress"]
 
@@ -32,56 +33,45 @@ BUDGET = "budget"
 
 
 @dataclass
-class Options:
-    """Run options (the keyword-only arguments of ``nbc.run``)."""
+class _Lane:
+    """One connection's share of a run: its queue of cell indexes, gate and adapters."""
 
-    temperature: float | None = None
-    max_tokens: int | None = None
-    concurrency: int = 16
-    per_connection: int = 8
-    rpm: float | None = None
-    max_retries: int = 4
-    timeout: float = 60.0
-    budget_usd: float | None = None
-    cache: bool | str = True
-    progress: bool = True
-
-    def __post_init__(self) -> None:
-        # bounds and fixes are declared once, in options.RunOptions; a cache directory becomes its file
-        for name, value in check_options(vars(self)).items():
-            setattr(self, name, value)
+    conn: Any
+    gate: Gate
+    queue: list[int] = field(default_factory=list)
+    workers: int = 0
+    adapters: list[Adapter] = field(default_factory=list)
 
 
 @dataclass
-class ModelProgress:
-    total: int = 0
-    done: int = 0
-    errors: int = 0
-    in_flight: int = 0
-    cached: int = 0
-    spend_usd: float = 0.0
+class _Shared:
+    """What every cell of a run uses."""
+
+    cache: Cache | None
+    per_call: dict[str, float]
+    everyone: asyncio.Semaphore
+    policy: RetryPolicy
+    bar: Any
 
 
 @dataclass
-class Progress:
-    """Where a run stands; handed to ``on_progress`` callbacks after every finished cell."""
+class _Outcome:
+    """How a cell ended: a reply, or an error ``(message, kind)``, after ``attempts`` tries."""
 
-    total: int
-    models: dict[str, ModelProgress] = field(default_factory=dict)
-    started: float = field(default_factory=time.monotonic)
-    finished: bool = False
+    reply: Reply | None = None
+    error: tuple[str, str] | None = None
+    attempts: int = 0
+    waited: float = 0.0
+    ticket: int = 0  # the gate's ticket of the latest attempt
 
-    @property
-    def done(self) -> int:
-        return sum(m.done for m in self.models.values())
 
-    @property
-    def errors(self) -> int:
-        return sum(m.errors for m in self.models.values())
-
-    @property
-    def spend_usd(self) -> float:
-        return sum(m.spend_usd for m in self.models.values())
+def _gave_up(err: E.ProviderError, decision: GiveUp) -> str:
+    if decision.reason == "quota" and err.retry_after is not None:
+        return (
+            f"{err}; the provider asked to wait {err.retry_after:.0f} s, longer than a run waits: "
+            "treated as an exhausted quota, not retried"
+        )
+    return str(err)
 
 
 def _dig(value: Any, path: str) -> Any:
@@ -121,6 +111,8 @@ class Job:
         self._tasks: list[asyncio.Task[None]] = []
         self._spent = 0.0
         self._reserved = 0.0
+        self._worst: dict[str, float] = {}  # the dearest answered call so far, per model
+        self._shared: _Shared  # what every cell of a run uses; set by arun
         self.progress = Progress(total=len(plan.cells))
         for ref in plan.models:
             self.progress.models[ref.ref] = ModelProgress()
@@ -154,38 +146,18 @@ class Job:
         self._loop = asyncio.get_running_loop()
         opts = self.options
         cache = None if opts.cache is False else Cache(None if opts.cache is True else opts.cache)
-        per_call = per_call_estimate(estimate_plan(self.plan, opts.max_tokens))
-        queues: dict[str, list[int]] = {}
-        conns: dict[str, Any] = {}
-        for i, cell in enumerate(self.plan.cells):
-            conns.setdefault(cell.ref.conn.name, cell.ref.conn)
-            queues.setdefault(cell.ref.conn.name, []).append(i)
-        workers = {name: min(len(q), opts.per_connection, opts.concurrency) for name, q in queues.items()}
-        adapters: dict[str, list[Adapter]] = {}
-        gates: dict[str, Gate] = {}
-        for name, conn in conns.items():
-            injected = self._clients.get(name)
-            # httpcore's pool costs O(connections) per request on every request start and end, so
-            # one pool of 64 connections spends more CPU than the calls; several small pools don't.
-            shards = 1 if injected is not None else -(-workers[name] // POOL_SIZE)
-            adapters[name] = [adapter_for(conn, client=injected, timeout=opts.timeout) for _ in range(shards)]
-            gates[name] = Gate(min(opts.per_connection, opts.concurrency), opts.rpm)
-        everyone = asyncio.Semaphore(opts.concurrency)
-        backoff = Backoff(opts.max_retries)
-        bar = _bar(len(self.plan.cells)) if opts.progress else None
-
-        async def worker(name: str, k: int) -> None:
-            queue = queues[name]
-            shard = adapters[name][k % len(adapters[name])]
-            while queue and not self._stopping:
-                index = queue.pop()
-                await self._run_cell(index, shard, gates[name], everyone, backoff, cache, per_call, bar)
-
+        lanes = self._lanes()
+        self._shared = _Shared(
+            cache=cache,
+            per_call=per_call_estimate(estimate_plan(self.plan, opts.max_tokens)),
+            everyone=asyncio.Semaphore(opts.concurrency),
+            policy=RetryPolicy(opts.max_retries),
+            bar=progress_bar(len(self.plan.cells)) if opts.progress else None,
+        )
         try:
-            for name, queue in queues.items():
-                queue.reverse()  # pop() from the end keeps row order
-                for k in range(workers[name]):
-                    self._tasks.append(asyncio.ensure_future(worker(name, k)))
+            for lane in lanes:
+                for k in range(lane.workers):
+                    self._tasks.append(asyncio.ensure_future(self._worker(lane, k)))
             if self._stopping:
                 self._cancel_tasks()
             await asyncio.gather(*self._tasks, return_exceptions=True)
@@ -195,13 +167,49 @@ class Job:
             self._cancel_tasks()
             await asyncio.gather(*self._tasks, return_exceptions=True)
         finally:
-            for adapter in (a for shards in adapters.values() for a in shards):
-                with contextlib.suppress(Exception):
-                    await adapter.aclose()
-            if cache is not None:
-                cache.close()
-            if bar is not None:
-                bar.close()
+            await self._close(lanes)
+        self._mark_unfinished()
+        self.progress.finished = True
+        self._notify()
+        return self._results(self._records)
+
+    def _lanes(self) -> list[_Lane]:
+        """One lane per connection: its cells (in row order), adapters and gate."""
+        opts = self.options
+        per_connection = opts.per_connection or opts.concurrency
+        lanes: dict[str, _Lane] = {}
+        for i, cell in enumerate(self.plan.cells):
+            name = cell.ref.conn.name
+            if name not in lanes:
+                lanes[name] = _Lane(cell.ref.conn, Gate(min(per_connection, opts.concurrency), opts.rpm))
+            lanes[name].queue.append(i)
+        for name, lane in lanes.items():
+            lane.queue.reverse()  # pop() from the end keeps row order
+            lane.workers = min(len(lane.queue), lane.gate.cap)
+            injected = self._clients.get(name)
+            # httpcore's pool costs O(connections) per request on every request start and end, so
+            # one pool of 64 connections spends more CPU than the calls; several small pools don't.
+            shards = 1 if injected is not None else -(-lane.workers // POOL_SIZE)
+            lane.adapters = [
+                adapter_for(lane.conn, client=injected, timeout=opts.timeout) for _ in range(shards)
+            ]
+        return list(lanes.values())
+
+    async def _worker(self, lane: _Lane, k: int) -> None:
+        shard = lane.adapters[k % len(lane.adapters)]
+        while lane.queue and not self._stopping:
+            await self._run_cell(lane.queue.pop(), shard, lane.gate)
+
+    async def _close(self, lanes: list[_Lane]) -> None:
+        for adapter in (a for lane in lanes for a in lane.adapters):
+            with contextlib.suppress(Exception):
+                await adapter.aclose()
+        if self._shared.cache is not None:
+            self._shared.cache.close()
+        if self._shared.bar is not None:
+            self._shared.bar.close()
+
+    def _mark_unfinished(self) -> None:
         for i, cell in enumerate(self.plan.cells):
             if i not in self._records:
                 kind = BUDGET if self._budget_hit and not self._user_stopped else CANCELLED
@@ -211,25 +219,34 @@ class Job:
                     else "cancelled before it finished"
                 )
                 self._records[i] = self._record(cell, None, error=(text, kind))
-        self.progress.finished = True
-        self._notify()
-        return self._results(self._records)
 
-    async def _run_cell(
-        self,
-        index: int,
-        adapter: Adapter,
-        gate: Gate,
-        everyone: asyncio.Semaphore,
-        backoff: Backoff,
-        cache: Cache | None,
-        per_call: dict[str, float],
-        bar: Any,
-    ) -> None:
+    # -- one cell ---------------------------------------------------------------------------------
+    async def _run_cell(self, index: int, adapter: Adapter, gate: Gate) -> None:
+        """Cache, budget, then attempts until an answer or a give-up; every path records the cell
+        (except the budget, which stops the run and leaves the cell to ``_mark_unfinished``)."""
         cell = self.plan.cells[index]
+        call = self._call(cell)
+        key, hit = self._cached(cell, adapter, call)
+        if hit is not None:
+            self._finish(index, cell, _Outcome(reply=hit), cached=True)
+            return
+        reserved = self._reserve(cell)
+        if reserved is None:
+            return
+        try:
+            outcome = await self._attempt(cell, call, adapter, gate)
+        finally:
+            self._reserved -= reserved
+        if outcome.reply is not None:
+            self._spent += outcome.reply.cost_usd or 0.0
+            self._worst[cell.ref.ref] = max(self._worst.get(cell.ref.ref, 0.0), outcome.reply.cost_usd or 0.0)
+            if key is not None and self._shared.cache is not None:
+                self._shared.cache.put(key, outcome.reply)
+        self._finish(index, cell, outcome)
+
+    def _call(self, cell: Cell) -> Call:
         opts = self.options
-        stats = self.progress.models[cell.ref.ref]
-        call = Call(
+        return Call(
             model=cell.ref.model,
             user=cell.user,
             schema=self.plan.schema,
@@ -238,81 +255,77 @@ class Job:
             temperature=opts.temperature,
             max_tokens=opts.max_tokens,
         )
-        key = None
-        if cache is not None:
-            # Keyed on the first-choice request, so a fallback discovered later still finds it.
-            key = cache_key(cell.ref.conn.provider, adapter.prepare(call, adapter.modes(call.model)[0]))
-            hit = cache.get(key)
-            if hit is not None:
-                self._finish(index, cell, hit, attempts=0, wait=0.0, cached=True, bar=bar)
-                return
-        expected = per_call.get(cell.ref.ref, 0.0)
-        if opts.budget_usd is not None and self._spent + self._reserved + expected > opts.budget_usd:
+
+    def _cached(self, cell: Cell, adapter: Adapter, call: Call) -> tuple[str | None, Reply | None]:
+        cache = self._shared.cache
+        if cache is None:
+            return None, None
+        # Keyed on the first-choice request, so a fallback discovered later still finds it.
+        key = cache_key(cell.ref.conn.provider, adapter.prepare(call, adapter.modes(call.model)[0]))
+        return key, cache.get(key)
+
+    def _reserve(self, cell: Cell) -> float | None:
+        """Set money aside for this call, or stop the run when the budget cannot cover it.
+
+        The reservation is the estimate, or the dearest call of this model so far if that cost
+        more: with many calls in flight an estimate that runs low would otherwise let each of them
+        start on money the others are about to spend."""
+        budget = self.options.budget_usd
+        ref = cell.ref.ref
+        expected = max(self._shared.per_call.get(ref, 0.0), self._worst.get(ref, 0.0))
+        if budget is not None and self._spent + self._reserved + expected > budget:
             self._budget_hit = True
             self._stopping = True  # stop scheduling everywhere; calls in flight may finish
-            return
+            return None
         self._reserved += expected
-        attempts, waited = 0, 0.0
-        try:
-            while True:
-                attempts += 1
-                try:
-                    async with gate, everyone:
-                        stats.in_flight += 1
-                        try:
-                            reply = await adapter.complete(call)
-                        finally:
-                            stats.in_flight -= 1
-                except E.ProviderError as err:
-                    delay = backoff.delay(attempts, err)
-                    if isinstance(err, E.RateLimitError) and delay is not None:
-                        # only a wait that will be retried pauses the connection: a quota-sized hint
-                        # (hours) is recorded for this cell instead of stalling every other one
-                        gate.pause(delay)
-                    if delay is None:
-                        self._finish(
-                            index,
-                            cell,
-                            None,
-                            attempts=attempts,
-                            wait=waited,
-                            error=(str(err), err.kind),
-                            bar=bar,
-                        )
-                        return
-                    waited += delay
-                    await asyncio.sleep(delay)
-                    continue
-                except Exception as exc:  # a bug or an answer no parser expected: record it, keep going
-                    log.debug("cell %s of %s failed unexpectedly", cell.row, cell.ref.ref, exc_info=True)
-                    text = scrub(f"internal error: {type(exc).__name__}: {exc}", adapter.secret_values())
-                    self._finish(
-                        index, cell, None, attempts=attempts, wait=waited, error=(text, "internal"), bar=bar
-                    )
-                    return
-                if key is not None and cache is not None:
-                    cache.put(key, reply)
-                self._spent += reply.cost_usd or 0.0
-                self._finish(index, cell, reply, attempts=attempts, wait=waited, bar=bar)
-                return
-        finally:
-            self._reserved -= expected
+        return expected
+
+    async def _attempt(self, cell: Cell, call: Call, adapter: Adapter, gate: Gate) -> _Outcome:
+        """Send ``call`` until it is answered or the retry policy gives up."""
+        out = _Outcome()
+        stats = self.progress.models[cell.ref.ref]
+        while True:
+            out.attempts += 1
+            try:
+                out.reply = await self._send(call, adapter, gate, out, stats)
+            except E.ProviderError as err:
+                decision = self._shared.policy.decide(err, out.attempts)
+                if isinstance(decision, GiveUp):
+                    out.error = (_gave_up(err, decision), err.kind)
+                    return out
+                if decision.pause_connection:
+                    gate.rate_limited(decision.delay, out.ticket)
+                out.waited += decision.delay
+                stats.retries += 1
+                stats.wait_s += decision.delay
+                stats.limit = gate.limit
+                await asyncio.sleep(decision.delay)
+                continue
+            except Exception as exc:  # a bug or an answer no parser expected: record it, keep going
+                log.debug("cell %s of %s failed unexpectedly", cell.row, cell.ref.ref, exc_info=True)
+                text = scrub(f"internal error: {type(exc).__name__}: {exc}", adapter.secret_values())
+                out.error = (text, "internal")
+                return out
+            gate.succeeded()
+            stats.limit = gate.limit
+            return out
+
+    async def _send(
+        self, call: Call, adapter: Adapter, gate: Gate, out: _Outcome, stats: ModelProgress
+    ) -> Reply:
+        async with gate as ticket, self._shared.everyone:
+            out.ticket = ticket
+            stats.in_flight += 1
+            try:
+                return await adapter.complete(call)
+            finally:
+                stats.in_flight -= 1
 
     # -- records ------------------------------------------------------------------------------
-    def _finish(
-        self,
-        index: int,
-        cell: Cell,
-        reply: Reply | None,
-        *,
-        attempts: int,
-        wait: float,
-        cached: bool = False,
-        error: tuple[str, str] | None = None,
-        bar: Any = None,
-    ) -> None:
+    def _finish(self, index: int, cell: Cell, outcome: _Outcome, *, cached: bool = False) -> None:
+        reply = outcome.reply
         self._records[index] = self._record(
-            cell, reply, attempts=attempts, wait=wait, cached=cached, error=error
+            cell, reply, attempts=outcome.attempts, wait=outcome.waited, cached=cached, error=outcome.error
         )
         stats = self.progress.models[cell.ref.ref]
         stats.done += 1
@@ -321,11 +334,9 @@ class Job:
             stats.errors += 1
         if reply is not None and not cached:
             stats.spend_usd += reply.cost_usd or 0.0
-        if bar is not None:
+        if (bar := self._shared.bar) is not None:
             bar.update(1)
-            bar.set_postfix_str(
-                f"errors={self.progress.errors} spend=${self.progress.spend_usd:.4f}", refresh=False
-            )
+            bar.set_postfix_str(postfix(self.progress), refresh=False)
         self._notify()
 
     def _notify(self) -> None:
@@ -387,12 +398,6 @@ class Job:
             schema=self.plan.schema.json,
             truth=self.truth,
         )
-
-
-def _bar(total: int) -> Any:
-    from tqdm.auto import tqdm
-
-    return tqdm(total=total, desc="nbconnect", unit="call", mininterval=0.2)
 
 
 def run_job_blocking(job: Job) -> Results:

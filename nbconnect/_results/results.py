@@ -25,7 +25,9 @@ from . import checks as _checks
 from . import io as _results_io
 from . import plot as _plot
 from . import score as _score
+from . import scorers as _scorers
 from . import scoring as _scoring
+from . import spans as _spans
 from . import versus as _versus
 from .arms import NOT_RUN, SAMPLE, VARIANT
 from .score import listing as _listing
@@ -279,9 +281,20 @@ class Results:
 
     # -- ground truth and scores ----------------------------------------------------------------
     def score(
-        self, truth: Any = None, *, field: str | None = None, per_class: bool = False, pretty: bool = False
+        self,
+        truth: Any = None,
+        *,
+        field: str | None = None,
+        per_class: bool = False,
+        pretty: bool = False,
+        scorers: dict[str, Any] | None = None,
     ) -> pd.DataFrame:
         """Score every arm against ground truth; one row per (arm, field).
+
+        ``scorers={"date": same_day}``: your own checks instead of the built-in metrics, one row
+        per (arm, scorer) with ``n, n_rows, n_failed, n_not_run, n_errors, score, score_se,
+        score_ci_low, score_ci_high, interval``; see :meth:`scored` and
+        :mod:`nbconnect._results.scorers`. ``truth`` is then optional (reference-free checks).
 
         ``truth``: the name of an input column (it scores ``field``, else the only field, else the
         field its name ends or starts with: ``gold_label`` -> ``label``), a dict ``{field: column}``,
@@ -299,6 +312,9 @@ class Results:
         the counts and each metric as text ``"0.78 [0.68, 0.86]"``. Point figures equal scikit-learn's;
         :mod:`nbconnect._results.scoring` says exactly how the rest is computed.
         """
+        if scorers is not None:
+            table = _scorers.scorer_table(self._df, *self._scored(scorers, truth), self.arms)
+            return _scorers.readable(table) if pretty else table
         truths = self._truth_keys(truth, field)
         table, classes = _scoring.score_arms(self._df, truths, self._kinds, self.arms)
         if per_class:
@@ -306,6 +322,43 @@ class Results:
             cols = [*head, "model", "field", "class", "precision", "recall", "f1", "support"]
             return pd.concat(classes, ignore_index=True)[cols] if classes else pd.DataFrame(columns=cols)
         return _scoring.readable(table) if pretty else table
+
+    def _scored(self, scorers: Any, truth: Any) -> tuple[list, pd.DataFrame, dict]:
+        resolved = _scorers.resolve(scorers, self._fields)
+        truths = _scorers.truths_for(resolved, truth, self._truth, self._df, self._inputs, self._fields)
+        return (resolved, *_scorers.score_cells(self._df, resolved, truths))
+
+    def scored(self, scorers: dict[str, Any], truth: Any = None) -> pd.DataFrame:
+        """``df`` plus ``score.<name>`` (float; NaN when not scored) and ``reason.<name>`` per
+        scorer: ``scorers={field: fn(prediction, truth, row)}`` (or ``"field:label": fn``, or a
+        built-in name ``"exact"`` / ``"token_f1"``); ``truth`` as in :meth:`score`, for the scored
+        fields only (a field without truth gets ``truth=None``)."""
+        return self._scored(scorers, truth)[1]
+
+    def score_spans(
+        self, truth: Any = None, *, field: str | None = None, text: str | None = None, pretty: bool = False
+    ) -> pd.DataFrame:
+        """Entity scores of a span field (a list of ``{text, label}``, optionally ``start``/``end``):
+        per (arm, ``match`` exact / partial, ``label``, ``(micro)``, ``(macro)``): ``n, n_rows,
+        n_failed, n_not_run, tp, n_pred, n_gold, precision, recall, f1, f1_se, f1_ci_low,
+        f1_ci_high`` (seeded bootstrap over rows). ``truth``: the input column of gold spans;
+        ``text``: the input column the offsets point into (default ``text``, or the only text
+        column). Exact F1 equals seqeval's; see :mod:`nbconnect._results.spans`."""
+        field, gold, text = self._span_args(truth, field, text)
+        table = _spans.span_table(self._df, field, gold, text, self.arms)
+        return _spans.readable(table) if pretty else table
+
+    def span_notes(
+        self, truth: Any = None, *, field: str | None = None, text: str | None = None
+    ) -> pd.DataFrame:
+        """The spans (answers' and gold) that :meth:`score_spans` could not find in the text."""
+        return _spans.span_notes(self._df, *self._span_args(truth, field, text))
+
+    def _span_args(self, truth: Any, field: str | None, text: str | None) -> tuple[str, pd.Series, str]:
+        field = _spans.pick_field(self._schema, self._fields, field)
+        truth = self._truth if truth is None else truth
+        gold = _score._truths(truth, field, self._df, self._inputs, self._fields)[field]
+        return field, gold, _spans.pick_text(self._df, self._inputs, text)
 
     def versus(
         self, a: str | None = None, b: str | None = None, *, field: str | None = None, truth: Any = None
@@ -399,6 +452,13 @@ class Results:
         without a truth, and latency p50 / p95 per model. The figure is detached from pyplot so that
         a notebook shows it once; save it with ``fig.savefig(...)``."""
         return _plot.figure(self.summary(truth))
+
+    def to_labelstudio(self, config_xml: str, **kwargs: Any) -> Any:
+        """Label Studio predictions (pre-annotations) for these cells:
+        :func:`nbconnect.labelstudio.predictions` says what they hold and which keywords it takes."""
+        from ..labelstudio.predictions import predictions
+
+        return predictions(self, config_xml, **kwargs)
 
     def save(self, path: str | Path) -> Path:
         """Write to ``.parquet`` (needs pyarrow) or ``.jsonl`` by extension, keeping dtypes, lists,

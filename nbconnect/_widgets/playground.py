@@ -7,6 +7,7 @@ kernel stays free, and Stop ends a run within a second while keeping every finis
 
 from __future__ import annotations
 
+import asyncio
 import json
 import time
 from typing import Any
@@ -16,9 +17,8 @@ import pandas as pd
 
 from .._engine.api import start
 from .._engine.media_preview import cell_text, media_columns, thumbnail
-from .._engine.plan import as_frame, estimate_plan, flat_fields, make_plan
+from .._engine.plan import as_frame, estimate_plan, make_plan
 from .._engine.runner import Job, Progress
-from .._engine.template import Template
 from .._errors import NbconnectError
 from .._results.results import Results
 from .._schema.schema import Schema, as_schema
@@ -27,13 +27,16 @@ from .._wire.adapter import Call
 from .._wire.lookup import adapter_for
 from .base import Throttle, background
 from .picker import ModelPicker
+from .playground_checks import FIELDS, run_refusal, schema_check, template_check
 from .playground_core import PlaygroundCore
-from .playground_view import PAGE, cell_detail, plot_png, table_page
+from .playground_plot import plot_png
+from .playground_view import PAGE, answered_counts, answered_summary, cell_detail, table_page
 
 __all__ = ["PAGE", "Playground", "table_page"]
 
 
 PROGRESS_EVERY = 0.1  # seconds: at most ~10 progress updates a second, whatever the request rate
+TICK = 0.5  # seconds between looks at a run's progress when no cell finishes
 
 
 class Playground(ipywidgets.VBox):
@@ -60,6 +63,8 @@ class Playground(ipywidgets.VBox):
         self._job: Job | None = None
         self._results: Results | None = None
         self._cache = cache
+        self._problems: dict[str, list[str]] = {}
+        self._stopping = False  # Stop was pressed during the current run
         self.progress_messages = 0  # how many progress updates went to the browser (tests count them)
         core = self.core
         core.on_run = self._on_run
@@ -72,6 +77,7 @@ class Playground(ipywidgets.VBox):
             lambda _: self._refresh_estimate(), names=["selection", "n", "seed", "max_tokens", "template"]
         )
         core.observe(lambda _: self._refresh_results(), names=["compare_field", "truth"])
+        core.observe(lambda _: self._refresh_plot(), names=["theme"])
         self.picker.observe(lambda _: (self._check_schema(), self._refresh_estimate()), names=["value"])
         if models:
             self.picker.value = list(models)
@@ -85,6 +91,8 @@ class Playground(ipywidgets.VBox):
             core.truth = truth
         if prompt:
             core.template = prompt
+        self._check_template()  # empty boxes say what to write; nothing else changed them yet
+        self._check_schema()
 
     # -- public ----------------------------------------------------------------------------------
     @property
@@ -105,6 +113,7 @@ class Playground(ipywidgets.VBox):
         ]
         self.core.preview = [{k: cell_text(v) for k, v in r.items()} for r in head.to_dict("records")]
         self._check_template()
+        self._check_schema()  # a field may now clash with a column
 
     @property
     def schema(self) -> Schema | None:
@@ -140,62 +149,28 @@ class Playground(ipywidgets.VBox):
     # -- checks as the user types ----------------------------------------------------------------------
     def _check_template(self) -> None:
         core = self.core
-        columns = set(core.columns)
-        names: list[str] = []
-        problem = ""
-        kinds: dict[str, str] = {}
-        for text in (core.template, core.system):
-            try:
-                parsed = Template.parse(text) if text else None
-            except NbconnectError as exc:
-                problem = str(exc)
-                continue
-            names += parsed.names if parsed else []
-            kinds.update(parsed.media if parsed else {})
-        core.variables = [
-            {"name": n, "ok": n in columns, **({"kind": kinds[n]} if n in kinds else {})}
-            for n in dict.fromkeys(names)
-        ]
-        core.message = problem
+        core.variables, self._problems["prompt"] = template_check(core.template, core.system, core.columns)
         self._refresh_estimate()
 
     def _check_schema(self) -> None:
         core = self.core
-        text = core.schema_text.strip()
-        if not text:
-            self._schema = None
-            core.schema_status = {
-                "ok": False,
-                "message": "write a schema, e.g. label: positive|negative",
-                "line": None,
-                "fields": [],
-                "enforcement": [],
-            }
-            return
-        try:
-            schema = as_schema(text)
-        except NbconnectError as exc:
-            self._schema = None
-            core.schema_status = {
-                "ok": False,
-                "message": str(exc),
-                "line": _line_of(text, exc),
-                "fields": [],
-                "enforcement": [],
-            }
-            return
-        self._schema = schema
-        fields = flat_fields(schema.json)
-        if core.compare_field not in fields:
+        self._schema, status = schema_check(core.schema_text, core.columns)
+        self._problems["schema"] = [] if status["ok"] else [status["message"]]
+        fields = status["fields"]
+        if self._schema is not None and core.compare_field not in fields:
             core.compare_field = fields[0] if fields else ""
-        core.schema_status = {
-            "ok": True,
-            "message": f"{len(fields)} field(s)",
-            "line": None,
-            "fields": fields,
-            "enforcement": self._enforcement(schema),
-        }
+        enforcement = self._enforcement(self._schema) if self._schema is not None else []
+        core.schema_status = {**status, "enforcement": enforcement}
         self._refresh_estimate()
+
+    def _check_inputs(self) -> None:
+        """The problems with no box of their own, said in the Run bar right under the model list."""
+        self._problems["models"] = (
+            [] if self.picker.value else ["Choose at least one model in the list above"]
+        )
+        self._problems["data"] = (
+            [] if self._data is not None else ["No data yet: set pg.data = a DataFrame or a list of dicts"]
+        )
 
     def _enforcement(self, schema: Schema) -> list[dict[str, Any]]:
         """Per chosen model: how the schema will be enforced, and what adapting it changed."""
@@ -227,10 +202,18 @@ class Playground(ipywidgets.VBox):
         }
 
     def _refresh_estimate(self) -> None:
+        """The estimate, or nothing while a box has a problem (it would price a run that cannot be)."""
         core = self.core
-        if self._data is None or self._schema is None or not self.picker.value or not core.template:
-            core.estimate = {"calls": 0, "cost_usd": None, "error": None}
-            return
+        self._check_inputs()
+        with core.batch():
+            core.problems = {f: list(self._problems.get(f) or []) for f in FIELDS}
+            if any(core.problems.values()) or self._schema is None:
+                core.estimate = {"calls": 0, "cost_usd": None, "error": None}
+                return
+            self._estimate()
+
+    def _estimate(self) -> None:
+        core = self.core
         try:
             plan = make_plan(core.template, **self._plan_kwargs())
             est = estimate_plan(plan, core.max_tokens)
@@ -252,10 +235,9 @@ class Playground(ipywidgets.VBox):
         core = self.core
         if core.running:
             raise NbconnectError("a run is already in flight; press Stop first")
-        if self._data is None:
-            raise NbconnectError("no data: set pg.data = a DataFrame or a list of dicts")
-        if self._schema is None:
-            raise NbconnectError(core.schema_status.get("message") or "no valid schema yet")
+        refusal = run_refusal(core.problems)
+        if refusal or self._schema is None:
+            raise NbconnectError(refusal or "no valid schema yet")
         throttle = Throttle(PROGRESS_EVERY)
         job = start(
             core.template,
@@ -270,7 +252,7 @@ class Playground(ipywidgets.VBox):
             on_progress=lambda p: throttle.offer(lambda: self._push_progress(p), force=p.finished),
         )
         previous = self._results if core.selection == "missing" else None
-        self._job = job
+        self._job, self._stopping = job, False
         with core.batch():
             core.running = True
             core.message = f"running {len(job.plan.cells)} calls…"
@@ -281,12 +263,14 @@ class Playground(ipywidgets.VBox):
 
     def _on_stop(self, _msg: dict[str, Any]) -> dict[str, Any]:
         if self._job is not None and self.core.running:
+            self._stopping = True
             self._job.stop()
         return {}
 
     async def _drive(self, job: Job, throttle: Throttle, previous: Results | None) -> None:
         """Run ``job`` on the background loop, then write its final state in one batch."""
         core = self.core
+        ticker = asyncio.ensure_future(self._tick(job, throttle))
         try:
             results = await job.arun()
         except Exception as exc:  # surfaced in the widget, not lost in a thread
@@ -295,33 +279,50 @@ class Playground(ipywidgets.VBox):
                 core.message = f"the run failed: {exc}"
                 core.running = False
             return
+        finally:
+            ticker.cancel()
         throttle.close()  # no progress update may land after (and overwrite) the final state
         self._results = results.merge(previous) if previous is not None else results
-        df = self._results.df
-        message = f"done: {int(df['_valid'].sum())} valid of {len(df)} cells" + (
-            " (stopped)" if (df["_error_type"] == "cancelled").any() else ""
-        )
+        counts = answered_counts(self._results)
+        message = f"done: {counts['valid']} valid of {counts['cells']} cells"
+        if counts["not_run"]:
+            message = (
+                f"done: {counts['valid']} valid of {counts['answered']} answered, "
+                f"{counts['not_run']} not run ({counts['ended']})"
+            )
         try:  # computed before taking the lock: drawing the plot takes a moment
             view = {**self._summary_state(), "table": self._table_state(0)}
         except Exception as exc:  # a view problem must not hide that the run finished
             view = {}
             message += f"; could not draw the results: {exc}"
         with core.batch():
-            self._push_progress(job.progress)
+            self._push_progress(job.progress, ended=counts["ended"])
             for name, value in view.items():
                 setattr(core, name, value)
             core.message = message
             core.running = False  # last: wait() and the Run button rely on everything above being done
 
-    def _push_progress(self, progress: Progress) -> None:
-        """Write ``progress`` (a consistent copy, taken on the thread that changes it)."""
+    async def _tick(self, job: Job, throttle: Throttle) -> None:
+        """Progress also moves while no cell finishes (a retry waiting on a failing server): look
+        again every ``TICK`` seconds, so retries and waits show up when they happen."""
+        while True:
+            await asyncio.sleep(TICK)
+            throttle.offer(lambda: self._push_progress(job.progress))
+
+    def _push_progress(self, progress: Progress, *, ended: str = "") -> None:
+        """Write ``progress`` (a consistent copy, taken on the thread that changes it). ``ended``:
+        why a finished run ended early ("stopped", "budget reached"), else ""."""
+        models = {ref: vars(m).copy() for ref, m in progress.models.items()}
         state = {
             "total": progress.total,
             "done": progress.done,
             "errors": progress.errors,
             "spend_usd": round(progress.spend_usd, 6),
             "finished": progress.finished,
-            "models": {ref: vars(m).copy() for ref, m in progress.models.items()},
+            "stopped": ended if progress.finished else ("stopping" if self._stopping else ""),
+            "retries": sum(m.get("retries", 0) for m in models.values()),
+            "wait_s": round(sum(m.get("wait_s", 0.0) for m in models.values()), 3),
+            "models": models,
         }
         with self.core.batch():
             if state != self.core.progress:
@@ -336,10 +337,10 @@ class Playground(ipywidgets.VBox):
         # The truth column holds the answer for one field: the one its name mentions, else the first.
         field = self._truth_field()
         truth = {field: self.core.truth} if field else None
-        summary = results.summary(truth=truth) if truth else results.summary()
+        summary = answered_summary(results, truth)
         return {
             "summary": json.loads(summary.reset_index().to_json(orient="records")),
-            "plot": plot_png(results, truth),
+            "plot": plot_png(summary, theme=self.core.theme),
         }
 
     def _truth_arg(self) -> str | dict[str, str] | None:
@@ -362,6 +363,10 @@ class Playground(ipywidgets.VBox):
             with self.core.batch():
                 for name, value in view.items():
                     setattr(self.core, name, value)
+
+    def _refresh_plot(self) -> None:
+        if self._results is not None and not self.core.running:
+            self.core.plot = self._summary_state()["plot"]
 
     def _on_page(self, msg: dict[str, Any]) -> dict[str, Any]:
         self.core.table = self._table_state(int(msg.get("page", 0)))
@@ -390,11 +395,3 @@ class Playground(ipywidgets.VBox):
         if hit.empty:
             raise NbconnectError(f"no cell for row {msg['row']} and model {msg['model']}")
         return {"cell": cell_detail(hit.iloc[0])}
-
-
-def _line_of(text: str, exc: Exception) -> int | None:
-    """The 1-based line of a schema error (JSON decode position or DSL position)."""
-    position = getattr(exc, "position", None)
-    if position is None:
-        return None
-    return text.count("\n", 0, position) + 1

@@ -56,18 +56,25 @@ class PlaygroundCore(Widget):
     """Calls in flight at once."""
     budget_usd = t.Float(None, allow_none=True).tag(sync=True)
     """Stop scheduling once the spend would pass this (None: no budget)."""
+    problems = t.Dict().tag(sync=True)
+    """What must be fixed before Run, per box: ``{"models": [...], "data": [...], "prompt": [...], "schema": [...]}``."""
+    theme = t.Unicode("light").tag(sync=True)
+    """``light`` or ``dark``: the notebook's theme, set by the browser, so the plot matches it."""
     estimate = t.Dict().tag(sync=True)
     """Before running: ``{"calls": int, "cost_usd": float|None, "error": str|None}``."""
     running = t.Bool(False).tag(sync=True)
     """True while a run is in flight."""
     progress = t.Dict().tag(sync=True)
-    """``{"total", "done", "errors", "spend_usd", "models": {ref: {done, errors, in_flight, total, spend_usd}}}``."""
+    """``{"total", "done", "errors", "spend_usd", "finished", "stopped", "retries", "wait_s",
+    "models": {ref: {done, errors, in_flight, total, spend_usd, retries, wait_s, ...}}}``; ``stopped``
+    is "" or why the run ended early ("stopped", "budget reached")."""
     compare_field = t.Unicode("").tag(sync=True)
     """The schema field shown side by side."""
     table = t.Dict().tag(sync=True)
     """The current results page: ``{"models", "rows": [...], "page", "pages", "field"}``."""
     summary = t.List().tag(sync=True)
-    """Per-model summary rows (valid %, accuracy, latency p50/p95, tokens, cost)."""
+    """Per-model summary rows of the cells answered (``answered``, ``not_run``, valid %, accuracy,
+    latency p50/p95, tokens, cost): a cell not run is counted, never scored as wrong."""
     plot = t.Unicode("").tag(sync=True)
     """The Results plot as a PNG data URL ("" before a run)."""
     message = t.Unicode("").tag(sync=True)

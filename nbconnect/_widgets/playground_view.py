@@ -1,21 +1,19 @@
-"""What the Playground shows of Results: one table page at a time, a cell's details, the plot.
+"""What the Playground shows of Results: one table page at a time, a cell's details, the summary.
 
 Only these small, JSON-ready pieces go to the browser; the DataFrame stays in Python.
 """
 
 from __future__ import annotations
 
-import base64
-import io
 import json
 from typing import Any
 
 import pandas as pd
 
 from .._engine.media_preview import thumbnail
-from .._results.results import Results
+from .._results.results import NOT_RUN, Results
 
-__all__ = ["PAGE", "cell_detail", "plot_png", "table_page"]
+__all__ = ["PAGE", "answered_counts", "answered_summary", "cell_detail", "table_page"]
 
 PAGE = 50  # rows per results page: the browser only ever holds one page
 
@@ -40,16 +38,45 @@ def cell_detail(cell: pd.Series) -> dict[str, Any]:
     return {key.lstrip("_"): _plain(cell[key]) for key in _DETAIL}
 
 
-def plot_png(results: Results, truth: Any = None) -> str:
-    """The Results plot as a PNG data URL ("" without matplotlib). ``savefig`` renders with Agg
-    whatever the notebook's backend is, so the user's plotting setup is left alone."""
-    try:
-        fig = results.plot(truth=truth) if truth else results.plot()
-    except ImportError:
-        return ""
-    buf = io.BytesIO()
-    fig.savefig(buf, format="png", dpi=90, bbox_inches="tight")
-    return "data:image/png;base64," + base64.b64encode(buf.getvalue()).decode()
+def answered_counts(results: Results) -> dict[str, Any]:
+    """How many cells there are, were answered (sent and replied to, well or not), were not run
+    (stopped, over budget, still pending) and are valid; ``ended``: why cells were not run."""
+    kinds = results.df["_error_type"]
+    not_run = kinds.isin(NOT_RUN)
+    ended = "budget reached" if (kinds == "budget").any() else "stopped" if not_run.any() else ""
+    return {
+        "cells": len(kinds),
+        "answered": int((~not_run).sum()),
+        "not_run": int(not_run.sum()),
+        "valid": int(results.df["_valid"].sum()),
+        "ended": ended,
+    }
+
+
+def answered_summary(results: Results, truth: Any = None) -> pd.DataFrame:
+    """``Results.summary`` of the answered cells, with ``answered`` and ``not_run`` per model.
+
+    A stopped run's unsent cells would count as wrong in the accuracy over all cells (a model with
+    23 of 80 answered would show 0.21): here they are counted, not scored. A model with nothing
+    answered has no accuracy at all rather than 0.
+    """
+    df = results.df
+    full = results.summary()
+    ran = df[~df["_error_type"].isin(NOT_RUN)]
+    out = _subset(results, ran, results.models).summary(truth)
+    out = out.drop(columns=["cells", "calls", "not_run"])
+    out.insert(0, "answered", full["calls"])
+    out.insert(1, "not_run", full["not_run"])
+    if "accuracy" in out:
+        # per model over its own answered rows: scored together, a row another model answered
+        # would count as wrong for a model that never got to it
+        out["accuracy"] = [
+            _subset(results, ran[ran["model"] == m], [m]).summary(truth)["accuracy"].iloc[0]
+            if out.loc[m, "answered"]
+            else None
+            for m in out.index
+        ]
+    return out
 
 
 def table_page(
@@ -72,7 +99,10 @@ def table_page(
         for _, cell in group.iterrows():
             value = _plain(cell[field])
             entry = {"value": value, "valid": bool(cell["_valid"]), "error": _plain(cell["_error"])}
-            if truth and truth in group.columns:
+            not_run = cell["_error_type"] in NOT_RUN
+            if not_run:  # never sent: neither right nor wrong
+                entry["not_run"] = True
+            elif truth and truth in group.columns:
                 entry["right"] = bool(cell["_valid"]) and _same(value, _plain(cell[truth]))
             cells[cell["model"]] = entry
             if cell["_valid"]:
@@ -96,6 +126,19 @@ def table_page(
         "pages": pages,
         "total_rows": len(rows),
     }
+
+
+def _subset(results: Results, df: pd.DataFrame, models: list[str]) -> Results:
+    """``results`` restricted to the cells of ``df`` and to ``models``."""
+    return Results(
+        df,
+        fields=results.fields,
+        models=models,
+        inputs=results.inputs,
+        schema=results.schema,
+        truth=results.truth,
+        meta=results.meta,
+    )
 
 
 def _same(a: Any, b: Any) -> bool:

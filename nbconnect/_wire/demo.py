@@ -27,7 +27,9 @@ from .._catalog.tokens import estimate_tokens
 from .._schema.values import ValueWalk
 from ..data import ASPECTS
 from .adapter import Call, Prepared
+from .demo_judge import grade
 from .demo_media import Seen, read_content
+from .demo_spans import find_spans, is_span_items
 from .openai import OpenAIChatAdapter
 
 if TYPE_CHECKING:
@@ -193,6 +195,8 @@ class _Mind(ValueWalk):
 
     def array(self, s: Mapping, depth: int, name: str) -> list[Any]:
         items = s.get("items") if isinstance(s.get("items"), dict) else {}
+        if is_span_items(items):  # named entities: read from the text after "Text:" when there is one
+            return find_spans(self, items, self.text.rsplit("Text:", 1)[-1])
         if items.get("type") == "string" and "enum" not in items:
             found = [a for a in _ASPECTS if a in self.words]
             if not found or not self.reads(name):
@@ -286,8 +290,10 @@ class DemoTransport(httpx.AsyncBaseTransport):
         factor, _, break_rate, truncate_rate = DEMO_MODELS[model]
         jitter = 0.5 + _unit(self.seed, model, user, "latency")
         await asyncio.sleep(self.latency * factor * jitter)
-        mind = _Mind(model, seen.text, self.seed, _find_schema(body), seen)
-        value = mind.value(mind.root)
+        schema = _find_schema(body)
+        mind = _Mind(model, seen.text, self.seed, schema, seen)
+        verdict = grade(mind, seen.text, schema)  # a judge's grading prompt gets a judge's answer
+        value = verdict if verdict is not None else mind.value(mind.root)
         if _unit(self.seed, model, user, "break") < break_rate:
             value = _break(value, mind)
         text = json.dumps(value)

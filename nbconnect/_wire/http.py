@@ -6,12 +6,9 @@ the key to another host), bounded timeouts, and a User-Agent naming nbconnect.
 
 from __future__ import annotations
 
-import email.utils
 import functools
 import ipaddress
-import re
 import ssl
-import time
 from typing import Any
 
 import httpx
@@ -19,6 +16,7 @@ import httpx
 from .. import _errors as E
 from .._secrets import scrub  # re-exported: the adapters' callers import it from here
 from .._version import __version__
+from .retry import hint_from, parse_duration
 
 __all__ = [
     "DEFAULT_TIMEOUT",
@@ -73,38 +71,9 @@ def new_client(
     )
 
 
-_DURATION = re.compile(r"(\d+(?:\.\d+)?)(ms|s|m|h)")
-
-
-def parse_duration(text: str) -> float | None:
-    """Seconds in a duration such as ``"37s"``, ``"1.5s"``, ``"6m0s"`` or ``"12ms"``."""
-    parts = _DURATION.findall(text or "")
-    if not parts:
-        return None
-    scale = {"ms": 0.001, "s": 1.0, "m": 60.0, "h": 3600.0}
-    return sum(float(n) * scale[u] for n, u in parts)
-
-
 def retry_after(headers: httpx.Headers, body: Any = None) -> float | None:
-    """The provider's wait hint in seconds: ``retry-after-ms``, ``retry-after`` (seconds or an HTTP
-    date), then Google's ``RetryInfo.retryDelay`` in the error body."""
-    if (ms := headers.get("retry-after-ms")) is not None:
-        try:
-            return max(float(ms) / 1000.0, 0.0)
-        except ValueError:
-            pass
-    if (ra := headers.get("retry-after")) is not None:
-        try:
-            return max(float(ra), 0.0)
-        except ValueError:
-            when = email.utils.parsedate_to_datetime(ra) if ra else None
-            if when is not None:
-                return max(when.timestamp() - time.time(), 0.0)
-    if isinstance(body, dict):
-        for detail in (body.get("error") or {}).get("details") or []:
-            if isinstance(detail, dict) and str(detail.get("@type", "")).endswith("RetryInfo"):
-                return parse_duration(str(detail.get("retryDelay", "")))
-    return None
+    """The provider's wait hint in seconds (see :func:`.retry.hint_from`, where the rules live)."""
+    return hint_from(headers, body)
 
 
 _BY_STATUS: dict[int, type[E.ProviderError]] = {

@@ -12,6 +12,13 @@ The reviews were written for nbconnect (no third-party text): 35 positive, 30 ne
 about, from the fixed vocabulary :data:`ASPECTS` (possibly nothing). The truth columns start
 with ``gold_`` so that they never clash with schema fields called ``sentiment`` or ``aspects``.
 
+``entities()`` returns 24 short sentences with gold named-entity spans (``PERSON``, ``ORG``,
+``LOC``, ``DATE``; character offsets, end exclusive), for span scoring::
+
+    from nbconnect.data import entities
+
+    entities().columns  # doc_id, text, gold_entities
+
 ``shapes()``, ``digits()`` and ``documents()`` are small media datasets for ``{image:...}`` and
 ``{document:...}`` prompts: 36 and 20 generated 64x64 PNGs and 6 one-page text PDFs, each with
 gold labels, drawn by ``python -m nbconnect.data.make_media`` (no third-party content)::
@@ -21,11 +28,21 @@ gold labels, drawn by ``python -m nbconnect.data.make_media`` (no third-party co
 
 from __future__ import annotations
 
+import json
 from importlib.resources import files
 
 import pandas as pd
 
-__all__ = ["ASPECTS", "SENTIMENTS", "digits", "documents", "reviews", "shapes"]
+__all__ = [
+    "ASPECTS",
+    "ENTITY_LABELS",
+    "SENTIMENTS",
+    "digits",
+    "documents",
+    "entities",
+    "reviews",
+    "shapes",
+]
 
 ASPECTS: tuple[str, ...] = (
     "battery",
@@ -44,6 +61,9 @@ ASPECTS: tuple[str, ...] = (
 SENTIMENTS: tuple[str, ...] = ("positive", "negative", "neutral")
 """The values of ``gold_sentiment`` (``neutral`` covers mixed reviews too)."""
 
+ENTITY_LABELS: tuple[str, ...] = ("PERSON", "ORG", "LOC", "DATE")
+"""The labels of ``entities()``'s gold spans."""
+
 
 def reviews() -> pd.DataFrame:
     """The 80 labelled product reviews: ``review_id``, ``product``, ``text``, ``gold_sentiment``
@@ -55,6 +75,15 @@ def reviews() -> pd.DataFrame:
         # keep_default_na=False: an empty aspect list stays "", never NaN
         df = pd.read_csv(fh, dtype=str, keep_default_na=False)
     df["gold_aspects"] = df["gold_aspects"].map(lambda s: [a for a in s.split(";") if a])
+    return df
+
+
+def entities() -> pd.DataFrame:
+    """24 sentences written for nbconnect: ``doc_id``, ``text`` and ``gold_entities`` (a list of
+    ``{text, label, start, end}``, labels from :data:`ENTITY_LABELS`). A fresh DataFrame each call."""
+    with files(__name__).joinpath("entities.csv").open(encoding="utf-8") as fh:
+        df = pd.read_csv(fh, dtype=str, keep_default_na=False)
+    df["gold_entities"] = df["gold_entities"].map(json.loads)
     return df
 
 

@@ -17,7 +17,7 @@ import secrets
 import threading
 import time
 from collections import deque
-from collections.abc import Iterable, Mapping, Sequence
+from collections.abc import Coroutine, Iterable, Mapping, Sequence
 from dataclasses import dataclass, field
 from typing import Any
 
@@ -111,6 +111,7 @@ class FakeProvider:
         self._requests: list[Recorded] = []
         self._scripts: dict[str, deque[Fault]] = {}
         self._attempts: dict[bytes, int] = {}
+        self._in_flight = self._max_in_flight = 0  # requests being answered now / at most so far
         self._loop: asyncio.AbstractEventLoop | None = None
         self._thread: threading.Thread | None = None
         self._server: asyncio.AbstractServer | None = None
@@ -184,6 +185,13 @@ class FakeProvider:
         with self._lock:
             return sum(1 for r in self._requests if path_contains is None or path_contains in r.path)
 
+    @property
+    def max_in_flight(self) -> int:
+        """The most requests answered at the same time since start or ``reset()``: the concurrency
+        a client really used, seen from the server's side."""
+        with self._lock:
+            return self._max_in_flight
+
     def script(self, path_contains: str, faults: Iterable[Fault | str]) -> None:
         """Queue responses for requests whose path contains ``path_contains``, consumed in order.
 
@@ -206,6 +214,7 @@ class FakeProvider:
             self._requests.clear()
             self._scripts.clear()
             self._attempts.clear()
+            self._max_in_flight = self._in_flight
 
     def service_account(self, **extra: Any) -> dict[str, Any]:
         """A service-account key whose grants this server's ``/token`` accepts (one RSA key per
@@ -248,7 +257,7 @@ class FakeProvider:
         try:
             while True:
                 request = await conn.next_request()
-                if request is None or not await self._respond(request, conn):
+                if request is None or not await self._counted(self._respond(request, conn)):
                     break
         except (ConnectionError, asyncio.IncompleteReadError, asyncio.CancelledError):
             pass
@@ -263,6 +272,16 @@ class FakeProvider:
             writer.close()
             with contextlib.suppress(Exception, asyncio.CancelledError):
                 await writer.wait_closed()
+
+    async def _counted(self, answering: Coroutine[Any, Any, bool]) -> bool:
+        with self._lock:
+            self._in_flight += 1
+            self._max_in_flight = max(self._max_in_flight, self._in_flight)
+        try:
+            return await answering
+        finally:
+            with self._lock:
+                self._in_flight -= 1
 
     async def _respond(self, req: Request, conn: HttpConnection) -> bool:
         parsed: Any = None

@@ -12,7 +12,7 @@ from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
 if TYPE_CHECKING:  # playwright is imported lazily: without it the tests skip with a reason
-    from playwright.sync_api import Page
+    from playwright.sync_api import Locator, Page
 
 REPO = Path(__file__).resolve().parents[2]
 ARTIFACTS = Path(os.environ.get("WIDGET_TEST_ARTIFACTS") or REPO / "artifacts")
@@ -103,6 +103,38 @@ def save_notebook(page: Page) -> None:
 
     command(page, "docmanager:save")
     expect(page.locator(".lm-TabBar-tab.jp-mod-current.jp-mod-dirty")).to_have_count(0)
+
+
+def shot(
+    page: Page, name: str, first: Locator, last: Locator | None = None, *, full_width: bool = False
+) -> Path:
+    """Screenshot from the top of ``first`` to the bottom of ``last`` (default: ``first`` alone);
+    ``full_width``: the window's whole width (what a reader of the README sees of the notebook).
+
+    The notebook scrolls inside a fixed-height panel, so a widget taller than the window would be
+    cut off: the window is made tall enough for the whole region while the picture is taken.
+    """
+    last = last or first
+    size = page.viewport_size
+    top, bottom = first.bounding_box(), last.bounding_box()
+    height = bottom["y"] + bottom["height"] - top["y"]
+    page.set_viewport_size({"width": size["width"], "height": max(size["height"], int(height) + 400)})
+    try:
+        first.evaluate("e => e.scrollIntoView({block: 'start'})")
+        page.evaluate("() => new Promise(r => requestAnimationFrame(() => requestAnimationFrame(r)))")
+        top, bottom = first.bounding_box(), last.bounding_box()
+        clip = {
+            "x": min(top["x"], bottom["x"]),
+            "y": top["y"],
+            "width": max(top["x"] + top["width"], bottom["x"] + bottom["width"]) - min(top["x"], bottom["x"]),
+            "height": bottom["y"] + bottom["height"] - top["y"],
+        }
+        if full_width:
+            clip.update(x=0, width=size["width"])
+        page.screenshot(path=str(artifact(name)), clip=clip, animations="disabled")
+    finally:
+        page.set_viewport_size(size)
+    return artifact(name)
 
 
 # -- kernel side -----------------------------------------------------------------------------

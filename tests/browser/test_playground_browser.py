@@ -14,7 +14,6 @@ import time
 
 import pytest
 from lab import (
-    artifact,
     assert_no_cell_errors,
     assert_no_page_errors,
     command,
@@ -22,6 +21,7 @@ from lab import (
     kernel_json,
     open_notebook,
     run_all_cells,
+    shot,
 )
 
 from notebooks import playground_notebook
@@ -74,32 +74,6 @@ def run_new_cell(page: Page, source: str) -> None:
         source,
     )
     command(page, "notebook:run-cell")
-
-
-def shot(page: Page, name: str, first: Locator, last: Locator | None = None) -> None:
-    """Screenshot from the top of ``first`` to the bottom of ``last`` (default: ``first`` alone).
-
-    The notebook scrolls inside a fixed-height panel, so a widget taller than the window would be
-    cut off: the window is made tall enough for the whole region while the picture is taken.
-    """
-    last = last or first
-    size = page.viewport_size
-    top, bottom = first.bounding_box(), last.bounding_box()
-    height = bottom["y"] + bottom["height"] - top["y"]
-    page.set_viewport_size({"width": size["width"], "height": max(size["height"], int(height) + 400)})
-    try:
-        first.evaluate("e => e.scrollIntoView({block: 'start'})")
-        page.evaluate("() => new Promise(r => requestAnimationFrame(() => requestAnimationFrame(r)))")
-        top, bottom = first.bounding_box(), last.bounding_box()
-        clip = {
-            "x": min(top["x"], bottom["x"]),
-            "y": top["y"],
-            "width": max(top["x"] + top["width"], bottom["x"] + bottom["width"]) - min(top["x"], bottom["x"]),
-            "height": bottom["y"] + bottom["height"] - top["y"],
-        }
-        page.screenshot(path=str(artifact(name)), clip=clip, animations="disabled")
-    finally:
-        page.set_viewport_size(size)
 
 
 def colour_is(locator: Locator, variable: str) -> bool:

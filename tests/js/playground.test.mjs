@@ -2,7 +2,7 @@ import assert from "node:assert/strict";
 import { test } from "node:test";
 
 import view from "../../js/playground.js";
-import { cellDetailText, estimateText, modelProgressText, progressText, summaryCell, summaryColumns } from "../../js/playground_text.js";
+import { cellDetailText, estimateText, modelProgressText, progressText, summaryCell, summaryColumns, summaryHeader } from "../../js/playground_text.js";
 import { installDom } from "./fake_dom.mjs";
 import { FakeModel } from "./fake_model.mjs";
 
@@ -112,5 +112,93 @@ test("media columns: thumbnails in the preview and the table, {image:col} chips 
   assert.equal(model.get("template"), "See {image:photo}{image:photo}");
   buttons[1].click();
   assert.match(model.get("template"), /\{text\}/);
+  cleanup();
+});
+
+test("problems show by their box, block Run, and go when Python clears them", () => {
+  const { model, find, el, cleanup } = mount({ problems: { prompt: ["Write a prompt"], models: ["Choose a model"], schema: [], data: [] } });
+  const lists = el.querySelectorAll(".pg-problems");
+  const byField = Object.fromEntries(lists.map((l) => [l.dataset.field, l.textContent]));
+  assert.equal(byField.prompt, "Write a prompt");
+  assert.equal(byField.models, "Choose a model");
+  assert.ok(find(".pg-run").disabled);
+  assert.equal(find(".pg-template").getAttribute("aria-invalid"), "true");
+  assert.equal(find(".pg-fix").textContent, "Before Run: fix the model choice, the prompt (each says why by its box).");
+  assert.equal(find(".pg-estimate").textContent, ""); // no price for a run that cannot start
+  model.update("problems", { prompt: [], models: [], schema: [], data: [] });
+  assert.ok(el.querySelectorAll(".pg-problem").length === 0 && !find(".pg-run").disabled);
+  assert.equal(find(".pg-template").getAttribute("aria-invalid"), "false");
+  assert.equal(find(".pg-fix").textContent, "");
+  cleanup();
+});
+
+test("a failed action's reason goes once the state it was about changes", async () => {
+  const { model, find, cleanup } = mount();
+  find(".pg-run").click();
+  model.reply(model.sent.at(-1).id, { ok: false, error: "the data column 'x' clashes" });
+  await new Promise((resolve) => setImmediate(resolve));
+  assert.equal(find(".pg-message").textContent, "the data column 'x' clashes");
+  model.update("estimate", { calls: 2, cost_usd: 0.0002 }); // the user fixed something: Python re-derived
+  assert.equal(find(".pg-message").textContent, "");
+  cleanup();
+});
+
+test("keys typed in a box stay in the box; the root opts out of JupyterLab's shortcuts", () => {
+  const { el, find, cleanup } = mount();
+  const root = find(".pg-root");
+  assert.equal(root.getAttribute("data-lm-suppress-shortcuts"), "true");
+  let stopped = 0;
+  const event = (target) => ({ target, stopPropagation: () => { stopped += 1; } });
+  for (const cb of root.listeners.keydown) cb(event(find(".pg-template")));
+  for (const cb of root.listeners.keydown) cb(event(find(".pg-schema")));
+  assert.equal(stopped, 2);
+  for (const cb of root.listeners.keydown) cb(event(find(".pg-run"))); // a button keeps notebook keys
+  assert.equal(stopped, 2);
+  assert.ok(el);
+  cleanup();
+});
+
+test("during a rerun the last results are marked as the previous run's; a new table drops old details", async () => {
+  const table = { field: "label", models: ["m"], page: 0, pages: 1, total_rows: 1,
+    rows: [{ row: 3, input: "hi", truth: null, differ: false, cells: { m: { value: "a", valid: true, error: null } } }] };
+  const { model, find, cleanup } = mount({ table });
+  find(".pg-cell").click();
+  model.reply(model.sent.at(-1).id, { ok: true, cell: { latency_s: 0.5, attempts: 1, wait_s: 0, raw: "{}" } });
+  await new Promise((resolve) => setImmediate(resolve));
+  assert.equal(find(".pg-cell-where").textContent, "Details of row 3 · m");
+  model.update("running", true);
+  assert.match(find(".pg-stale-note").textContent, /previous run's results/);
+  assert.match(find(".pg-results-body").className, /pg-stale/);
+  model.update("table", { ...table, rows: [...table.rows] });
+  assert.equal(find(".pg-cell-detail").textContent, "");
+  assert.equal(find(".pg-cell-where").textContent, "");
+  model.update("running", false);
+  assert.equal(find(".pg-stale-note").textContent, "");
+  cleanup();
+});
+
+test("progress says stopped and not run after Stop, and shows retries and waits", () => {
+  assert.equal(progressText({ total: 80, done: 23, errors: 0, spend_usd: 0, finished: true, stopped: "stopped" }),
+    "23/80 done · 0 errors · $0 · stopped · 57 not run");
+  assert.equal(progressText({ total: 5, done: 0, errors: 0, spend_usd: 0, finished: false, stopped: "stopping" }),
+    "0/5 done · 0 errors · $0 · stopping…");
+  assert.equal(progressText({ total: 5, done: 0, errors: 0, spend_usd: 0, finished: false, retries: 3, wait_s: 4.5 }),
+    "0/5 done · 0 errors · $0 · 3 retries, waited 4.500 s");
+  assert.equal(modelProgressText({ total: 5, done: 0, errors: 0, in_flight: 1, spend_usd: 0, retries: 1, wait_s: 1 }),
+    "0/5 · 0 errors · 1 in flight · $0 · 1 retry, waited 1.000 s");
+  assert.deepEqual(summaryColumns([{ model: "m", answered: 23, not_run: 57, accuracy: 0.9 }]), ["model", "answered", "not_run", "accuracy"]);
+  assert.deepEqual(summaryColumns([{ model: "m", answered: 80, not_run: 0 }]), ["model", "answered"]);
+  assert.equal(summaryHeader("not_run"), "not run");
+});
+
+test("a cell never sent says not run, in muted words, neither right nor wrong", () => {
+  const table = { field: "label", models: ["m"], page: 0, pages: 1, total_rows: 1,
+    rows: [{ row: 0, input: "hi", truth: "a", differ: false,
+      cells: { m: { value: null, valid: false, error: "cancelled before it finished", not_run: true } } }] };
+  const { find, cleanup } = mount({ table });
+  const cell = find(".pg-cell");
+  assert.equal(cell.textContent, "not run");
+  assert.equal(cell.className, "pg-cell pg-invalid pg-not-run");
+  assert.equal(cell.getAttribute("title"), "cancelled before it finished");
   cleanup();
 });

@@ -1,0 +1,83 @@
+"""What a run is told to do (:class:`Options`) and where it stands (:class:`Progress`)."""
+
+from __future__ import annotations
+
+import time
+from dataclasses import dataclass, field
+from typing import Any
+
+from .options import check_options
+
+__all__ = ["ModelProgress", "Options", "Progress", "postfix", "progress_bar"]
+
+
+@dataclass
+class Options:
+    """Run options (the keyword-only arguments of ``nbc.run``)."""
+
+    temperature: float | None = None
+    max_tokens: int | None = None
+    concurrency: int = 16
+    per_connection: int | None = None  # None: the same as ``concurrency``
+    rpm: float | None = None
+    max_retries: int = 4
+    timeout: float = 60.0
+    budget_usd: float | None = None
+    cache: bool | str = True
+    progress: bool = True
+
+    def __post_init__(self) -> None:
+        # bounds and fixes are declared once, in options.RunOptions; a cache directory becomes its file
+        for name, value in check_options(vars(self)).items():
+            setattr(self, name, value)
+
+
+@dataclass
+class ModelProgress:
+    total: int = 0
+    done: int = 0
+    errors: int = 0
+    in_flight: int = 0
+    cached: int = 0
+    spend_usd: float = 0.0
+    retries: int = 0  # attempts that failed and were tried again
+    wait_s: float = 0.0  # seconds spent waiting before those retries
+    limit: int = 0  # calls its connection admits at once now (0 until a call of it finished)
+
+
+@dataclass
+class Progress:
+    """Where a run stands; handed to ``on_progress`` callbacks after every finished cell."""
+
+    total: int
+    models: dict[str, ModelProgress] = field(default_factory=dict)
+    started: float = field(default_factory=time.monotonic)
+    finished: bool = False
+
+    @property
+    def done(self) -> int:
+        return sum(m.done for m in self.models.values())
+
+    @property
+    def errors(self) -> int:
+        return sum(m.errors for m in self.models.values())
+
+    @property
+    def spend_usd(self) -> float:
+        return sum(m.spend_usd for m in self.models.values())
+
+
+def postfix(progress: Progress) -> str:
+    """The progress bar's tail: errors and spend; retries and the tightest limit once there were any."""
+    models = progress.models.values()
+    text = f"errors={progress.errors} spend=${progress.spend_usd:.4f}"
+    if retries := sum(m.retries for m in models):  # only news when something went wrong
+        limits = [m.limit for m in models if m.limit]
+        text += f" retries={retries}" + (f" limit={min(limits)}" if limits else "")
+    return text
+
+
+def progress_bar(total: int) -> Any:
+    from tqdm.auto import tqdm
+
+    return tqdm(total=total, desc="nbconnect", unit="call", mininterval=0.2)
