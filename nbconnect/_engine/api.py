@@ -41,6 +41,7 @@ def start(
     redo: Results | None = None,
     truth: str | dict[str, str] | None = None,
     allow_constant_prompt: bool = False,
+    resize: int | None = None,
     on_progress: Callable[[Progress], None] | None = None,
     clients: dict[str, Any] | None = None,
     batch: bool = False,
@@ -50,7 +51,9 @@ def start(
     """Check the plan (template columns, models, schema) and return a :class:`Job`, not yet started.
 
     Every option is checked here, before any request: a bad value raises :class:`ConfigError`
-    naming the option and the fix. ``await job.arun()`` runs it; ``job.stop()`` ends it early from any thread; ``job.results``
+    naming the option and the fix. ``resize=`` (pixels) opts in to scaling down images larger than
+    that on their longest side (needs Pillow); without it no image is ever resized.
+    ``await job.arun()`` runs it; ``job.stop()`` ends it early from any thread; ``job.results``
     shows what has finished. :func:`run` and :func:`arun` are this plus running it.
     """
     plan = make_plan(
@@ -65,6 +68,7 @@ def start(
         seed=seed,
         redo=redo,
         allow_constant_prompt=allow_constant_prompt,
+        resize=resize,
     )
     check_truth(truth, plan.data.columns, flat_fields(plan.schema.json))  # Job checks the columns only
     if on_progress is not None and not callable(on_progress):

@@ -48,8 +48,15 @@ def default_cache_path() -> Path:
 
 
 def cache_key(provider: str, prepared: Prepared) -> str:
-    """SHA-256 of provider, URL (no secrets there) and the canonical JSON body (headers excluded)."""
+    """SHA-256 of provider, URL (no secrets there) and the canonical JSON body (headers excluded).
+
+    An image or PDF in the body counts by its content hash, not its bytes: its base64 payload is
+    replaced by ``sha256:<hex>`` before hashing (base64 needs no JSON escaping, so it appears
+    verbatim in the JSON text)."""
     body = json.dumps(prepared.body, sort_keys=True, ensure_ascii=False, separators=(",", ":"))
+    for media in prepared.media:
+        if media.b64:
+            body = body.replace(media.b64, media.ref)
     return hashlib.sha256(f"{provider}\n{prepared.method} {prepared.url}\n{body}".encode()).hexdigest()
 
 

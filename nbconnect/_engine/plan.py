@@ -19,6 +19,7 @@ from .._schema.adapt import resolve_ref
 from .._schema.schema import Schema, as_schema
 from .._store.org import Organization
 from .checks import check_constant, check_models_arg, check_redo, check_unique, select_rows
+from .media import MediaStore, check_models, media_tokens
 from .template import Template
 
 __all__ = ["Cell", "Estimate", "Plan", "as_frame", "flat_fields", "make_plan"]
@@ -41,6 +42,7 @@ class Cell:
     ref: ModelRef
     user: str
     system: str | None = None
+    parts: tuple[Any, ...] = ()  # text and media in order when the template has {image:...}
 
 
 @dataclass
@@ -192,12 +194,14 @@ def make_plan(
     seed: int = 0,
     redo: Any = None,
     allow_constant_prompt: bool = False,
+    resize: int | None = None,
 ) -> Plan:
     """Check everything that can be checked offline and list the cells to run.
 
     ``redo`` (an earlier Results) keeps only the cells that have no valid result there.
     ``allow_constant_prompt`` lets a template without placeholders through (the same prompt for
     every row, e.g. to sample one question many times); without it that is refused.
+    ``resize`` (pixels) lets images larger than that on their longest side be scaled down.
     """
     tmpl = Template.parse(template)
     sys_tmpl = Template.parse(system) if system else None
@@ -215,14 +219,45 @@ def make_plan(
     if redo is not None:
         prev = redo.df
         done = set(zip(prev.loc[prev["_valid"], ROW].tolist(), prev.loc[prev["_valid"], "model"].tolist()))
+    store = _media_store(tmpl, sys_tmpl, resize)
     cells = []
     for row_id, record in zip(df.index, df.to_dict("records")):
         user = tmpl.render(record)
         system_text = sys_tmpl.render(record) if sys_tmpl is not None else None
+        parts = _media_parts(tmpl, record, int(row_id), store)
         for ref in refs:
             if (int(row_id), ref.ref) not in done:
-                cells.append(Cell(int(row_id), ref, user, system_text))
+                cells.append(Cell(int(row_id), ref, user, system_text, parts))
+    if store is not None:
+        check_models(refs, store, {c.row: c.parts for c in cells})
+        df = _media_labels(df, tmpl, store)
     return Plan(tmpl, parsed_schema, df, refs, cells, inputs=list(df.columns))
+
+
+def _media_store(tmpl: Template, sys_tmpl: Template | None, resize: int | None) -> MediaStore | None:
+    if sys_tmpl is not None and sys_tmpl.media:
+        raise ConfigError(
+            "the system prompt has an {image:...} or {document:...} placeholder; put media in the "
+            "prompt template (the user message) instead"
+        )
+    return MediaStore(resize) if tmpl.media else None
+
+
+def _media_parts(tmpl: Template, record: dict[str, Any], row: int, store: MediaStore | None) -> tuple:
+    if store is None:
+        return ()
+    return tmpl.render_parts(
+        record, lambda col, kind: store.get(record[col], kind, f"row {row}, column {col!r}")
+    )
+
+
+def _media_labels(df: pd.DataFrame, tmpl: Template, store: MediaStore) -> pd.DataFrame:
+    """The input rows as Results show them: a media column holds the path or URL, and bytes, data
+    URLs and PIL images become ``<bytes sha256:…>`` labels (never the payload)."""
+    df = df.copy()
+    for col, kind in tmpl.media.items():
+        df[col] = [store.get(v, kind, f"row {i}, column {col!r}").label for i, v in zip(df.index, df[col])]
+    return df
 
 
 # -- estimates ------------------------------------------------------------------------------------
@@ -290,9 +325,10 @@ def estimate_plan(plan: Plan, max_tokens: int | None = None) -> Estimate:
     for ref in plan.models:
         cells = [c for c in plan.cells if c.ref.ref == ref.ref]
         sample = cells[:200]  # counting every prompt of 100k rows is not worth the wait
-        per_call = sum(_tokens(c.user + (c.system or ""), ref.model) for c in sample) / max(
-            1, len(sample)
-        ) + _tokens(schema_text, ref.model)
+        per_call = sum(
+            _tokens(c.user + (c.system or ""), ref.model) + media_tokens(c.parts, ref.conn.provider)
+            for c in sample
+        ) / max(1, len(sample)) + _tokens(schema_text, ref.model)
         input_tokens = int(per_call * len(cells))
         output_tokens = answer * len(cells)
         info = catalog.get(ref.conn.provider, ref.model)

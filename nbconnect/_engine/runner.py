@@ -266,6 +266,7 @@ class Job:
             user=cell.user,
             schema=self.plan.schema,
             system=cell.system,
+            parts=cell.parts,
             temperature=opts.temperature,
             max_tokens=opts.max_tokens,
         )

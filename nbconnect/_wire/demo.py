@@ -30,6 +30,7 @@ from .adapter import Call, Prepared
 from .batch.openai import OpenAIBatch
 from .demo_batch import DemoBatches
 from .demo_judge import grade
+from .demo_media import Seen, read_content
 from .demo_spans import find_spans, is_span_items
 from .openai import OpenAIChatAdapter
 
@@ -118,19 +119,32 @@ class _Mind(ValueWalk):
     """How one demo model 'reads' one text: the shared schema walk, with leaves chosen by the
     review's tone (enums, ratings, booleans) and its words (aspects), right with the model's skill."""
 
-    def __init__(self, model: str, text: str, seed: int, schema: Any) -> None:
+    def __init__(self, model: str, text: str, seed: int, schema: Any, seen: Seen | None = None) -> None:
         super().__init__(schema)
         self.model, self.text, self.seed = model, text, seed
+        self.key = seen.key if seen is not None else text  # media prompts differ by their bytes too
+        self.eyes = seen.words if seen is not None else {}  # what an image showed: colour, shape, digit
         self.words = _WORD.findall(text.lower())
         self.skill = DEMO_MODELS.get(model, DEMO_MODELS["demo-careful"])[1]
         score = sum(w in _POSITIVE for w in self.words) - sum(w in _NEGATIVE for w in self.words)
         self.sentiment = score if self.reads("sentiment") else int(_unit(seed, model, text, "s") * 3) - 1
 
     def reads(self, what: str) -> bool:
-        return _unit(self.seed, self.model, self.text, what) < self.skill
+        return _unit(self.seed, self.model, self.key, what) < self.skill
 
     def pick(self, options: list[Any], what: str) -> Any:
-        return options[int(_unit(self.seed, self.model, self.text, what) * len(options))]
+        return options[int(_unit(self.seed, self.model, self.key, what) * len(options))]
+
+    def saw(self, name: str) -> str | None:
+        """What the image showed for a field called ``name`` (colour, shape, digit), if it looked."""
+        low = name.lower().replace("color", "colour")
+        hit = next((v for k, v in self.eyes.items() if k in low), None)
+        return hit if hit is not None and self.reads(name) else None
+
+    def stated(self, name: str) -> float | None:
+        """A number the text gives after the field's name ("Total: 31.00"), if the model reads it."""
+        match = re.search(rf"{re.escape(name.lower())}\W{{0,3}}(-?\d+(?:\.\d+)?)", self.text.lower())
+        return float(match.group(1)) if match and self.reads(name) else None
 
     # -- the walk's hooks ----------------------------------------------------------------------
     def anything(self, name: str) -> Any:
@@ -149,10 +163,14 @@ class _Mind(ValueWalk):
     def boolean(self, name: str) -> bool:
         if self.reads(name):
             return self.sentiment > 0
-        return _unit(self.seed, self.model, self.text, name) < 0.5
+        return _unit(self.seed, self.model, self.key, name) < 0.5
 
     def enum(self, options: list[Any], name: str) -> Any:
         lowered = [str(o).lower() for o in options]
+        eyes = set(self.eyes.values())
+        for option, low in zip(options, lowered):
+            if low in eyes and self.reads(name):  # an image prompt: the option it saw
+                return option
         if self.reads(name):
             mood = "pos" if self.sentiment > 0 else "neg" if self.sentiment < 0 else "neu"
             for option, low in zip(options, lowered):
@@ -166,10 +184,14 @@ class _Mind(ValueWalk):
     def number(self, s: Mapping, integer: bool, name: str) -> float | int:
         low = s.get("minimum", 1 if integer else 0)
         high = s.get("maximum", 5 if integer else 1)
+        known = self.saw(name) if "digit" in self.eyes and "digit" in name.lower() else None
+        found = float(known) if known is not None else self.stated(name)
+        if found is not None:
+            return round(found) if integer else found
         if any(k in name.lower() for k in ("rating", "stars", "score")) and self.reads(name):
             fraction = {1: 0.95, 0: 0.5, -1: 0.1}[max(-1, min(1, self.sentiment))]
         else:
-            fraction = 0.55 + 0.44 * _unit(self.seed, self.model, self.text, name)
+            fraction = 0.55 + 0.44 * _unit(self.seed, self.model, self.key, name)
         value = low + (high - low) * fraction
         return round(value) if integer else round(value, 2)
 
@@ -193,6 +215,11 @@ class _Mind(ValueWalk):
             return "2026-01-15T12:00:00Z"
         if "language" in name.lower():
             return "en"
+        seen = self.saw(name)
+        if seen is not None:
+            return seen
+        if self.eyes and not self.text.strip():
+            return f"a {self.eyes.get('colour', '')} {self.eyes.get('shape', 'picture')}"
         return " ".join(self.text.split()[:8])
 
 
@@ -266,14 +293,16 @@ class DemoTransport(httpx.AsyncBaseTransport):
                 "invalid_request_error",
                 param="response_format",
             )
-        user = next((m["content"] for m in reversed(body["messages"]) if m.get("role") == "user"), "")
+        content = next((m["content"] for m in reversed(body["messages"]) if m.get("role") == "user"), "")
+        seen = read_content(content)
+        user = seen.key
         factor, _, break_rate, truncate_rate = DEMO_MODELS[model]
         jitter = 0.5 + _unit(self.seed, model, user, "latency")
         if wait:
             await asyncio.sleep(self.latency * factor * jitter)
         schema = _find_schema(body)
-        mind = _Mind(model, user, self.seed, schema)
-        verdict = grade(mind, user, schema)  # a judge's grading prompt gets a judge's answer
+        mind = _Mind(model, seen.text, self.seed, schema, seen)
+        verdict = grade(mind, seen.text, schema)  # a judge's grading prompt gets a judge's answer
         value = verdict if verdict is not None else mind.value(mind.root)
         if _unit(self.seed, model, user, "break") < break_rate:
             value = _break(value, mind)
@@ -281,8 +310,8 @@ class DemoTransport(httpx.AsyncBaseTransport):
         finish = "stop"
         if _unit(self.seed, model, user, "truncate") < truncate_rate:
             text, finish = text[: max(1, len(text) // 2)], "length"
-        prompt = "".join(str(m.get("content", "")) for m in body["messages"])
-        usage = _usage(model, estimate_tokens(prompt), estimate_tokens(text))
+        prompt = "".join(read_content(m.get("content", "")).text for m in body["messages"])
+        usage = _usage(model, estimate_tokens(prompt) + seen.media_tokens, estimate_tokens(text))
         answer = {
             "id": f"chatcmpl-demo{self.calls}",
             "object": "chat.completion",

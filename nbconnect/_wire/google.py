@@ -28,6 +28,7 @@ from .._schema.schema import Adapted, Schema, for_gemini, for_gemini_legacy
 from .adapter import REFUSAL, TRUNCATED, Adapter, Call, Prepared, Reply
 from .batch.google import GeminiBatch, VertexBatch
 from .google_auth import TokenSource
+from .media import Media
 from .messages import about_schema, cut_off, rate_limited
 
 __all__ = ["GeminiAdapter", "GoogleAdapter", "VertexAdapter"]
@@ -93,11 +94,26 @@ class GoogleAdapter(Adapter):
             config["maxOutputTokens"] = call.max_tokens
         if call.temperature is not None:
             config["temperature"] = call.temperature
-        body: dict[str, Any] = {"contents": [{"role": "user", "parts": [{"text": call.user}]}]}
+        body: dict[str, Any] = {"contents": [{"role": "user", "parts": self.user_parts(call)}]}
         if call.system:  # google-genai sends the system instruction as a user-role Content
             body["systemInstruction"] = {"role": "user", "parts": [{"text": call.system}]}
         body["generationConfig"] = config
-        return Prepared("POST", self.model_url(call.model), body, self.headers(), mode)
+        return Prepared("POST", self.model_url(call.model), body, self.headers(), mode, call.media)
+
+    def user_parts(self, call: Call) -> list[dict[str, Any]]:
+        content = self.user_content(call)
+        return [{"text": content}] if isinstance(content, str) else content
+
+    def text_part(self, text: str) -> dict[str, Any]:
+        return {"text": text}
+
+    def media_part(self, media: Media) -> dict[str, Any]:
+        """``inlineData`` with the base64 bytes, or ``fileData`` for an https URL the API fetches:
+        exactly what google-genai 3.6.1's ``Part.from_bytes`` / ``Part.from_uri`` send, which keeps
+        the inner field names in snake_case (``mime_type``, ``file_uri``; proto JSON accepts both)."""
+        if media.url is not None:
+            return {"fileData": {"file_uri": media.url, "mime_type": media.mime}}
+        return {"inlineData": {"data": media.b64, "mime_type": media.mime}}
 
     def parse(self, call: Call, mode: str, body: Any, headers: httpx.Headers) -> Reply:
         body = body if isinstance(body, dict) else {}
