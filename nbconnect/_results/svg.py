@@ -25,7 +25,7 @@ from . import stats
 if TYPE_CHECKING:
     from .results import Results
 
-__all__ = ["ArmPoint", "arm_points", "cost_score_svg", "latency_svg", "money"]
+__all__ = ["ArmPoint", "arm_points", "cost_score_svg", "latency_svg", "money", "valid_share"]
 
 #: one colour per arm (Tableau 10): readable on white and on a dark background alike
 PALETTE = ("#4e79a7", "#f28e2b", "#59a14f", "#e15759", "#76b7b2", "#edc948", "#b07aa1", "#ff9da7")
@@ -88,7 +88,7 @@ def arm_points(results: Results, truth: Any = None, field: str | None = None) ->
         key = "arm" if "arm" in scores.columns else "model"
         table = scores.set_index(key)[["accuracy", "accuracy_ci_low", "accuracy_ci_high", "n"]]
     else:
-        table = _valid_share(results)
+        table = valid_share(results)
     table = table.reindex(costs.index)
     points = [
         ArmPoint(
@@ -116,7 +116,9 @@ def _score_rows(results: Results, truth: Any, field: str | None) -> pd.DataFrame
     return table.loc[table["field"] == chosen]
 
 
-def _valid_share(results: Results) -> pd.DataFrame:
+def valid_share(results: Results) -> pd.DataFrame:
+    """Per arm (index): ``score`` (share of the cells sent that hold a valid answer), its 95%
+    Wilson ``low`` / ``high``, and ``n`` (cells sent)."""
     df = results.df
     arm = _arms.arm_labels(df)
     ran = ~df["_error_type"].isin(_arms.NOT_RUN)
