@@ -5,7 +5,7 @@
 // answers with derived traits (variables, schema_status, estimate, progress, table, summary, plot).
 // Actions are custom messages: run, stop, page, cell. The browser only ever holds one results page.
 
-import { h, listen, requester } from "./_shared.js";
+import { h, listen, messageCheck, requester } from "./_shared.js";
 import { fmt } from "./format.js";
 import { cellDetailText, estimateText, modelProgressText, progressText, summaryCell, summaryColumns } from "./playground_text.js";
 
@@ -224,10 +224,12 @@ function resultsSection(ui) {
   return section("Results", "pg-results", h("label", { class: "pg-opt" }, "compare field ", field), table, pager, detail, summary, plot);
 }
 
-function render({ model, el }) {
+function render({ model, el, noteAfter }) {
   const subs = listen(model);
   const ctx = requester(model);
   subs.later(() => ctx.dispose());
+  const check = messageCheck(model, { after: noteAfter }); // a visible note where messages do not flow
+  subs.later(check.stop);
   const ui = { model, subs, say: () => {} };
   /** Ask Python; a failed action says why in the status line, `then` gets a good reply. */
   ui.send = async (kind, body = {}, then = null) => {
@@ -235,7 +237,7 @@ function render({ model, el }) {
     if (reply.ok) then?.(reply);
     else if (reply.error) ui.say(reply.error);
   };
-  el.append(h("div", { class: "pg-root" },
+  el.append(h("div", { class: "pg-root" }, check.slot,
     promptSection(ui), schemaSection(ui), dataSection(ui), optionsSection(ui), runSection(ui), resultsSection(ui)));
   return () => subs.off();
 }
