@@ -50,7 +50,9 @@ def test_report_renders_offline(page, tmp_path):
     table = results.score()
     cells = scores.locator("td.metric-accuracy")
     for i, (_, r) in enumerate(table.iterrows()):
-        expect(cells.nth(i)).to_have_text(f"{r['accuracy']:.3f} [{r['accuracy_ci_low']:.3f}, {r['accuracy_ci_high']:.3f}]")
+        expect(cells.nth(i)).to_have_text(
+            f"{r['accuracy']:.3f} [{r['accuracy_ci_low']:.3f}, {r['accuracy_ci_high']:.3f}]"
+        )
     plots = page.locator("svg.nbc-plot")
     expect(plots).to_have_count(2)
     for i in range(2):
