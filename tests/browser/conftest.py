@@ -348,44 +348,33 @@ def _servers(chromium_executable, tmp_path_factory, request):
     servers.stop_all()
 
 
-@pytest.fixture
-def lab(_servers, request):
-    """The shared JupyterLab (default settings); every session it opened is shut down afterwards."""
-    server = _servers.get("lab")
-    yield server
-    _after_test(server, request)
+def _server_fixture(kind: str, doc: str):
+    """The per-test fixture ``kind``: the session's shared server of that kind; every kernel
+    session the test opened there is shut down afterwards."""
+
+    @pytest.fixture(name=kind)
+    def fixture(_servers, request):
+        server = _servers.get(kind)
+        yield server
+        _after_test(server, request)
+
+    fixture.__doc__ = doc
+    return fixture
 
 
-@pytest.fixture
-def notebook7(_servers, request):
-    """A shared Jupyter Notebook 7 server (``jupyter notebook``)."""
-    server = _servers.get("notebook7")
-    yield server
-    _after_test(server, request)
-
-
-@pytest.fixture
-def voila(_servers, request):
-    """A shared Voila server over a folder: a notebook written there opens at /voila/render/NAME."""
-    server = _servers.get("voila")
-    yield server
-    _after_test(server, request)
-
-
-@pytest.fixture
-def marimo(_servers, request):
-    """A shared ``marimo edit`` server over a folder: a notebook NAME.py there opens at /?file=NAME.py."""
-    server = _servers.get("marimo")
-    yield server
-    _after_test(server, request)
-
-
-@pytest.fixture
-def lab_savestate(_servers, request):
-    """A second JupyterLab with "Save Widget State Automatically" switched on in its user settings."""
-    server = _servers.get("lab_savestate")
-    yield server
-    _after_test(server, request)
+lab = _server_fixture("lab", "The shared JupyterLab (default settings).")
+lab_savestate = _server_fixture(
+    "lab_savestate",
+    'A second JupyterLab with "Save Widget State Automatically" switched on in its user settings.',
+)
+notebook7 = _server_fixture("notebook7", "A shared Jupyter Notebook 7 server (``jupyter notebook``).")
+voila = _server_fixture(
+    "voila", "A shared Voila server over a folder: a notebook there opens at /voila/render/NAME."
+)
+marimo = _server_fixture(
+    "marimo",
+    "A shared ``marimo edit`` server over a folder: a notebook NAME.py there opens at /?file=NAME.py.",
+)
 
 
 def _after_test(server: Server, request) -> None:
