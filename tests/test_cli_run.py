@@ -303,5 +303,48 @@ def test_ctrl_c_keeps_the_finished_cells_writes_them_and_exits_130(folder):
     assert len(kept) + len(cancelled) == ROWS, df["_error_type"].value_counts(dropna=False)
     assert len(kept) <= sent < ROWS  # nothing was sent after the stop beyond the calls in flight
     assert f"stopped: {len(kept)} of {ROWS} cells finished" in stderr
-    assert "Traceback" not in stderr
+    assert "Traceback" not in stderr and "%|" not in stderr  # no progress bar into a pipe
     assert (folder / "out" / "report.html").exists() and "wrote" in stdout
+
+
+@pytest.mark.slow
+@pytest.mark.skipif(not hasattr(os, "openpty"), reason="needs a pseudo-terminal (POSIX)")
+def test_a_terminal_gets_a_progress_bar(folder):
+    import fcntl
+    import select
+    import struct
+    import termios
+
+    exp = write(folder, BASE)
+    master, slave = os.openpty()
+    fcntl.ioctl(slave, termios.TIOCSWINSZ, struct.pack("HHHH", 40, 120, 0, 0))  # a sized terminal
+    proc = subprocess.Popen(
+        [sys.executable, "-m", "nbconnect", "run", str(exp), "--out", str(folder / "out")],
+        cwd=folder,
+        env={**os.environ, "PYTHONPATH": str(REPO)},
+        stdin=subprocess.DEVNULL,
+        stdout=subprocess.PIPE,
+        stderr=slave,
+    )
+    os.close(slave)
+    chunks: list[bytes] = []
+    deadline = time.monotonic() + 120
+    while time.monotonic() < deadline:
+        ready, _, _ = select.select([master], [], [], 1.0)
+        if not ready:
+            if proc.poll() is not None:
+                break
+            continue
+        try:
+            chunk = os.read(master, 65536)
+        except OSError:  # the terminal closed with the process
+            break
+        if not chunk:
+            break
+        chunks.append(chunk)
+    os.close(master)
+    stdout = proc.communicate(timeout=60)[0].decode()
+    assert proc.returncode == 0
+    terminal = b"".join(chunks).decode(errors="replace")
+    assert "nbconnect: 100%" in terminal and f"{ROWS * 2}/{ROWS * 2}" in terminal, terminal[-500:]
+    assert "%|" not in stdout  # the bar goes to the terminal, the tables to stdout
