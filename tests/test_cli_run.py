@@ -348,3 +348,62 @@ def test_a_terminal_gets_a_progress_bar(folder):
     terminal = b"".join(chunks).decode(errors="replace")
     assert "nbconnect: 100%" in terminal and f"{ROWS * 2}/{ROWS * 2}" in terminal, terminal[-500:]
     assert "%|" not in stdout  # the bar goes to the terminal, the tables to stdout
+
+
+@pytest.mark.parametrize("suffix", [".csv", ".parquet", ".jsonl"])
+def test_data_files_json_schema_tables_and_truth_tables(folder, capsys, suffix):
+    data = reviews().head(8)[["review_id", "product", "text", "gold_sentiment"]]
+    path = folder / f"data{suffix}"
+    {".csv": lambda: data.to_csv(path, index=False), ".parquet": lambda: data.to_parquet(path),
+     ".jsonl": lambda: data.to_json(path, orient="records", lines=True)}[suffix]()  # fmt: skip
+    exp = write(
+        folder,
+        f"""\
+        template = "Classify this {{product}} review: {{text}}"
+        models = ["demo:demo-careful"]
+        data = "data{suffix}"
+        truth = {{ sentiment = "gold_sentiment" }}
+
+        [schema]
+        type = "object"
+        required = ["sentiment"]
+        properties.sentiment.enum = ["positive", "negative", "neutral"]
+        """,
+    )
+    out = folder / "out"
+    assert main(["run", str(exp), "--out", str(out), "--fail-under", "accuracy=0"]) == 0, (
+        capsys.readouterr().err
+    )
+    results = nbc.Results.load(out / "results.jsonl")
+    assert results.fields == ["sentiment"] and len(results) == 8
+    assert results.df["review_id"].tolist() == data["review_id"].tolist()
+    assert results.meta["run"]["truth"] == {"sentiment": "gold_sentiment"}
+    assert "ok   demo:demo-careful: sentiment.accuracy" in capsys.readouterr().out
+
+
+def test_connections_come_from_the_environment_unless_env_is_false(folder, capsys, monkeypatch):
+    with FakeProvider() as fake:
+        monkeypatch.setenv("OPENAI_API_KEY", "sk-env-0123456789abcdefghij")
+        monkeypatch.setenv("OPENAI_BASE_URL", f"{fake.url}/v1")
+        text = BASE.replace('["demo:demo-fast", "demo:demo-careful"]', '["openai:gpt-4.1-mini"]').replace(
+            "limit = 30", "limit = 3"
+        )
+        exp = write(folder, text)
+        assert main(["run", str(exp), "--out", str(folder / "out")]) == 0, capsys.readouterr().err
+        assert fake.count("/chat/completions") + fake.count("/responses") >= 3
+        results = nbc.Results.load(folder / "out" / "results.jsonl")
+        assert (
+            results.df["_valid"].all()
+            and results.meta["run"]["models"]["openai:gpt-4.1-mini"]["provider"] == "openai"
+        )
+        capsys.readouterr()
+
+        off = write(
+            folder,
+            text.replace('truth = "gold_sentiment"', 'truth = "gold_sentiment"\nenv = false'),
+            "off.toml",
+        )
+        assert main(["run", str(off), "--out", str(folder / "off")]) == 2
+        err = capsys.readouterr().err
+        assert f"{off}:{line_of(text, 'models =')}: models: " in err
+        assert "sk-env" not in err
