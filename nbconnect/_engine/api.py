@@ -10,11 +10,15 @@ import pandas as pd
 from .._errors import ConfigError
 from .._results.results import Results
 from .._store.org import Organization
+from .._version import __version__
 from .checks import check_truth
 from .plan import Estimate, estimate_plan, flat_fields, make_plan
 from .runner import Job, Options, Progress, run_job_blocking
 
-__all__ = ["arun", "estimate", "resume", "run", "start"]
+__all__ = ["arun", "estimate", "resume", "run", "settings", "start", "with_settings"]
+
+#: arguments of :func:`start` beside the run options that say which rows ran
+_ROW_OPTIONS = ("limit", "sample", "seed", "allow_constant_prompt")
 
 
 def start(
@@ -107,8 +111,8 @@ def run(template: str, *, dry_run: bool = False, **kwargs: Any) -> Results | Est
     """
     if dry_run:
         return estimate(template, **kwargs)
-    results = run_job_blocking(start(template, **kwargs))
-    return _merge(results, kwargs.get("redo"))
+    job = start(template, **kwargs)
+    return with_settings(_merge(run_job_blocking(job), kwargs.get("redo")), job, template, kwargs)
 
 
 async def arun(template: str, *, dry_run: bool = False, **kwargs: Any) -> Results | Estimate:
@@ -116,7 +120,7 @@ async def arun(template: str, *, dry_run: bool = False, **kwargs: Any) -> Result
     if dry_run:
         return estimate(template, **kwargs)
     job = start(template, **kwargs)
-    return _merge(await job.arun(), kwargs.get("redo"))
+    return with_settings(_merge(await job.arun(), kwargs.get("redo")), job, template, kwargs)
 
 
 def estimate(template: str, **kwargs: Any) -> Estimate:
@@ -152,6 +156,34 @@ def resume(template: str | None = None, **kwargs: Any) -> Results | pd.DataFrame
         )
     path = default_cache_path() if where is True else where
     return pd.DataFrame(BatchStore.records(path), columns=list(BatchStore.columns))
+
+
+def settings(job: Job, template: str, kwargs: dict[str, Any]) -> dict[str, Any]:
+    """What a report needs to say how a run was made: template, system prompt, models with their
+    connection and provider, truth, rows and the run options. Names only: never a key, an
+    endpoint or a client (a connection's settings stay in its store)."""
+    options = {k: v for k, v in vars(job.options).items() if k != "progress"}
+    options["cache"] = options["cache"] is not False  # a cache path says where a file is, not how it ran
+    options.update({name: kwargs[name] for name in _ROW_OPTIONS if kwargs.get(name) is not None})
+    truth = kwargs.get("truth")
+    return {
+        "template": template,
+        "system": kwargs.get("system"),
+        "models": {
+            m.ref: {"connection": m.conn.name, "provider": m.conn.provider, "model": m.model}
+            for m in job.plan.models
+        },
+        "truth": dict(truth) if isinstance(truth, dict) else truth,
+        "rows": len(job.plan.data),
+        "cells": len(job.plan.cells),
+        "options": options,
+        "nbconnect": __version__,
+    }
+
+
+def with_settings(results: Results, job: Job, template: str, kwargs: dict[str, Any]) -> Results:
+    """``results`` with :func:`settings` recorded in ``meta["run"]`` (other meta kept)."""
+    return results.with_meta(run=settings(job, template, kwargs))
 
 
 def _org(org: Organization | None) -> Organization:
