@@ -29,7 +29,7 @@ from .._wire.lookup import adapter_for
 from .._wire.retry import GiveUp, RetryPolicy
 from .batch_routes import BATCH, annotate_estimate, routes
 from .batch_store import BatchRecord, BatchStore
-from .cache import cache_key
+from .cache import call_key
 from .plan import estimate_plan, per_call_estimate
 from .runner import _Outcome  # how a cell ended, recorded by the Job the same way live or batched
 
@@ -139,9 +139,9 @@ class BatchPhase:
         for i in indices:
             cell = self.job.plan.cells[i]
             call = self.job._call(cell)
-            mode = adapter.plan(call)[0]
+            mode = adapter.plan(call)[0]  # what to send now; the key is the live path's, whatever mode
             prepared = adapter.prepare(call, mode)
-            key = cache_key(cell.ref.conn.provider, prepared)
+            key = call_key(cell.ref.conn.provider, adapter, call)
             if key not in pending:
                 hit = self.cache.get(key)
                 if hit is not None:

@@ -16,7 +16,7 @@ import threading
 from pathlib import Path
 
 from .._errors import ConfigError
-from .._wire.adapter import Prepared, Reply
+from .._wire.adapter import Adapter, Call, Prepared, Reply
 
 __all__ = ["Cache", "cache_key", "default_cache_path"]
 
@@ -58,6 +58,12 @@ def cache_key(provider: str, prepared: Prepared) -> str:
         if media.b64:
             body = body.replace(media.b64, media.ref)
     return hashlib.sha256(f"{provider}\n{prepared.method} {prepared.url}\n{body}".encode()).hexdigest()
+
+
+def call_key(provider: str, adapter: Adapter, call: Call) -> str:
+    """The cache key of a call, live or batched: keyed on the first-choice request, so a fallback
+    discovered later (and remembered by this process) still finds the same entry."""
+    return cache_key(provider, adapter.prepare(call, adapter.modes(call.model)[0]))
 
 
 class Cache:

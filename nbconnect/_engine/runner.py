@@ -16,7 +16,7 @@ from .._wire.adapter import Adapter, Call, Reply
 from .._wire.http import scrub
 from .._wire.lookup import adapter_for
 from .._wire.retry import GiveUp, RetryPolicy
-from .cache import Cache, cache_key
+from .cache import Cache, call_key
 from .checks import check_truth
 from .limits import Gate
 from .options import check_temperature
@@ -275,8 +275,7 @@ class Job:
         cache = self._shared.cache
         if cache is None:
             return None, None
-        # Keyed on the first-choice request, so a fallback discovered later still finds it.
-        key = cache_key(cell.ref.conn.provider, adapter.prepare(call, adapter.modes(call.model)[0]))
+        key = call_key(cell.ref.conn.provider, adapter, call)
         return key, cache.get(key)
 
     def _reserve(self, cell: Cell) -> float | None:
