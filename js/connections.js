@@ -109,6 +109,10 @@ function providerSection(spec, ctx) {
       if (state.aboutFields && !Object.values(fields).some((x) => x.error.textContent)) setStatus("");
     };
     w.input.addEventListener("input", fixing);
+    if (w.f.secret) {
+      // typing replaces the value kept since the last Test (emptied: nothing typed is sent)
+      w.input.addEventListener("input", () => { delete state.pending[w.f.name]; w.hint.textContent = ""; });
+    }
     w.input.addEventListener("change", fixing);
     w.file?.addEventListener("change", fixing);
   }

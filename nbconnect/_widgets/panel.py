@@ -10,6 +10,7 @@ from __future__ import annotations
 
 import hashlib
 import json
+import re
 from pathlib import Path
 from typing import Any, ClassVar
 
@@ -89,9 +90,7 @@ class ConnectionsPanel(Widget):
                     **conn.describe(),
                     "title": conn.title,
                     "status": self._org.state(conn.name),
-                    "message": ""
-                    if check is None or check.ok
-                    else scrub(check.message, conn.secret_values()),
+                    "message": "" if check is None or check.ok else _said(check, conn),
                     "field": None if check is None else check.field,
                     "models": None if check is None else len(check.models),
                 }
@@ -162,9 +161,7 @@ class ConnectionsPanel(Widget):
             v = await conn.averify()
             self._tested[conn.name] = (_fingerprint(conn), v)  # a Save of this very connection reports it
             n = len(v.models)
-            message = (
-                f"OK · {n} model{'s' if n != 1 else ''}" if v.ok else scrub(v.message, conn.secret_values())
-            )
+            message = f"OK · {n} model{'s' if n != 1 else ''}" if v.ok else _said(v, conn)
             return {
                 "ok": v.ok,
                 "name": conn.name,
@@ -221,7 +218,7 @@ class ConnectionsPanel(Widget):
             "saved": saved,
             "tested": None if check is None else ("ok" if check.ok else "failed"),
             "message": f"Saved '{conn.name}'{where}"
-            + (f", but its Test failed: {scrub(check.message, conn.secret_values())}" if failed else ""),
+            + (f", but its Test failed: {_said(check, conn)}" if failed else ""),
         }
 
     def _last_test(self, conn: Connection) -> Verification | None:
@@ -235,6 +232,12 @@ class ConnectionsPanel(Widget):
             return {"ok": False, "error": "no such connection; it may have been removed already"}
         self._org.remove(name)
         return {"name": name, "message": f"Removed '{name}'"}
+
+
+def _said(check: Verification, conn: Connection) -> str:
+    """A failed check's message for the panel, which shows it inside the connection's own section:
+    without the "[OpenAI connection 'openai'] " every provider error starts with, and no secret."""
+    return scrub(re.sub(r"^\[[^\]]* connection '[^']*'\] ", "", check.message), conn.secret_values())
 
 
 def _fingerprint(conn: Connection) -> str:
