@@ -19,8 +19,9 @@ export function keyText(hint) {
 }
 
 /** A saved connection's state in words: OK with its model count, the last check's failure, or unverified. */
-export function verdict(conn) {
-  if (conn.status === "ok") return conn.models == null ? "OK" : `OK · ${conn.models} model${conn.models === 1 ? "" : "s"}`;
+export function verdict(conn, singleModel = false) {
+  // a one-model connection lists its server's models in its check: that count is not its own
+  if (conn.status === "ok") return conn.models == null || singleModel ? "OK" : `OK · ${conn.models} model${conn.models === 1 ? "" : "s"}`;
   if (conn.status === "failing") return `failing: ${conn.message || "the last check failed"}`;
   return "not verified yet";
 }
@@ -260,7 +261,7 @@ function providerSection(spec, ctx) {
         h("strong", { class: "nbc-conn-name", text: conn.name }),
         conn.hint ? h("span", { class: "nbc-hint", text: keyText(conn.hint) }) : null,
         h("span", { class: `nbc-source nbc-source-${conn.source}`, text: SOURCES[conn.source] || conn.source }),
-        h("span", { class: "nbc-conn-status", "data-status": conn.status, text: verdict(conn) })),
+        h("span", { class: "nbc-conn-status", "data-status": conn.status, text: verdict(conn, spec.single_model) })),
       facts.length ? h("div", { class: "nbc-facts" }, facts) : null,
       h("div", { class: "nbc-conn-actions" },
         btn("nbc-replace", "Replace", `Replace ${spec.title} connection ${conn.name}`, () => openForm(conn)),

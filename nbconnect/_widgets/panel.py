@@ -161,7 +161,8 @@ class ConnectionsPanel(Widget):
             v = await conn.averify()
             self._tested[conn.name] = (_fingerprint(conn), v)  # a Save of this very connection reports it
             n = len(v.models)
-            message = f"OK · {n} model{'s' if n != 1 else ''}" if v.ok else _said(v, conn)
+            found = "model found" if conn.single_model else f"{n} model{'s' if n != 1 else ''}"
+            message = f"OK · {found}" if v.ok else _said(v, conn)
             return {
                 "ok": v.ok,
                 "name": conn.name,

@@ -109,6 +109,7 @@ test("a Save after a failed Test says so, and the list shows the connection fail
 
 test("verdict, keyText and testText word the states for people", () => {
   assert.equal(verdict({ status: "ok", models: 1 }), "OK · 1 model");
+  assert.equal(verdict({ status: "ok", models: 4 }, true), "OK"); // the server's list, not the connection's
   assert.equal(verdict({ status: "failing", message: "" }), "failing: the last check failed");
   assert.equal(verdict({ status: "unverified" }), "not verified yet");
   assert.equal(keyText("sk-…abcd"), "key sk-…abcd");
