@@ -155,11 +155,17 @@ def test_test_bad_key_names_the_field_with_an_actionable_message(org, server):
     assert_clean(panel)
 
 
-def test_test_unreachable_server_points_at_base_url(org):
+def test_test_unreachable_server_blames_no_field(org, monkeypatch):
+    """Issue 18: a network failure is not a field error, least of all of the empty Base URL field."""
     panel = ConnectionsPanel(org)
     fields = {"api_key": SENTINEL, "base_url": "http://127.0.0.1:9/v1"}
     reply = send(panel, "test", provider="openai", fields=fields)
-    assert reply["ok"] is False and reply["field"] == "base_url"
+    assert reply["ok"] is False and reply["field"] is None and reply["error_type"] == "network"
+    assert "cannot reach 127.0.0.1" in reply["message"]
+    # the default endpoint, unreachable (a proxy that is not there): still no field to blame
+    monkeypatch.setenv("HTTPS_PROXY", "http://127.0.0.1:9")
+    reply = send(panel, "test", provider="openai", fields={"api_key": SENTINEL})
+    assert reply["ok"] is False and reply["field"] is None and "api.openai.com" in reply["message"]
     assert_clean(panel)
 
 
@@ -211,6 +217,41 @@ def test_save_adds_to_the_org_and_writes_a_private_store(org, server):
     (row,) = panel.connections
     assert row["name"] == "openai" and row["hint"] == "sk-proj-…beef" and row["source"] == "store"
     assert row["status"] == "unverified" and row["base_url"] == server.url + "/v1"
+    assert_clean(panel)
+
+
+def test_saving_what_just_failed_its_test_says_so_and_the_list_keeps_saying_so(org, server):
+    """Issue 18: "Saved 'openai' to the store", listed as "not verified yet", after a failed Test."""
+    panel = ConnectionsPanel(org)
+    assert send(panel, "test", provider="openai", fields=openai_fields(server, WRONG))["ok"] is False
+    saved = send(panel, "save", provider="openai", fields=openai_fields(server, WRONG))
+    assert saved["ok"] is True and saved["tested"] == "failed"
+    assert saved["message"].startswith("Saved 'openai' to the store, but its Test failed: ")
+    assert "not accepted" in saved["message"]
+    (row,) = panel.connections
+    assert row["status"] == "failing" and row["field"] == "api_key" and "not accepted" in row["message"]
+    assert org.state("openai") == "failing"
+    # replaced by a key that passes its Test: the list says OK, with the models that Test found
+    assert send(panel, "test", provider="openai", fields=openai_fields(server))["ok"] is True
+    again = send(panel, "save", provider="openai", fields=openai_fields(server), replace=True)
+    assert again["tested"] == "ok" and again["message"] == "Saved 'openai' to the store"
+    (row,) = panel.connections
+    assert row["status"] == "ok" and row["models"] == 3 and row["message"] == ""
+    assert_clean(panel)
+
+
+def test_a_test_of_something_else_says_nothing_about_what_is_saved(org, server):
+    panel = ConnectionsPanel(org)
+    assert send(panel, "test", provider="openai", fields=openai_fields(server, WRONG))["ok"] is False
+    # the key was retyped after the failed Test: that Test was of another connection
+    saved = send(panel, "save", provider="openai", fields=openai_fields(server))
+    assert saved["tested"] is None and "failed" not in saved["message"]
+    assert panel.connections[0]["status"] == "unverified"
+    # a replacement forgets the check of what it replaced, instead of showing it as the new one's
+    org.verify()
+    assert panel.connections[0]["status"] == "ok"
+    send(panel, "save", provider="openai", fields=openai_fields(server, OTHER), replace=True)
+    assert panel.connections[0]["status"] == "unverified" and org.live_models("openai") is None
     assert_clean(panel)
 
 
@@ -353,7 +394,8 @@ def test_validation_errors_per_field_without_echoing_values(org):
     panel = ConnectionsPanel(org)
     reply = send(panel, "save", provider="azure_openai", fields={"endpoint": SENTINEL, "api_key": SENTINEL})
     assert reply["ok"] is False
-    assert set(reply["errors"]) == {"endpoint"}
+    # both problems at once (issue 18: the endpoint check used to hide the missing deployment)
+    assert set(reply["errors"]) == {"endpoint", "deployment"}
     assert "not an http(s) URL" in reply["errors"]["endpoint"]
     reply = send(
         panel,
@@ -382,6 +424,35 @@ def test_validation_errors_per_field_without_echoing_values(org):
     assert reply["ok"] is False and "'nope'" in reply["error"]
     reply = send(panel, "save", provider="no-such", fields={})
     assert reply["ok"] is False and "unknown provider" in reply["error"]
+    assert len(org) == 0
+    assert_clean(panel)
+
+
+def test_custom_llm_form_flags_every_field_at_once_in_the_forms_words(org):
+    """Issue 18: one error per press (the endpoint check ran first and hid the rest), and a remote
+    http endpoint told a form user to "pass allow_insecure_http=True"."""
+    panel = ConnectionsPanel(org)
+    fields = {"endpoint": "http://gpu-box.example:8000/v1", "api_key": "two words", "json_mode": "nope"}
+    reply = send(panel, "save", provider="custom", fields=fields)
+    assert set(reply["errors"]) == {"name", "endpoint", "api_key", "json_mode"}
+    assert reply["errors"]["name"] == "required"
+    endpoint = reply["errors"]["endpoint"]
+    assert "allow_insecure_http=True" not in endpoint and "“Allow plain http to other hosts”" in endpoint
+    assert "https://gpu-box.example:8000/v1" in endpoint and reply["show"] == ["allow_insecure_http"]
+    assert reply["errors"]["api_key"].startswith("API key has a line break or space inside")
+    # the same rule for a URL field checked after the others (OpenAI's Base URL), and no echo
+    reply = send(
+        panel, "save", provider="openai", fields={"api_key": WRONG + " x", "base_url": "http://h.example/v1"}
+    )
+    assert set(reply["errors"]) == {"api_key", "base_url"} and "tick" in reply["errors"]["base_url"]
+    # fixed: ticking the box is what the message said to do, and it is enough
+    reply = send(
+        panel,
+        "test",
+        provider="custom",
+        fields={**fields, "name": "m", "api_key": SENTINEL, "json_mode": "auto", "allow_insecure_http": True},
+    )
+    assert "errors" not in reply or not reply["errors"]
     assert len(org) == 0
     assert_clean(panel)
 

@@ -376,11 +376,13 @@ class Adapter(ABC):
         )
 
     def field_for(self, err: E.ProviderError) -> str | None:
-        """Which form field a verification failure concerns."""
+        """Which form field a verification failure concerns (``None``: not a field's fault).
+
+        A network failure or a timeout blames no field: the default endpoint is usually right and the
+        network or the server is what failed; the message names the host it could not reach.
+        """
         if isinstance(err, (E.AuthenticationError, E.PermissionDeniedError)):
             return self.conn.secret_fields[0] if self.conn.secret_fields else None
-        if isinstance(err, (E.NetworkError, E.RequestTimeout)):
-            return "endpoint" if "endpoint" in type(self.conn).model_fields else "base_url"
         if isinstance(err, E.NotFoundError) and self.conn.single_model:
             return self.conn.name_field
         return None
