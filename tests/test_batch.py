@@ -395,3 +395,46 @@ def test_no_key_reaches_the_batch_records_or_the_results(tmp_path):
     for text in (refused.to_csv(), answered.to_csv(), resume(cache=str(tmp_path / "cache.sqlite")).to_csv()):
         assert sentinel not in text
     assert sentinel.encode() not in (tmp_path / "cache.sqlite").read_bytes()
+
+
+def test_a_batch_after_a_live_fallback_finds_the_live_cache_entries(server, tmp_path):
+    """A live run that discovered a JSON-mode fallback caches its cells under the first-choice request;
+    a later batch run in the same process must look them up under that key too (not under the
+    remembered mode's request), so it pays for nothing and submits no batch."""
+    from nbconnect._wire.adapter import remembered_modes
+    from nbconnect.testing import Fault
+
+    remembered_modes().clear()
+    cache = str(tmp_path / "cache.sqlite")
+    org = batch_org(server)
+    model = ["openai:gpt-4.1-mini"]
+    rejection = Fault(
+        "status", status=400, message="response_format json_schema is not supported with this model"
+    )
+    # the fake cannot read a schema out of the prompt, so the json_object answers are scripted
+    answers = [Fault("ok", value={"label": "positive", "score": i / 10}) for i in range(len(TEXTS))]
+    server.script("/chat/completions", [rejection, *answers])
+    try:
+        live = run(
+            "Classify: {text}",
+            data=TEXTS,
+            schema=SCHEMA,
+            models=model,
+            org=org,
+            cache=cache,
+            progress=False,
+            concurrency=1,  # every cell after the first is sent in the remembered mode
+        )
+        assert live.df["_valid"].all() and not live.df["_cached"].any()
+        sent = [
+            r.json["response_format"]["type"] for r in server.requests if r.path.endswith("/chat/completions")
+        ]
+        assert sent == ["json_schema"] + ["json_object"] * len(TEXTS)  # the fallback happened, and stuck
+        assert list(remembered_modes().values()) == ["json_object"]
+
+        again = go(server, tmp_path, models=model, org=org, cache=cache)
+        assert server.batches.created == 0 and server.batches.lines_submitted() == 0
+        assert again.df["_cached"].all() and again.df["_valid"].all()
+        assert list(again.df["label"]) == list(live.df["label"])
+    finally:
+        remembered_modes().clear()

@@ -65,16 +65,11 @@ class ModelInfo:
     media: tuple[str, ...] = ()  # the inputs besides text it takes: "image", "document" (PDF)
     limits: MediaLimits = field(default_factory=MediaLimits)
 
-    def batch_cost(
-        self,
-        input_tokens: int | None,
-        output_tokens: int | None,
-        cached_tokens: int | None = None,
-        cache_write_tokens: int | None = None,
-    ) -> float | None:
+    def batch_cost(self, *tokens: int | None) -> float | None:
         """USD for one call sent through the provider's batch API (``None`` when the catalog has
-        no batch price for this provider, or the call's cost is unknown)."""
-        usd = self.cost(input_tokens, output_tokens, cached_tokens, cache_write_tokens)
+        no batch price for this provider, or the call's cost is unknown). ``tokens`` are
+        :meth:`cost`'s counts, in its order: the list price is worked out once, there."""
+        usd = self.cost(*tokens)
         return None if usd is None or self.batch_discount is None else usd * self.batch_discount
 
     def cost(
