@@ -16,7 +16,7 @@ from nbconnect._catalog.catalog import catalog
 from nbconnect._engine.api import estimate, resume, run, start
 from nbconnect._engine.runner import run_job_blocking
 from nbconnect._wire.batch.openai import OpenAIBatch
-from nbconnect.testing import FakeProvider
+from nbconnect.testing import FakeProvider, Fault
 
 SCHEMA = "label: positive|negative|neutral, score: float"
 TEXTS = [f"review {i}: it was {'great' if i % 2 else 'awful'}" for i in range(10)]
@@ -438,3 +438,32 @@ def test_a_batch_after_a_live_fallback_finds_the_live_cache_entries(server, tmp_
         assert list(again.df["label"]) == list(live.df["label"])
     finally:
         remembered_modes().clear()
+
+
+def test_a_stop_while_the_provider_creates_the_batch_still_cancels_it(server, tmp_path):
+    # the create call is answered only after the stop: the batch exists at the provider, so the
+    # stop must wait for its id and cancel it rather than leave it running (and billing) unseen
+    server.batches.latency = 10_000.0
+    server.script("/batches", [Fault("slow", seconds=1.0)])
+    job = start(
+        "Classify: {text}",
+        data=TEXTS,
+        schema=SCHEMA,
+        models=["openai:gpt-4.1-mini"],
+        org=batch_org(server),
+        batch=True,
+        batch_poll=0.01,
+        cache=str(tmp_path / "c.sqlite"),
+        progress=False,
+    )
+
+    def stop_once_the_create_arrives():
+        while not server.count("/batches"):
+            threading.Event().wait(0.01)
+        job.stop()
+
+    threading.Thread(target=stop_once_the_create_arrives, daemon=True).start()
+    res = run_job_blocking(job)
+    (batch,) = server.batches.batches.values()
+    assert batch.cancelled_at is not None
+    assert (res.df["_error_type"] == "cancelled").all()
