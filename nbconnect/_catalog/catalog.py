@@ -27,6 +27,7 @@ class ModelInfo:
     output_per_m: float | None = None
     context: int | None = None
     native: bool = True
+    reasoning: bool = False  # takes a reasoning effort (OpenAI reasoning models, thinking models)
     supported: bool = True
     as_of: str | None = None
     source: str | None = None
@@ -85,6 +86,7 @@ class Catalog:
                         output_per_m=m.get("output"),
                         context=m.get("context"),
                         native=m.get("native", True),
+                        reasoning=m.get("reasoning", False),
                         as_of=block.get("as_of"),
                         source=block.get("source"),
                         cached_input_per_m=m.get("cached_input"),
@@ -128,6 +130,7 @@ class Catalog:
         output_per_m: float | None = None,
         context: int | None = None,
         native: bool | None = None,
+        reasoning: bool | None = None,
         cached_input_per_m: float | None = None,
         cache_write_per_m: float | None = None,
         source: str = "user",
@@ -140,6 +143,7 @@ class Catalog:
             "output_per_m": output_per_m,
             "context": context,
             "native": native,
+            "reasoning": reasoning,
             "cached_input_per_m": cached_input_per_m,
             "cache_write_per_m": cache_write_per_m,
         }

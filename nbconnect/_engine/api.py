@@ -9,8 +9,10 @@ from .._errors import ConfigError
 from .._results.results import Results
 from .._store.org import Organization
 from .checks import check_truth
+from .options import check_options
 from .plan import Estimate, estimate_plan, flat_fields, make_plan
 from .runner import Job, Options, Progress, run_job_blocking
+from .variants import Settings
 
 __all__ = ["arun", "estimate", "run", "start"]
 
@@ -25,6 +27,11 @@ def start(
     system: str | None = None,
     temperature: float | None = None,
     max_tokens: int | None = None,
+    reasoning_effort: str | None = None,
+    variants: Any = None,
+    arms: Any = None,
+    repeats: int = 1,
+    save: bool = True,
     concurrency: int = 16,
     per_connection: int | None = None,
     rpm: float | None = None,
@@ -45,7 +52,15 @@ def start(
     """Check the plan (template columns, models, schema) and return a :class:`Job`, not yet started.
 
     Every option is checked here, before any request: a bad value raises :class:`ConfigError`
-    naming the option and the fix. ``await job.arun()`` runs it; ``job.stop()`` ends it early from any thread; ``job.results``
+    naming the option and the fix (a variant's, naming the variant).
+
+    ``variants={"terse": {}, "cot": {"system": ..., "temperature": 0.7}}``: named versions of the
+    prompt; each overrides what it names (``template``, ``system``, ``temperature``,
+    ``max_tokens``, ``reasoning_effort``) and inherits the rest, and runs on every model, or on
+    the models ``arms=[(variant, model), ...]`` pairs it with. ``repeats=n`` answers every cell n
+    times (a ``sample`` column; a per-sample seed where the API takes one). ``reasoning_effort``
+    ("low" / "medium" / "high") goes to reasoning models as each provider takes it. ``save=False``
+    keeps the finished run out of the run history (``nbc.runs()``). ``await job.arun()`` runs it; ``job.stop()`` ends it early from any thread; ``job.results``
     shows what has finished. :func:`run` and :func:`arun` are this plus running it.
     """
     plan = make_plan(
@@ -60,6 +75,10 @@ def start(
         seed=seed,
         redo=redo,
         allow_constant_prompt=allow_constant_prompt,
+        variants=variants,
+        arms=arms,
+        repeats=repeats,
+        settings=_settings(temperature, max_tokens, reasoning_effort),
     )
     check_truth(truth, plan.data.columns, flat_fields(plan.schema.json))  # Job checks the columns only
     if on_progress is not None and not callable(on_progress):
@@ -69,6 +88,8 @@ def start(
     options = Options(
         temperature=temperature,
         max_tokens=max_tokens,
+        reasoning_effort=reasoning_effort,
+        save=save,
         concurrency=concurrency,
         per_connection=per_connection,
         rpm=rpm,
@@ -78,7 +99,7 @@ def start(
         cache=cache,
         progress=progress,
     )
-    return Job(plan, options, on_progress=on_progress, clients=clients, truth=truth)
+    return Job(plan, options, on_progress=on_progress, clients=clients, truth=truth, redo=redo)
 
 
 def run(template: str, *, dry_run: bool = False, **kwargs: Any) -> Results | Estimate:
@@ -90,16 +111,14 @@ def run(template: str, *, dry_run: bool = False, **kwargs: Any) -> Results | Est
     """
     if dry_run:
         return estimate(template, **kwargs)
-    results = run_job_blocking(start(template, **kwargs))
-    return _merge(results, kwargs.get("redo"))
+    return run_job_blocking(start(template, **kwargs))  # a redo= run merges in the Job
 
 
 async def arun(template: str, *, dry_run: bool = False, **kwargs: Any) -> Results | Estimate:
     """:func:`run` for code that already runs an event loop. Cancelling it returns what finished."""
     if dry_run:
         return estimate(template, **kwargs)
-    job = start(template, **kwargs)
-    return _merge(await job.arun(), kwargs.get("redo"))
+    return await start(template, **kwargs).arun()
 
 
 def estimate(template: str, **kwargs: Any) -> Estimate:
@@ -113,11 +132,12 @@ def _org(org: Organization | None) -> Organization:
     return org if org is not None else Organization()
 
 
-def _merge(results: Results, previous: Results | None) -> Results:
-    """A rerun with ``redo=`` returns the earlier valid cells together with the new ones."""
-    if previous is None:
-        return results
-    return results.merge(previous)
+def _settings(temperature: Any, max_tokens: Any, reasoning_effort: Any) -> Settings:
+    """The run's own request settings, checked (variants inherit them)."""
+    values = check_options(
+        {"temperature": temperature, "max_tokens": max_tokens, "reasoning_effort": reasoning_effort}
+    )
+    return Settings(values["temperature"], values["max_tokens"], values["reasoning_effort"])
 
 
 def _share_signature() -> None:

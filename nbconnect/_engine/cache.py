@@ -47,10 +47,15 @@ def default_cache_path() -> Path:
     return Path(user_cache_dir("nbconnect", appauthor=False)) / "replies.sqlite"
 
 
-def cache_key(provider: str, prepared: Prepared) -> str:
-    """SHA-256 of provider, URL (no secrets there) and the canonical JSON body (headers excluded)."""
+def cache_key(provider: str, prepared: Prepared, *, sample: int | None = None) -> str:
+    """SHA-256 of provider, URL (no secrets there) and the canonical JSON body (headers excluded);
+    with repeats, the sample index too, so repeats of a cell never share one cached answer (even
+    where the API takes no seed)."""
     body = json.dumps(prepared.body, sort_keys=True, ensure_ascii=False, separators=(",", ":"))
-    return hashlib.sha256(f"{provider}\n{prepared.method} {prepared.url}\n{body}".encode()).hexdigest()
+    text = f"{provider}\n{prepared.method} {prepared.url}\n{body}"
+    if sample is not None:
+        text += f"\nsample={sample}"
+    return hashlib.sha256(text.encode()).hexdigest()
 
 
 class Cache:

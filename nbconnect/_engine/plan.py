@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import dataclasses
 import difflib
 import functools
 import json
@@ -19,7 +20,9 @@ from .._schema.adapt import resolve_ref
 from .._schema.schema import Schema, as_schema
 from .._store.org import Organization
 from .checks import check_constant, check_models_arg, check_redo, check_unique, select_rows
+from .options import check_options
 from .template import Template
+from .variants import Settings, Variant, check_arm_settings, resolve_arms, resolve_variants
 
 __all__ = ["Cell", "Estimate", "Plan", "as_frame", "flat_fields", "make_plan"]
 
@@ -35,12 +38,16 @@ class ModelRef:
 
 @dataclass
 class Cell:
-    """One (input row, model) pair to run."""
+    """One (input row, variant, model, sample) to run; ``variant`` / ``sample`` are ``None`` in a
+    run without variants / repeats, ``settings`` ``None`` for the run's own options."""
 
     row: int
     ref: ModelRef
     user: str
     system: str | None = None
+    variant: str | None = None
+    sample: int | None = None
+    settings: Settings | None = None
 
 
 @dataclass
@@ -51,6 +58,9 @@ class Plan:
     models: list[ModelRef]
     cells: list[Cell] = field(default_factory=list)
     inputs: list[str] = field(default_factory=list)
+    variants: list[Variant] | None = None  # None: a run without variants=
+    system: Template | None = None  # the first variant's system template
+    repeats: int = 1
 
 
 def as_frame(data: Any) -> pd.DataFrame:
@@ -192,37 +202,90 @@ def make_plan(
     seed: int = 0,
     redo: Any = None,
     allow_constant_prompt: bool = False,
+    variants: Any = None,
+    arms: Any = None,
+    repeats: int = 1,
+    settings: Settings | None = None,
 ) -> Plan:
     """Check everything that can be checked offline and list the cells to run.
 
     ``redo`` (an earlier Results) keeps only the cells that have no valid result there.
     ``allow_constant_prompt`` lets a template without placeholders through (the same prompt for
     every row, e.g. to sample one question many times); without it that is refused.
+    ``variants`` / ``arms`` / ``repeats``: see :mod:`.variants`; ``settings`` are the run's own
+    temperature, max_tokens and reasoning effort, which variants inherit.
     """
-    tmpl = Template.parse(template)
-    sys_tmpl = Template.parse(system) if system else None
     df = as_frame(data)
-    tmpl.check(df.columns)
-    if sys_tmpl is not None:
-        sys_tmpl.check(df.columns)
+    found = resolve_variants(variants, template, system, settings or Settings(), list(df.columns))
+    repeats = check_options({"repeats": repeats})["repeats"]
     parsed_schema = as_schema(schema)
     _check_names(df.columns, parsed_schema)
     refs = _models(models, org)
+    pairs = resolve_arms(found, refs, arms)
+    check_arm_settings(pairs)
     df = select_rows(df, limit, sample, seed)
-    check_constant(tmpl, sys_tmpl, len(df), allow_constant_prompt)
+    for v in found:
+        check_constant(v.template, v.system, len(df), allow_constant_prompt)
     check_redo(redo)
-    done: set[tuple[int, str]] = set()
-    if redo is not None:
-        prev = redo.df
-        done = set(zip(prev.loc[prev["_valid"], ROW].tolist(), prev.loc[prev["_valid"], "model"].tolist()))
+    done = _done(redo)
+    named = variants is not None
+    samples = [None] if repeats == 1 else list(range(repeats))
     cells = []
     for row_id, record in zip(df.index, df.to_dict("records")):
-        user = tmpl.render(record)
-        system_text = sys_tmpl.render(record) if sys_tmpl is not None else None
-        for ref in refs:
-            if (int(row_id), ref.ref) not in done:
-                cells.append(Cell(int(row_id), ref, user, system_text))
-    return Plan(tmpl, parsed_schema, df, refs, cells, inputs=list(df.columns))
+        rendered = {v: _render(v, record) for v in found}
+        for variant, ref in pairs:
+            user, system_text = rendered[variant]
+            for k in samples:
+                if (int(row_id), variant.name, ref.ref, k) not in done:
+                    cells.append(Cell(int(row_id), ref, user, system_text, variant.name, k, variant.settings))
+    tmpl = found[0].template
+    return Plan(
+        tmpl,
+        parsed_schema,
+        df,
+        refs,
+        cells,
+        inputs=list(df.columns),
+        variants=found if named else None,
+        repeats=repeats,
+        system=found[0].system,
+    )
+
+
+def plan_info(plan: Plan, *, stopped: bool = False) -> dict[str, Any]:
+    """What a saved run's manifest says about its plan: templates and settings, never a secret
+    (connections appear by their reference only)."""
+    variants = {}
+    for v in plan.variants or []:
+        variants[v.name] = {
+            "template": v.template.text,
+            "system": v.system.text if v.system is not None else None,
+            **dataclasses.asdict(v.settings),
+        }
+    return {
+        "template": plan.template.text,
+        "system": plan.system.text if plan.system is not None else None,
+        "variants": variants or None,
+        "models": [m.ref for m in plan.models],
+        "repeats": plan.repeats,
+        "stopped": stopped,
+    }
+
+
+def _render(variant: Variant, record: dict[str, Any]) -> tuple[str, str | None]:
+    system = variant.system.render(record) if variant.system is not None else None
+    return variant.template.render(record), system
+
+
+def _done(redo: Any) -> set[tuple[int, str | None, str, int | None]]:
+    """(row, variant, model, sample) of the valid cells of an earlier run."""
+    if redo is None:
+        return set()
+    prev = redo.df.loc[redo.df["_valid"]]
+    none = [None] * len(prev)
+    variant = prev["variant"].tolist() if "variant" in prev else none
+    sample = [int(k) for k in prev["sample"]] if "sample" in prev else none
+    return set(zip(prev[ROW].tolist(), variant, prev["model"].tolist(), sample))
 
 
 # -- estimates ------------------------------------------------------------------------------------

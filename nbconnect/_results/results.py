@@ -22,6 +22,7 @@ import pandas as pd
 from .._errors import ConfigError
 from . import arms as _arms
 from . import checks as _checks
+from . import history as _history
 from . import io as _results_io
 from . import plot as _plot
 from . import score as _score
@@ -428,24 +429,67 @@ class Results:
 
     # -- combining, plotting, saving ------------------------------------------------------------
     def merge(self, other: Results) -> Results:
-        """This run's cells plus ``other``'s cells for the (row, model) pairs this run lacks
-        (a rerun with ``redo=`` keeps the earlier valid cells). Rows sort by row id, then model."""
+        """This run's cells plus ``other``'s cells for the (row, variant, model, sample) cells this
+        run lacks (a rerun with ``redo=`` keeps the earlier valid cells). Rows sort by row id,
+        then variant (first appearance), model (``models`` order) and sample."""
         if other._fields != self._fields:
             raise ConfigError(
                 f"cannot merge results with different fields: {self._fields} vs {other._fields}"
             )
         models = self._models + [m for m in other._models if m not in self._models]
         inputs = self._inputs + [c for c in other._inputs if c not in self._inputs]
-        mine = pd.MultiIndex.from_frame(self._df[[ROW, MODEL]])
-        theirs = other._df.loc[~pd.MultiIndex.from_frame(other._df[[ROW, MODEL]]).isin(mine)]
+        key = _arms.cell_key(self._df)
+        if key != _arms.cell_key(other._df):
+            raise ConfigError(
+                f"cannot merge results keyed by {key} with results keyed by {_arms.cell_key(other._df)}: "
+                "both need the same variant / sample columns"
+            )
+        mine = pd.MultiIndex.from_frame(self._df[key])
+        theirs = other._df.loc[~pd.MultiIndex.from_frame(other._df[key]).isin(mine)]
         both = pd.concat([self._df, theirs], ignore_index=True) if len(theirs) else self._df
-        rank = both[MODEL].map({m: i for i, m in enumerate(models)})
-        both = both.assign(_rank=rank).sort_values([ROW, "_rank"], kind="stable").drop(columns="_rank")
+        order = both.assign(_rank=both[MODEL].map({m: i for i, m in enumerate(models)}))
+        sort = [ROW, "_rank"]
+        if VARIANT in both:
+            codes, _ = pd.factorize(both[VARIANT].astype(object), use_na_sentinel=False)
+            order, sort = order.assign(_variant=codes), [ROW, "_variant", "_rank"]
+        sort += [SAMPLE] if SAMPLE in both else []
+        both = order.sort_values(sort, kind="stable").drop(
+            columns=[c for c in ("_rank", "_variant") if c in order]
+        )
         schema, truth = self._schema or other._schema, self._truth or other._truth
         meta = {**other._meta, **self._meta}
         return Results(
             both, fields=self._fields, models=models, inputs=inputs, schema=schema, truth=truth, meta=meta
         )
+
+    def majority(self, field: str | None = None) -> Results:
+        """Self-consistency over repeats: one cell per (row, arm), the first cell holding the most
+        common valid answer (the whole answer, or just ``field``), without the ``sample`` column;
+        a row whose repeats are all invalid keeps its first cell (scored as failed). Score it like
+        any Results. Without repeats it equals these Results. See :meth:`consistency` for shares."""
+        if SAMPLE not in self._df:
+            return self
+        if field is not None:
+            self._check_field(field)
+        pick = _arms.majority_positions(self._df, self._fields if field is None else [field], self._kinds)
+        cells = self._df.iloc[pick].drop(columns=SAMPLE)
+        return Results(
+            cells,
+            fields=self._fields,
+            models=self._models,
+            inputs=self._inputs,
+            schema=self._schema,
+            truth=self._truth,
+            meta={**self._meta, "majority_of": field or "(answer)"},
+        )
+
+    def consistency(self, field: str | None = None) -> pd.DataFrame:
+        """Per (row, arm): ``samples`` (cells), ``n_valid``, ``votes`` for the most common valid
+        answer (the whole answer, or ``field``) and ``share`` = votes / samples (failed repeats
+        count against it; NaN when nothing was valid)."""
+        if field is not None:
+            self._check_field(field)
+        return _arms.consistency(self._df, self._fields if field is None else [field], self._kinds)
 
     def plot(self, truth: Any = None) -> Any:
         """A matplotlib Figure with two panels: cost (x) against accuracy (y) per model, or valid %
@@ -467,6 +511,9 @@ class Results:
 
     @classmethod
     def load(cls, path: str | Path) -> Results:
-        """Read what :meth:`save` wrote."""
-        df, attrs = _results_io.load(path)
+        """Read what :meth:`save` wrote, or a kept run by its id (``nbc.runs()`` lists them)."""
+        target = Path(path)
+        if not target.is_file() and target.suffix.lower() not in (".parquet", ".jsonl"):
+            target = _history.find_run(str(path))
+        df, attrs = _results_io.load(target)
         return cls(df, **attrs)
