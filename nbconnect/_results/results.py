@@ -377,7 +377,8 @@ class Results:
         return _versus.versus(self._df, truths, self._kinds, self.arms, None if a is None else (a, b))
 
     def summary(self, truth: Any = None) -> pd.DataFrame:
-        """Per model (index, in ``models`` order): ``cells``, ``calls`` (cells sent), ``not_run``
+        """Per arm (index ``arm``: ``"variant|model"``, with variants) or per model (index
+        ``model``, in ``models`` order, without): ``cells``, ``calls`` (cells sent), ``not_run``
         (cancelled / over budget / pending), ``valid_pct`` (of calls: ``calls`` is its n) with
         ``valid_pct_se``, ``valid_pct_ci_low``, ``valid_pct_ci_high`` (95% Wilson; clustered by row
         when a model has several cells per row: variants, repeats), ``errors`` (calls without a
@@ -388,11 +389,12 @@ class Results:
         the output), ``cost_usd`` (sums; <NA>/NaN when unknown), ``cached`` (count), ``attempts``, ``wait_s`` (sums).
         """
         df = self._df
-        model = df[MODEL]
+        model = _arms.arm_labels(df)  # the model itself without variants
+        index = pd.Index(self.arms, name=_arms.ARM if VARIANT in df else MODEL)
         ran = ~df["_error_type"].isin(NOT_RUN)
         errors = ran & ~df["_valid"]
         by = df.groupby(model, sort=False)
-        out = pd.DataFrame(index=pd.Index(self._models, name=MODEL))
+        out = pd.DataFrame(index=index)
         out["cells"] = by.size()
         out["calls"] = ran.groupby(model).sum()
         out["not_run"] = (~ran).groupby(model).sum()
@@ -400,7 +402,7 @@ class Results:
         out["valid_pct"] = (
             (df["_valid"] & ran).groupby(model).sum() / out["calls"].where(out["calls"] > 0) * 100
         )
-        out = out.join(_scoring.valid_interval(df, ran.to_numpy(), self._models))
+        out = out.join(_scoring.valid_interval(df, ran.to_numpy(), list(index), model))
         out["errors"] = errors.groupby(model).sum().reindex(out.index, fill_value=0).astype("int64")
         kinds = df.loc[errors, "_error_type"].fillna("unknown").groupby(model[errors]).value_counts()
         out["errors_by_type"] = ""
@@ -410,7 +412,7 @@ class Results:
             try:
                 truths = self._truth_keys(truth, None)
                 table, _ = _scoring.score_arms(df, truths, self._kinds, self.arms, intervals=False)
-                out["accuracy"] = table.groupby("model")["accuracy"].mean()
+                out["accuracy"] = table.groupby(_arms.ARM if VARIANT in df else MODEL)["accuracy"].mean()
             except ConfigError:
                 if truth is not None:  # a default truth that fits no single field leaves accuracy out
                     raise
