@@ -43,6 +43,7 @@ from ._errors import (
     TemplateError,
     UnknownModelError,
 )
+from ._results.history import runs
 from ._results.results import Results
 from ._results.scorers import Score
 from ._store.org import EnvReport, Organization
@@ -112,5 +113,6 @@ __all__ = [
     "judge",
     "labelstudio",
     "run",
+    "runs",
     "start",
 ]

@@ -112,6 +112,9 @@ def resolve_variants(
             sys_tmpl.check(columns)
         return [Variant(None, tmpl, sys_tmpl, base)]
     if isinstance(variants, (list, tuple)):  # a list of names: each the run's own settings
+        names: set[str] = set()
+        for name in variants:
+            names.add(_check_name(name, names))
         variants = {name: {} for name in variants}
     if not isinstance(variants, Mapping) or not variants:
         raise ConfigError(

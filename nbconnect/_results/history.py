@@ -70,7 +70,7 @@ def save_run(results: Results, info: dict[str, Any]) -> str | None:
     cost = df["_cost_usd"].sum(min_count=1)
     manifest = {
         "id": run_id,
-        "time": now.isoformat(timespec="seconds"),
+        "time": now.isoformat(timespec="microseconds"),  # orders runs of the same second
         **info,
         "rows": int(df["row"].nunique()),
         "cells": len(df),
