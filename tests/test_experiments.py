@@ -300,3 +300,31 @@ def test_the_sample_index_is_part_of_the_cache_key_even_without_a_seed():
     keys = {cache_key("anthropic", body, sample=k) for k in (None, 0, 1, 2)}
     assert len(keys) == 4
     assert cache_key("anthropic", body) == cache_key("anthropic", body, sample=None)
+
+
+def test_frontier_keeps_the_arms_no_cheaper_arm_beats():
+    from nbconnect._results.plot import frontier
+
+    cost = pd.Series({"a": 0.0, "b": 1.0, "c": 2.0, "d": 2.0, "e": 3.0})
+    quality = pd.Series({"a": 50.0, "b": 40.0, "c": 70.0, "d": 80.0, "e": 75.0})
+    assert frontier(cost, quality) == ["a", "d"]
+
+
+def test_plot_draws_the_score_interval_as_whiskers(demo):
+    data = pd.DataFrame(
+        {"text": TEXTS, "gold_label": ["positive", "negative", "neutral", "negative", "positive"]}
+    )
+    res = _run(demo, data=data, variants=VARIANTS, truth="gold_label")
+    fig = res.plot()
+    left = fig.axes[0]
+    bars = left.containers[0]  # the errorbar container
+    segments = bars.lines[2][0].get_segments()
+    table = res.score().set_index("arm")
+    got = sorted((round(seg[0][1], 6), round(seg[1][1], 6)) for seg in segments)
+    want = sorted(
+        (round(table.loc[a, "accuracy_ci_low"] * 100, 6), round(table.loc[a, "accuracy_ci_high"] * 100, 6))
+        for a in res.arms
+    )
+    assert got == want
+    labels = [t.get_text() for t in left.get_legend().get_texts()]
+    assert "95% interval" in labels

@@ -493,11 +493,24 @@ class Results:
             self._check_field(field)
         return _arms.consistency(self._df, self._fields if field is None else [field], self._kinds)
 
-    def plot(self, truth: Any = None) -> Any:
-        """A matplotlib Figure with two panels: cost (x) against accuracy (y) per model, or valid %
-        without a truth, and latency p50 / p95 per model. The figure is detached from pyplot so that
-        a notebook shows it once; save it with ``fig.savefig(...)``."""
-        return _plot.figure(self.summary(truth))
+    def plot(self, truth: Any = None, *, field: str | None = None) -> Any:
+        """A matplotlib Figure with two panels: cost (x) against accuracy (y) per arm (per model
+        without variants), or valid % without a truth, with 95% interval whiskers and the
+        cost–accuracy frontier dashed; and latency p50 / p95 per arm. Whiskers are the Wilson
+        interval of ``score()`` for the one scored field (or ``field``); with several fields the
+        mean accuracy has none. The figure is detached from pyplot so that a notebook shows it
+        once; save it with ``fig.savefig(...)``."""
+        s = self.summary(truth)
+        if "accuracy" in s:
+            table = self.score(truth, field=field)
+            if table["field"].nunique() == 1:
+                by = table.set_index(_arms.ARM if VARIANT in self._df else MODEL)
+                s = s.assign(
+                    accuracy=by["accuracy"],
+                    accuracy_ci_low=by["accuracy_ci_low"],
+                    accuracy_ci_high=by["accuracy_ci_high"],
+                )
+        return _plot.figure(s)
 
     def to_labelstudio(self, config_xml: str, **kwargs: Any) -> Any:
         """Label Studio predictions (pre-annotations) for these cells:
