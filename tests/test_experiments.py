@@ -116,7 +116,7 @@ def test_without_variants_the_frame_keeps_its_old_shape(demo):
         ({"variants": ["x", "x"]}, ["'x'", "twice"]),
         ({"variants": {"v": {"temprature": 1}}}, ["'v'", "'temprature'"]),
         ({"variants": {"v": {"template": "Classify: {body}"}}}, ["'v'", "{body}"]),
-        ({"variants": {"v": {"system": "Be {tone}"}}}, ["'v'", "{tone}"]),
+        ({"variants": {"v": {"system": "Be {tone}"}}}, ["'v', system", "{tone}"]),
         ({"variants": {"v": {"temperature": 9}}}, ["'v'", "temperature=9"]),
         ({"variants": {"v": {"max_tokens": 0}}}, ["'v'", "max_tokens"]),
         ({"variants": {"v": {"reasoning_effort": "extreme"}}}, ["'v'", "reasoning_effort"]),

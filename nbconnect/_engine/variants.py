@@ -129,12 +129,12 @@ def resolve_variants(
         tmpl = _parse(name, over.get("template", template), "template")
         sys_text = over.get("system", system)
         sys_tmpl = _parse(name, sys_text, "system") if sys_text else None
-        for t in (tmpl, sys_tmpl):
+        for what, t in (("template", tmpl), ("system", sys_tmpl)):
             if t is not None:
                 try:
                     t.check(columns)
                 except TemplateError as exc:
-                    raise TemplateError(f"variant {name!r}: {exc}") from None
+                    raise TemplateError(f"variant {name!r}, {what}: {exc}") from None
         values = {k: over.get(k, getattr(base, k)) for k in _SETTINGS}
         try:
             checked = check_options(values)
