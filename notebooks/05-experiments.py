@@ -183,7 +183,7 @@ thinking = nbc.run(
     cache=False,
     progress=False,
 )
-summary = thinking.summary()
+summary = thinking.summary(by="arm")
 summary[["cells", "valid_pct", "accuracy", "reasoning_tokens", "cost_usd"]].round(4)
 
 # %% [markdown]

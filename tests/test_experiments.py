@@ -284,9 +284,11 @@ def test_merge_keys_on_variant_and_sample():
 
 def test_summary_and_plot_go_per_arm(demo):
     res = _run(demo, variants=VARIANTS, repeats=2, truth=None)
-    s = res.summary()
+    s = res.summary(by="arm")
     assert list(s.index) == res.arms and s.index.name == "arm"
     assert (s["cells"] == len(TEXTS) * 2).all()
+    pooled = res.summary()  # per model: its variants and repeats together
+    assert list(pooled.index) == MODELS and (pooled["cells"] == len(TEXTS) * 2 * 2).all()
     fig = res.plot()
     assert len(fig.axes) == 2
 

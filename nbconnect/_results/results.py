@@ -376,9 +376,10 @@ class Results:
         truths = self._truth_keys(truth, field)
         return _versus.versus(self._df, truths, self._kinds, self.arms, None if a is None else (a, b))
 
-    def summary(self, truth: Any = None) -> pd.DataFrame:
-        """Per arm (index ``arm``: ``"variant|model"``, with variants) or per model (index
-        ``model``, in ``models`` order, without): ``cells``, ``calls`` (cells sent), ``not_run``
+    def summary(self, truth: Any = None, *, by: str = "model") -> pd.DataFrame:
+        """Per model (index ``model``, in ``models`` order; a model's variants and repeats pooled,
+        clustered by row), or with ``by="arm"`` per arm (index ``arm``: ``"variant|model"`` with
+        variants, else the model): ``cells``, ``calls`` (cells sent), ``not_run``
         (cancelled / over budget / pending), ``valid_pct`` (of calls: ``calls`` is its n) with
         ``valid_pct_se``, ``valid_pct_ci_low``, ``valid_pct_ci_high`` (95% Wilson; clustered by row
         when a model has several cells per row: variants, repeats), ``errors`` (calls without a
@@ -389,8 +390,11 @@ class Results:
         the output), ``cost_usd`` (sums; <NA>/NaN when unknown), ``cached`` (count), ``attempts``, ``wait_s`` (sums).
         """
         df = self._df
-        model = _arms.arm_labels(df)  # the model itself without variants
-        index = pd.Index(self.arms, name=_arms.ARM if VARIANT in df else MODEL)
+        if by not in ("model", "arm"):
+            raise ConfigError(f"summary(by={by!r}): pass by='model' or by='arm'")
+        per_arm = by == "arm" and VARIANT in df
+        model = _arms.arm_labels(df) if per_arm else df[MODEL]
+        index = pd.Index(self.arms if per_arm else self._models, name=_arms.ARM if per_arm else MODEL)
         ran = ~df["_error_type"].isin(NOT_RUN)
         errors = ran & ~df["_valid"]
         by = df.groupby(model, sort=False)
@@ -412,7 +416,7 @@ class Results:
             try:
                 truths = self._truth_keys(truth, None)
                 table, _ = _scoring.score_arms(df, truths, self._kinds, self.arms, intervals=False)
-                out["accuracy"] = table.groupby(_arms.ARM if VARIANT in df else MODEL)["accuracy"].mean()
+                out["accuracy"] = table.groupby(_arms.ARM if per_arm else MODEL)["accuracy"].mean()
             except ConfigError:
                 if truth is not None:  # a default truth that fits no single field leaves accuracy out
                     raise
@@ -500,7 +504,7 @@ class Results:
         interval of ``score()`` for the one scored field (or ``field``); with several fields the
         mean accuracy has none. The figure is detached from pyplot so that a notebook shows it
         once; save it with ``fig.savefig(...)``."""
-        s = self.summary(truth)
+        s = self.summary(truth, by="arm")
         if "accuracy" in s:
             table = self.score(truth, field=field)
             if table["field"].nunique() == 1:
