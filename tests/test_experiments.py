@@ -330,3 +330,31 @@ def test_plot_draws_the_score_interval_as_whiskers(demo):
     assert got == want
     labels = [t.get_text() for t in left.get_legend().get_texts()]
     assert "95% interval" in labels
+
+
+def test_saved_versions_plug_in_as_variants(demo):
+    """A dict of saved versions (dataclasses or pydantic models carrying a name and the variant's
+    fields, None for "not set") works as variants= as is."""
+    from dataclasses import dataclass
+
+    from pydantic import BaseModel
+
+    @dataclass
+    class Version:
+        name: str
+        template: str | None = None
+        system: str | None = None
+        temperature: float | None = None
+        max_tokens: int | None = None
+        reasoning_effort: str | None = None
+
+    class Saved(BaseModel):
+        name: str
+        system: str | None = None
+        temperature: float | None = None
+
+    versions = {"old": Version("old"), "new": Saved(name="new", system="Be brief.", temperature=0.3)}
+    res = _run(demo, variants=versions, models=["demo:demo-careful"], temperature=0.1)
+    assert res.arms == ["old|demo:demo-careful", "new|demo:demo-careful"]
+    sent = {(len(b["messages"]), b.get("temperature")) for b in demo[1].bodies}
+    assert sent == {(1, 0.1), (2, 0.3)}  # "old" inherits the run's temperature and no system
