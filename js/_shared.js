@@ -77,3 +77,36 @@ export function listen(model) {
     },
   };
 }
+
+/** The first message every view sends; Python's Widget answers it at once (`on_hello`). */
+export const HELLO = "hello";
+/** How long a view waits for that answer before it says, in the widget, that messages may not flow. */
+export const NOTE_AFTER_MS = 10_000;
+export const FRONTEND_NOTE =
+  "No answer from Python yet: this notebook front end may not pass the widget's messages (anywidget custom " +
+  "messages). What Python set is shown, but buttons such as Run, Stop, Test, Save and Verify may not work here. " +
+  "If a long cell is running, this note goes away once the kernel answers; otherwise open the notebook in " +
+  "JupyterLab, Jupyter Notebook 7, Voila or marimo.";
+
+/** Check that messages reach Python and come back: `slot` (an element the view puts first) shows
+ * FRONTEND_NOTE when no answer came within `after` ms, or at once when sending fails; a late answer
+ * removes the note again. Its own requester, so the view's request ids are unchanged; `stop()`
+ * (the view's cleanup) ends the wait and removes its listener. */
+export function messageCheck(model, { after = NOTE_AFTER_MS } = {}) {
+  const slot = h("div", { class: "nbc-frontend-slot", "aria-live": "polite" });
+  // a long timeout: a busy kernel's late answer still clears the note
+  const ctx = requester(model, { timeout: 3_600_000 });
+  let answered = false;
+  const show = () => {
+    if (!answered) slot.replaceChildren(h("div", { class: "nbc-frontend-note", role: "note", text: FRONTEND_NOTE }));
+  };
+  const timer = setTimeout(show, after ?? NOTE_AFTER_MS);
+  ctx.request(HELLO).then((reply) => {
+    if (reply.timeout) return;
+    answered = true;
+    clearTimeout(timer);
+    slot.setAttribute("data-answered", "true"); // tests in real browsers wait for this
+    slot.replaceChildren();
+  }, () => { clearTimeout(timer); show(); });
+  return { slot, stop: () => { clearTimeout(timer); ctx.dispose(); } };
+}

@@ -7,7 +7,7 @@
 // message, the field is cleared at once, and it then shows the masked hint Python returns. The typed
 // value is kept only in this view's memory so that Save can follow Test without retyping.
 
-import { h, listen, requester } from "./_shared.js";
+import { h, listen, messageCheck, requester } from "./_shared.js";
 
 const SOURCES = { store: "saved in the store", environment: "from environment variables", explicit: "added in Python" };
 const SHOWN = ["endpoint", "base_url", "project", "location", "api_version"];
@@ -258,11 +258,14 @@ function providerSection(spec, ctx) {
 }
 
 export default {
-  // `timeout` (ms, optional) is the requester's; anywidget passes none, tests a short one
-  render({ model, el, timeout }) {
+  // `timeout` (ms, optional) is the requester's and `noteAfter` messageCheck's; anywidget passes
+  // neither, tests short ones
+  render({ model, el, timeout, noteAfter }) {
     const ctx = requester(model, { timeout });
     const subs = listen(model);
     subs.later(() => ctx.dispose());
+    const check = messageCheck(model, { after: noteAfter });
+    subs.later(check.stop);
     ctx.uid = Math.random().toString(36).slice(2, 8);
     ctx.connections = () => model.get("connections") || [];
     const root = h("div", { class: "nbc-panel", "data-lm-suppress-shortcuts": "true" });
@@ -278,7 +281,7 @@ export default {
       sectionsBox.replaceChildren(...sections.map((s) => s.section));
     };
     const updateAll = () => sections.forEach((s) => s.update());
-    root.append(h("h3", { class: "nbc-heading", text: "Connections" }), store, sectionsBox);
+    root.append(check.slot, h("h3", { class: "nbc-heading", text: "Connections" }), store, sectionsBox);
     renderStore();
     renderSections();
     subs.on("change:providers", renderSections);

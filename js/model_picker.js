@@ -4,7 +4,7 @@
 // Traits: `rows` and `connections` (read only, from Organization.model_rows()), `value` (the chosen
 // model references, written here when a box is ticked) and `query` (the search text).
 
-import { h, listen, requester } from "./_shared.js";
+import { h, listen, messageCheck, requester } from "./_shared.js";
 import { money, size } from "./format.js";
 
 const STATUS = { ok: "verified", failing: "failing", unverified: "not verified" };
@@ -31,11 +31,14 @@ export function matches(row, words) {
 }
 
 export default {
-  // `timeout` (ms, optional) is the requester's; anywidget passes none, tests a short one
-  render({ model, el, timeout }) {
+  // `timeout` (ms, optional) is the requester's and `noteAfter` messageCheck's; anywidget passes
+  // neither, tests short ones
+  render({ model, el, timeout, noteAfter }) {
     const ctx = requester(model, { timeout });
     const subs = listen(model);
     subs.later(() => ctx.dispose());
+    const check = messageCheck(model, { after: noteAfter });
+    subs.later(check.stop);
     const uid = Math.random().toString(36).slice(2, 8);
     const search = h("input", {
       type: "search", class: "nbc-search", "aria-label": "Search models", placeholder: "Search models, providers, tags…",
@@ -48,7 +51,7 @@ export default {
       onclick: () => { model.set("value", []); model.save_changes(); } }, "Clear");
     const status = h("div", { class: "nbc-picker-status", role: "status", "aria-live": "polite" });
     const groups = h("div", { class: "nbc-groups" });
-    const root = h("div", { class: "nbc-picker", "data-lm-suppress-shortcuts": "true" },
+    const root = h("div", { class: "nbc-picker", "data-lm-suppress-shortcuts": "true" }, check.slot,
       h("div", { class: "nbc-toolbar" }, h("label", { for: search.id, class: "nbc-search-label", text: "Models" }), search, count, verify, clear),
       status, groups);
     let checking = false;

@@ -7,7 +7,7 @@
 // one results page. Layout, top to bottom: the Run bar (right under the model picker, so Run and its
 // status never sit below a long schema), prompt, schema, data and options (folded), results.
 
-import { h, listen, requester } from "./_shared.js";
+import { h, listen, messageCheck, requester } from "./_shared.js";
 import { estimateText, fixFirstText, modelProgressText, progressText } from "./playground_text.js";
 import { dataSection, optionsSection, problemList, promptSection, schemaSection } from "./playground_edit.js";
 import { resultsSection } from "./playground_results.js";
@@ -81,10 +81,12 @@ function followTheme(model, subs) {
   subs.later(() => watcher.disconnect());
 }
 
-function render({ model, el }) {
+function render({ model, el, noteAfter }) {
   const subs = listen(model);
   const ctx = requester(model);
   subs.later(() => ctx.dispose());
+  const check = messageCheck(model, { after: noteAfter }); // a visible note where messages do not flow
+  subs.later(check.stop);
   const ui = { model, subs, say: () => {} };
   /** Ask Python; a failed action says why in the status line, `then` gets a good reply. */
   ui.send = async (kind, body = {}, then = null) => {
@@ -92,7 +94,7 @@ function render({ model, el }) {
     if (reply.ok) then?.(reply);
     else if (reply.error) ui.say(reply.error);
   };
-  const root = h("div", { class: "pg-root", "data-lm-suppress-shortcuts": "true" },
+  const root = h("div", { class: "pg-root", "data-lm-suppress-shortcuts": "true" }, check.slot,
     runSection(ui), promptSection(ui), schemaSection(ui), dataSection(ui), optionsSection(ui), resultsSection(ui));
   keepKeys(root);
   followTheme(model, subs);

@@ -59,9 +59,14 @@ export function promptSection(ui) {
     placeholder: "e.g. Classify the sentiment of: {text}" }), "template", { debounce: 150 });
   const chips = h("div", { class: "pg-chips", "aria-live": "polite" });
   const inserts = h("div", { class: "pg-inserts" });
+  // a media column is inserted as {image:col} / {document:col}, the form that sends the file itself
+  const placeholder = (c) => {
+    const kind = (model.get("media_columns") || {})[c];
+    return kind ? `{${kind}:${c}}` : `{${c}}`;
+  };
   const insert = (c) => {
     const pos = template.selectionStart ?? template.value.length;
-    template.value = `${template.value.slice(0, pos)}{${c}}${template.value.slice(pos)}`;
+    template.value = `${template.value.slice(0, pos)}${placeholder(c)}${template.value.slice(pos)}`;
     model.set("template", template.value); model.save_changes(); template.focus();
   };
   const renderChips = () => {
@@ -69,13 +74,15 @@ export function promptSection(ui) {
     chips.replaceChildren(...(model.get("variables") || []).map((v) => h("span", {
       class: `pg-chip ${v.ok ? "pg-chip-ok" : "pg-chip-missing"}`, "data-name": v.name,
       title: v.ok ? "column found" : `no such column; columns: ${columns.join(", ")}`,
-      text: v.ok ? `{${v.name}}` : `{${v.name}} missing — columns: ${columns.join(", ")}`,
+      text: `{${v.kind ? `${v.kind}:` : ""}${v.name}}${v.ok ? "" : ` missing — columns: ${columns.join(", ")}`}`,
     })));
     inserts.replaceChildren(h("span", { class: "pg-muted", text: "insert column: " }), ...columns.map((c) =>
-      h("button", { class: "pg-insert", type: "button", "data-column": c, "aria-label": `Insert {${c}}`, text: c, onclick: () => insert(c) })));
+      h("button", { class: "pg-insert", type: "button", "data-column": c, "aria-label": `Insert ${placeholder(c)}`,
+        text: (model.get("media_columns") || {})[c] ? placeholder(c).slice(1, -1) : c, onclick: () => insert(c) })));
   };
   subs.on("change:variables", renderChips);
   subs.on("change:columns", renderChips);
+  subs.on("change:media_columns", renderChips);
   renderChips();
   const problems = problemList(ui, "prompt", (bad) => template.setAttribute("aria-invalid", bad ? "true" : "false"));
   return section("Prompt", "pg-prompt", h("label", { class: "pg-muted", text: "System" }), system,
@@ -117,6 +124,14 @@ function numberBox({ model, subs }, trait, label, attrs = {}) {
     bindText(model, subs, h("input", { type: "number", class: `pg-${trait.replace("_", "-")}`, "aria-label": label, ...attrs }), trait, { number: true }));
 }
 
+/** A preview cell: its text, with a thumbnail first when it is an image (a small PNG Python drew,
+ * never the file itself). */
+function previewCell(value, thumb) {
+  const text = fmt(value);
+  if (!thumb) return h("td", { text });
+  return h("td", { class: "pg-media-cell", title: text }, h("img", { class: "pg-thumb", src: thumb, alt: text }), h("span", { text }));
+}
+
 /** Data (folded): a preview of the first rows, which rows to run, and the ground-truth column. */
 export function dataSection(ui) {
   const { model, subs } = ui;
@@ -125,12 +140,14 @@ export function dataSection(ui) {
   const renderPreview = () => {
     const rows = model.get("preview") || [];
     const cols = model.get("columns") || [];
+    const thumbs = model.get("thumbs") || [];
     note.textContent = `— ${model.get("n_rows")} rows, columns ${cols.join(", ")}`;
     preview.replaceChildren(h("div", { class: "pg-muted", text: `first ${rows.length} of ${model.get("n_rows")} rows:` }),
       h("table", { class: "pg-table-small" }, h("thead", {}, h("tr", {}, cols.map((c) => h("th", { text: c })))),
-        h("tbody", {}, rows.map((r) => h("tr", {}, cols.map((c) => h("td", { text: fmt(r[c]) })))))));
+        h("tbody", {}, rows.map((r, i) => h("tr", {}, cols.map((c) => previewCell(r[c], (thumbs[i] || {})[c])))))));
   };
   subs.on("change:preview", renderPreview);
+  subs.on("change:thumbs", renderPreview);
   subs.on("change:n_rows", renderPreview);
   const selection = bindSelect(ui, h("select", { class: "pg-selection", "aria-label": "Rows to run" },
     [["all", "all rows"], ["first", "first N"], ["sample", "random N (seeded)"], ["missing", "only cells without a valid result"]]

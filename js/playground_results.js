@@ -7,6 +7,12 @@ import { fmt } from "./format.js";
 import { cellDetailText, summaryCell, summaryColumns, summaryHeader } from "./playground_text.js";
 import { bindSelect } from "./playground_edit.js";
 
+/** A row's input: its text, or the thumbnail Python drew when it is an image (its path as alt). */
+function inputCell(r) {
+  if (!r.thumb) return h("td", { class: "pg-input-cell", text: r.input, title: r.input });
+  return h("td", { class: "pg-input-cell pg-media-cell", title: r.input }, h("img", { class: "pg-thumb", src: r.thumb, alt: r.input }));
+}
+
 /** One page of the side-by-side table; a click on a cell asks Python for its details. */
 function resultsTable(ui, table, pager, [where, detail]) {
   const showCell = (row, m) => ui.send("cell", { row, model: m }, (reply) => {
@@ -32,7 +38,7 @@ function resultsTable(ui, table, pager, [where, detail]) {
     const head = h("tr", {}, h("th", { text: "row" }), h("th", { text: "input" }), hasTruth ? h("th", { text: "truth" }) : null,
       t.models.map((m) => h("th", { text: m })));
     const body = t.rows.map((r) => h("tr", { class: r.differ ? "pg-differ" : "", "data-row": r.row },
-      h("td", { text: r.row }), h("td", { class: "pg-input-cell", text: r.input, title: r.input }),
+      h("td", { text: r.row }), inputCell(r),
       hasTruth ? h("td", { class: "pg-truth-cell", text: fmt(r.truth) }) : null,
       t.models.map((m) => cell(r, m))));
     table.replaceChildren(h("table", { class: "pg-table" }, h("thead", {}, head), h("tbody", {}, body)));

@@ -18,7 +18,7 @@ from ._connections.providers import (
     OpenAI,
     VertexAI,
 )
-from ._engine.api import arun, estimate, run, start
+from ._engine.api import arun, estimate, resume, run, start
 from ._engine.judge import judge
 from ._engine.plan import Estimate
 from ._engine.runner import Job
@@ -112,6 +112,7 @@ __all__ = [
     "estimate",
     "judge",
     "labelstudio",
+    "resume",
     "run",
     "runs",
     "start",

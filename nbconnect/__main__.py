@@ -173,6 +173,9 @@ def main(argv: Sequence[str] | None = None) -> int:
         help="folder for the notebook; an existing playground.ipynb there is kept (default: ./nbconnect-demo)",
     )
     p.set_defaults(func=_demo)
+    from ._cli.run import add_parser as add_run
+
+    add_run(sub)
     args = parser.parse_args(argv)
     return args.func(args)
 

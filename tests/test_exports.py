@@ -25,6 +25,7 @@ PUBLIC = {
     "Job",
     "arun",
     "estimate",
+    "resume",
     "Estimate",
     "Results",
     "runs",  # the kept runs (the run history); nbc.Results.load(id) opens one

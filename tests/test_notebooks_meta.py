@@ -67,7 +67,9 @@ def test_the_four_tutorials_exist_each_with_its_script():
         "04-custom-llm.ipynb",
         "05-experiments.ipynb",
         "06-scorers-and-judges.ipynb",
+        "07-images.ipynb",
         "08-label-studio.ipynb",
+        "09-batch.ipynb",
     ]
     assert [p.stem for p in SCRIPTS] == [p.stem for p in NOTEBOOKS], "one notebooks/NN-name.py per notebook"
 

@@ -463,3 +463,15 @@ def test_replies_kept_for_debugging_are_bounded(org):
         send(panel, "remove", name=f"gone-{i}")
     assert len(panel.sent) == 100  # the last hundred, not every reply of a long session
     assert panel.sent[-1]["for"] == "remove" and panel.sent[0]["id"] != panel.sent[-1]["id"]
+
+
+@pytest.mark.parametrize(
+    "make", [nbc.ConnectionsPanel, nbc.ModelPicker, lambda org: nbc.Playground(org).core]
+)
+def test_every_widget_answers_the_views_hello_at_once(org, make):
+    """js/_shared.js messageCheck: without this answer each view shows its 'messages do not flow' note."""
+    widget = make(org)
+    reply = send(widget, "hello", timeout=0.5)
+    assert reply["ok"] is True
+    widget._dispatch(widget, {"kind": "nonsense", "id": "x"}, None)  # unknown kinds stay unanswered
+    assert not [r for r in widget.sent if r.get("id") == "x"]

@@ -7,14 +7,39 @@ custom endpoint, a new model) with :meth:`Catalog.add`.
 from __future__ import annotations
 
 import json
-from dataclasses import dataclass, replace
+from collections.abc import Sequence
+from dataclasses import dataclass, field, replace
 from importlib import resources
+from typing import Any
 
-__all__ = ["Catalog", "ModelInfo", "catalog"]
+__all__ = ["Catalog", "MediaLimits", "ModelInfo", "catalog"]
 
 # Azure deployments and Foundry models run the same base models as OpenAI; their prices are looked
 # up under the model id the provider echoes in each answer.
 _ALIASES = {"azure_openai": "openai", "azure_foundry": "openai"}
+
+
+@dataclass(frozen=True)
+class MediaLimits:
+    """What a provider accepts as image and PDF input (the ``media`` block of ``catalog.json``,
+    with its source). Sizes are bytes of the file as sent; ``max_image_pixels`` the longest side."""
+
+    image_types: tuple[str, ...] = ("image/png", "image/jpeg", "image/webp", "image/gif")
+    max_image_bytes: int | None = None
+    max_document_bytes: int | None = None
+    max_image_pixels: int | None = None
+    max_request_bytes: int | None = None  # the whole request body, media base64-encoded
+    image_urls: bool = True  # the provider fetches https image URLs itself
+    document_urls: bool = True
+    tokens: str = "openai_tiles"  # the image token rule (see _catalog/tokens.py)
+    source: str | None = None
+    as_of: str | None = None
+
+    @classmethod
+    def from_json(cls, raw: dict[str, Any] | None) -> MediaLimits:
+        raw = dict(raw or {})
+        raw["image_types"] = tuple(raw.get("image_types") or cls.image_types)
+        return cls(**{k: v for k, v in raw.items() if k in cls.__dataclass_fields__})
 
 
 @dataclass(frozen=True)
@@ -35,6 +60,23 @@ class ModelInfo:
     cache_write_per_m: float | None = None  # prompt tokens written to it (Anthropic bills these)
     cache_as_of: str | None = None
     cache_source: str | None = None
+    batch_discount: float | None = None  # batch price as a fraction of the list price (0.5 = half)
+    batch_as_of: str | None = None
+    batch_source: str | None = None
+    media: tuple[str, ...] = ()  # the inputs besides text it takes: "image", "document" (PDF)
+    limits: MediaLimits = field(default_factory=MediaLimits)
+
+    def batch_cost(
+        self,
+        input_tokens: int | None,
+        output_tokens: int | None,
+        cached_tokens: int | None = None,
+        cache_write_tokens: int | None = None,
+    ) -> float | None:
+        """USD for one call sent through the provider's batch API (``None`` when the catalog has
+        no batch price for this provider, or the call's cost is unknown)."""
+        usd = self.cost(input_tokens, output_tokens, cached_tokens, cache_write_tokens)
+        return None if usd is None or self.batch_discount is None else usd * self.batch_discount
 
     def cost(
         self,
@@ -70,6 +112,7 @@ class Catalog:
 
     def __init__(self) -> None:
         self._entries: dict[tuple[str, str], ModelInfo] | None = None
+        self._limits: dict[str, MediaLimits] = {}
 
     def _load(self) -> dict[tuple[str, str], ModelInfo]:
         if self._entries is None:
@@ -78,6 +121,7 @@ class Catalog:
             )
             entries: dict[tuple[str, str], ModelInfo] = {}
             for provider, block in raw["providers"].items():
+                limits = self._limits[provider] = MediaLimits.from_json(block.get("media"))
                 for m in block["models"]:
                     entries[(provider, m["id"])] = ModelInfo(
                         provider=provider,
@@ -93,6 +137,11 @@ class Catalog:
                         cache_write_per_m=m.get("cache_write"),
                         cache_as_of=block.get("cache_as_of"),
                         cache_source=block.get("cache_source"),
+                        batch_discount=block.get("batch_discount"),
+                        batch_as_of=block.get("batch_as_of"),
+                        batch_source=block.get("batch_source"),
+                        media=tuple(m.get("media") or ()),
+                        limits=limits,
                     )
             self._entries = entries
         return self._entries
@@ -117,6 +166,11 @@ class Catalog:
                 return best
         return None
 
+    def limits(self, provider: str) -> MediaLimits:
+        """The provider's media limits (generic ones for a provider the catalog has no block for)."""
+        self._load()
+        return self._limits.get(provider) or self._limits.get(_ALIASES.get(provider, "")) or MediaLimits()
+
     def models(self, provider: str) -> list[ModelInfo]:
         """The catalog's models for a provider, in catalog order."""
         return [info for (p, _), info in self._load().items() if p == _ALIASES.get(provider, provider)]
@@ -133,11 +187,18 @@ class Catalog:
         reasoning: bool | None = None,
         cached_input_per_m: float | None = None,
         cache_write_per_m: float | None = None,
+        media: Sequence[str] | None = None,
         source: str = "user",
     ) -> ModelInfo:
-        """Add a model or override fields of an existing entry; returns the new entry."""
+        """Add a model or override fields of an existing entry; returns the new entry.
+
+        ``media=["image", "document"]`` says the model takes images and PDFs (say so for a vision
+        model the catalog does not list, e.g. on a custom server).
+        """
         entries = self._load()
-        old = entries.get((provider, model)) or ModelInfo(provider=provider, id=model, supported=False)
+        old = entries.get((provider, model)) or ModelInfo(
+            provider=provider, id=model, supported=False, limits=self.limits(provider)
+        )
         changes = {
             "input_per_m": input_per_m,
             "output_per_m": output_per_m,
@@ -146,6 +207,7 @@ class Catalog:
             "reasoning": reasoning,
             "cached_input_per_m": cached_input_per_m,
             "cache_write_per_m": cache_write_per_m,
+            "media": None if media is None else tuple(media),
         }
         info = replace(old, source=source, **{k: v for k, v in changes.items() if v is not None})
         entries[(provider, model)] = info

@@ -5,16 +5,22 @@ from __future__ import annotations
 from collections.abc import Callable
 from typing import Any
 
+import pandas as pd
+
 from .._errors import ConfigError
 from .._results.results import Results
 from .._store.org import Organization
+from .._version import __version__
 from .checks import check_truth
 from .options import check_options
-from .plan import Estimate, estimate_plan, flat_fields, make_plan
+from .plan import Estimate, estimate_plan, flat_fields, make_plan, plan_info
 from .runner import Job, Options, Progress, run_job_blocking
 from .variants import Settings
 
-__all__ = ["arun", "estimate", "run", "start"]
+__all__ = ["arun", "estimate", "resume", "run", "settings", "start", "with_settings"]
+
+#: arguments of :func:`start` beside the run options that say which rows ran
+_ROW_OPTIONS = ("limit", "sample", "seed", "allow_constant_prompt")
 
 
 def start(
@@ -46,8 +52,12 @@ def start(
     redo: Results | None = None,
     truth: str | dict[str, str] | None = None,
     allow_constant_prompt: bool = False,
+    resize: int | None = None,
     on_progress: Callable[[Progress], None] | None = None,
     clients: dict[str, Any] | None = None,
+    batch: bool = False,
+    batch_size: int | None = None,
+    batch_poll: float = 10.0,
 ) -> Job:
     """Check the plan (template columns, models, schema) and return a :class:`Job`, not yet started.
 
@@ -60,8 +70,10 @@ def start(
     the models ``arms=[(variant, model), ...]`` pairs it with. ``repeats=n`` answers every cell n
     times (a ``sample`` column; a per-sample seed where the API takes one). ``reasoning_effort``
     ("low" / "medium" / "high") goes to reasoning models as each provider takes it. ``save=False``
-    keeps the finished run out of the run history (``nbc.runs()``). ``await job.arun()`` runs it; ``job.stop()`` ends it early from any thread; ``job.results``
-    shows what has finished. :func:`run` and :func:`arun` are this plus running it.
+    keeps the finished run out of the run history (``nbc.runs()``). ``resize=`` (pixels) opts in to
+    scaling down images larger than that on their longest side (needs Pillow); without it no image
+    is ever resized. ``await job.arun()`` runs it; ``job.stop()`` ends it early from any thread;
+    ``job.results`` shows what has finished. :func:`run` and :func:`arun` are this plus running it.
     """
     plan = make_plan(
         template,
@@ -79,6 +91,7 @@ def start(
         arms=arms,
         repeats=repeats,
         settings=_settings(temperature, max_tokens, reasoning_effort),
+        resize=resize,
     )
     check_truth(truth, plan.data.columns, flat_fields(plan.schema.json))  # Job checks the columns only
     if on_progress is not None and not callable(on_progress):
@@ -98,8 +111,20 @@ def start(
         budget_usd=budget_usd,
         cache=cache,
         progress=progress,
+        batch=batch,
+        batch_size=batch_size,
+        batch_poll=batch_poll,
     )
-    return Job(plan, options, on_progress=on_progress, clients=clients, truth=truth, redo=redo)
+    if options.batch and options.cache is False:
+        raise ConfigError(
+            "batch=True needs the cache database: it keeps the batch ids there so a restarted kernel "
+            "re-attaches instead of paying twice. Fix: pass cache=True (the default) or a file path"
+        )
+    job = Job(plan, options, on_progress=on_progress, clients=clients, truth=truth, redo=redo)
+    row_args = dict(limit=limit, sample=sample, seed=seed, allow_constant_prompt=allow_constant_prompt)
+    # meta["run"] of its Results, recorded by the Job so a saved run (Results.load) carries it too
+    job.run_settings = settings(job, template, {"system": system, "truth": truth, **row_args})
+    return job
 
 
 def run(template: str, *, dry_run: bool = False, **kwargs: Any) -> Results | Estimate:
@@ -125,7 +150,71 @@ def estimate(template: str, **kwargs: Any) -> Estimate:
     """Calls, tokens and cost per model for a run, without sending anything (tokens by tiktoken when
     installed, else characters / 4). Takes the same arguments as :func:`run`, checked the same way."""
     job = start(template, **kwargs)
-    return estimate_plan(job.plan, job.options.max_tokens)
+    est = estimate_plan(job.plan, job.options.max_tokens)
+    if job.options.batch:
+        from .batch_routes import annotate_estimate
+
+        est = annotate_estimate(est, job.plan)
+    return est
+
+
+def resume(template: str | None = None, **kwargs: Any) -> Results | pd.DataFrame:
+    """Re-attach to the provider batches of a ``run(..., batch=True)`` after a kernel restart.
+
+    With the run's arguments, it is that run again with ``batch=True``: cells already answered come
+    from the cache, cells in a batch still held by the cache database wait for that batch (nothing
+    is submitted twice), finished batches are collected, and only the rest is sent. Without a
+    template it lists the batches the cache database remembers (``cache=`` picks the file)."""
+    if template is not None:
+        kwargs["batch"] = True
+        return run(template, **kwargs)
+    from .batch_store import BatchStore
+    from .cache import default_cache_path
+    from .options import check_options
+
+    where = check_options({"cache": kwargs.get("cache", True)})["cache"]
+    if where is False:
+        raise ConfigError(
+            "resume() lists the batches kept in the cache database; pass cache=True or its path"
+        )
+    path = default_cache_path() if where is True else where
+    return pd.DataFrame(BatchStore.records(path), columns=list(BatchStore.columns))
+
+
+def settings(job: Job, template: str, kwargs: dict[str, Any]) -> dict[str, Any]:
+    """What a report needs to say how a run was made: template, system prompt, models with their
+    connection and provider, truth, rows and the run options. Names only: never a key, an
+    endpoint or a client (a connection's settings stay in its store)."""
+    options = {k: v for k, v in vars(job.options).items() if k != "progress"}
+    options["cache"] = options["cache"] is not False  # a cache path says where a file is, not how it ran
+    options.update({name: kwargs[name] for name in _ROW_OPTIONS if kwargs.get(name) is not None})
+    truth = kwargs.get("truth")
+    return {
+        "template": template,
+        "system": kwargs.get("system"),
+        "models": {
+            m.ref: {"connection": m.conn.name, "provider": m.conn.provider, "model": m.model}
+            for m in job.plan.models
+        },
+        "truth": dict(truth) if isinstance(truth, dict) else truth,
+        "rows": len(job.plan.data),
+        "cells": len(job.plan.cells),
+        **_experiment(job),
+        "options": options,
+        "nbconnect": __version__,
+    }
+
+
+def _experiment(job: Job) -> dict[str, Any]:
+    """The variants (their templates and settings), arms and repeats of the run."""
+    info = plan_info(job.plan)
+    arms = [list(pair) for pair in job.plan.arms] if job.plan.arms is not None else None
+    return {"variants": info["variants"], "arms": arms, "repeats": info["repeats"]}
+
+
+def with_settings(results: Results, job: Job, template: str, kwargs: dict[str, Any]) -> Results:
+    """``results`` with :func:`settings` recorded in ``meta["run"]`` (other meta kept)."""
+    return results.with_meta(run=settings(job, template, kwargs))
 
 
 def _org(org: Organization | None) -> Organization:

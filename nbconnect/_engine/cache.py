@@ -16,7 +16,7 @@ import threading
 from pathlib import Path
 
 from .._errors import ConfigError
-from .._wire.adapter import Prepared, Reply
+from .._wire.adapter import Adapter, Call, Prepared, Reply
 
 __all__ = ["Cache", "cache_key", "default_cache_path"]
 
@@ -50,12 +50,27 @@ def default_cache_path() -> Path:
 def cache_key(provider: str, prepared: Prepared, *, sample: int | None = None) -> str:
     """SHA-256 of provider, URL (no secrets there) and the canonical JSON body (headers excluded);
     with repeats, the sample index too, so repeats of a cell never share one cached answer (even
-    where the API takes no seed)."""
+    where the API takes no seed).
+
+    An image or PDF in the body counts by its content hash, not its bytes: its base64 payload is
+    replaced by ``sha256:<hex>`` before hashing (base64 needs no JSON escaping, so it appears
+    verbatim in the JSON text)."""
     body = json.dumps(prepared.body, sort_keys=True, ensure_ascii=False, separators=(",", ":"))
+    for media in prepared.media:
+        if media.b64:
+            body = body.replace(media.b64, media.ref)
     text = f"{provider}\n{prepared.method} {prepared.url}\n{body}"
     if sample is not None:
         text += f"\nsample={sample}"
     return hashlib.sha256(text.encode()).hexdigest()
+
+
+def call_key(provider: str, adapter: Adapter, call: Call, *, sample: int | None = None) -> str:
+    """The cache key of a call, live or batched: keyed on the first-choice request, so a fallback
+    discovered later (and remembered by this process) still finds the same entry; ``sample`` is
+    the repeat index (batch custom ids are these keys, so repeats stay separate batch lines)."""
+    first = adapter.prepare(call, adapter.call_modes(call)[0])
+    return cache_key(provider, first, sample=sample)
 
 
 class Cache:

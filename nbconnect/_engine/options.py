@@ -125,7 +125,37 @@ class RunOptions(BaseModel):
         True, description="Show a progress bar.", json_schema_extra=_fix("pass True or False")
     )
 
-    @field_validator("max_tokens", "concurrency", "per_connection", "max_retries", "repeats", mode="before")
+    batch: bool = Field(
+        False,
+        description="Send the cells through each connection's batch API where it has one (about half "
+        "price, results within 24 hours), the rest live.",
+        json_schema_extra=_fix("pass batch=True or batch=False"),
+    )
+    batch_size: int | None = Field(
+        None,
+        ge=1,
+        description="Most requests per provider batch; None: the provider's own limit.",
+        json_schema_extra=_fix(
+            "pass a whole number of requests (1 or more), or None for the provider's limit"
+        ),
+    )
+    batch_poll: float = Field(
+        10.0,
+        gt=0,
+        allow_inf_nan=False,
+        description="Seconds between the first status checks of a batch (it backs off while nothing changes).",
+        json_schema_extra=_fix("pass a positive number of seconds, e.g. batch_poll=10"),
+    )
+
+    @field_validator(
+        "max_tokens",
+        "concurrency",
+        "per_connection",
+        "max_retries",
+        "batch_size",
+        "repeats",
+        mode="before",
+    )
     @classmethod
     def _no_bool(cls, value: Any) -> Any:
         if isinstance(value, bool):  # pydantic takes True as 1; nobody means that

@@ -20,6 +20,7 @@ from .._schema.adapt import resolve_ref
 from .._schema.schema import Schema, as_schema
 from .._store.org import Organization
 from .checks import check_constant, check_models_arg, check_redo, check_unique, select_rows
+from .media import MediaStore, check_models, media_tokens
 from .options import check_options
 from .template import Template
 from .variants import Settings, Variant, check_arm_settings, resolve_arms, resolve_variants
@@ -48,6 +49,7 @@ class Cell:
     variant: str | None = None
     sample: int | None = None
     settings: Settings | None = None
+    parts: tuple[Any, ...] = ()  # text and media in order when the template has {image:...}
 
 
 @dataclass
@@ -61,6 +63,7 @@ class Plan:
     variants: list[Variant] | None = None  # None: a run without variants=
     system: Template | None = None  # the first variant's system template
     repeats: int = 1
+    arms: list[tuple[str, str]] | None = None  # (variant, model ref) pairs; None without variants=
 
 
 def as_frame(data: Any) -> pd.DataFrame:
@@ -206,6 +209,7 @@ def make_plan(
     arms: Any = None,
     repeats: int = 1,
     settings: Settings | None = None,
+    resize: int | None = None,
 ) -> Plan:
     """Check everything that can be checked offline and list the cells to run.
 
@@ -214,6 +218,7 @@ def make_plan(
     every row, e.g. to sample one question many times); without it that is refused.
     ``variants`` / ``arms`` / ``repeats``: see :mod:`.variants`; ``settings`` are the run's own
     temperature, max_tokens and reasoning effort, which variants inherit.
+    ``resize`` (pixels) lets images larger than that on their longest side be scaled down.
     """
     df = as_frame(data)
     found = resolve_variants(variants, template, system, settings or Settings(), list(df.columns))
@@ -230,14 +235,20 @@ def make_plan(
     done = _done(redo)
     named = variants is not None
     samples = [None] if repeats == 1 else list(range(repeats))
+    store = _media_store(found, resize)
     cells = []
     for row_id, record in zip(df.index, df.to_dict("records")):
-        rendered = {v: _render(v, record) for v in found}
+        rendered = {v: _render(v, record, int(row_id), store) for v in found}
         for variant, ref in pairs:
-            user, system_text = rendered[variant]
+            user, system_text, parts = rendered[variant]
             for k in samples:
                 if (int(row_id), variant.name, ref.ref, k) not in done:
-                    cells.append(Cell(int(row_id), ref, user, system_text, variant.name, k, variant.settings))
+                    cells.append(
+                        Cell(int(row_id), ref, user, system_text, variant.name, k, variant.settings, parts)
+                    )
+    if store is not None:
+        _check_media(found, pairs, store, cells)
+        df = _media_labels(df, found, store)
     tmpl = found[0].template
     return Plan(
         tmpl,
@@ -249,6 +260,7 @@ def make_plan(
         variants=found if named else None,
         repeats=repeats,
         system=found[0].system,
+        arms=[(v.name, ref.ref) for v, ref in pairs] if named else None,
     )
 
 
@@ -272,9 +284,12 @@ def plan_info(plan: Plan, *, stopped: bool = False) -> dict[str, Any]:
     }
 
 
-def _render(variant: Variant, record: dict[str, Any]) -> tuple[str, str | None]:
+def _render(
+    variant: Variant, record: dict[str, Any], row: int, store: MediaStore | None
+) -> tuple[str, str | None, tuple]:
+    """One variant's user text, system text and (with media placeholders) parts for one row."""
     system = variant.system.render(record) if variant.system is not None else None
-    return variant.template.render(record), system
+    return variant.template.render(record), system, _media_parts(variant.template, record, row, store)
 
 
 def _done(redo: Any) -> set[tuple[int, str | None, str, int | None]]:
@@ -286,6 +301,42 @@ def _done(redo: Any) -> set[tuple[int, str | None, str, int | None]]:
     variant = prev["variant"].tolist() if "variant" in prev else none
     sample = [int(k) for k in prev["sample"]] if "sample" in prev else none
     return set(zip(prev[ROW].tolist(), variant, prev["model"].tolist(), sample))
+
+
+def _media_store(found: list[Variant], resize: int | None) -> MediaStore | None:
+    if any(v.system is not None and v.system.media for v in found):
+        raise ConfigError(
+            "the system prompt has an {image:...} or {document:...} placeholder; put media in the "
+            "prompt template (the user message) instead"
+        )
+    return MediaStore(resize) if any(v.template.media for v in found) else None
+
+
+def _check_media(found: list[Variant], pairs: list, store: MediaStore, cells: list[Cell]) -> None:
+    """Each variant's media against the models that run it (a text-only variant needs no vision)."""
+    for variant in found:
+        if not variant.template.media:
+            continue
+        models = list({ref.ref: ref for v, ref in pairs if v is variant}.values())
+        check_models(models, store, {c.row: c.parts for c in cells if c.variant == variant.name})
+
+
+def _media_parts(tmpl: Template, record: dict[str, Any], row: int, store: MediaStore | None) -> tuple:
+    if store is None or not tmpl.media:
+        return ()
+    return tmpl.render_parts(
+        record, lambda col, kind: store.get(record[col], kind, f"row {row}, column {col!r}")
+    )
+
+
+def _media_labels(df: pd.DataFrame, found: list[Variant], store: MediaStore) -> pd.DataFrame:
+    """The input rows as Results show them: a media column holds the path or URL, and bytes, data
+    URLs and PIL images become ``<bytes sha256:…>`` labels (never the payload)."""
+    df = df.copy()
+    media = {col: kind for v in found for col, kind in v.template.media.items()}
+    for col, kind in media.items():
+        df[col] = [store.get(v, kind, f"row {i}, column {col!r}").label for i, v in zip(df.index, df[col])]
+    return df
 
 
 # -- estimates ------------------------------------------------------------------------------------
@@ -353,9 +404,10 @@ def estimate_plan(plan: Plan, max_tokens: int | None = None) -> Estimate:
     for ref in plan.models:
         cells = [c for c in plan.cells if c.ref.ref == ref.ref]
         sample = cells[:200]  # counting every prompt of 100k rows is not worth the wait
-        per_call = sum(_tokens(c.user + (c.system or ""), ref.model) for c in sample) / max(
-            1, len(sample)
-        ) + _tokens(schema_text, ref.model)
+        per_call = sum(
+            _tokens(c.user + (c.system or ""), ref.model) + media_tokens(c.parts, ref.conn.provider)
+            for c in sample
+        ) / max(1, len(sample)) + _tokens(schema_text, ref.model)
         input_tokens = int(per_call * len(cells))
         output_tokens = answer * len(cells)
         info = catalog.get(ref.conn.provider, ref.model)

@@ -27,6 +27,9 @@ class Options:
     budget_usd: float | None = None
     cache: bool | str = True
     progress: bool = True
+    batch: bool = False
+    batch_size: int | None = None
+    batch_poll: float = 10.0
 
     def __post_init__(self) -> None:
         # bounds and fixes are declared once, in options.RunOptions; a cache directory becomes its file
@@ -55,6 +58,8 @@ class Progress:
     models: dict[str, ModelProgress] = field(default_factory=dict)
     started: float = field(default_factory=time.monotonic)
     finished: bool = False
+    batches: dict[str, int] = field(default_factory=dict)  # batch runs: provider batches per state
+    routes: dict[str, str] = field(default_factory=dict)  # batch runs: connection -> "batch" / "live: why"
 
     @property
     def done(self) -> int:

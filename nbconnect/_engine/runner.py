@@ -17,7 +17,7 @@ from .._wire.adapter import Adapter, Call, Reply
 from .._wire.http import scrub
 from .._wire.lookup import adapter_for
 from .._wire.retry import GiveUp, RetryPolicy
-from .cache import Cache, cache_key
+from .cache import Cache, call_key
 from .checks import check_truth
 from .limits import Gate
 from .options import check_temperature
@@ -104,6 +104,7 @@ class Job:
             check_temperature(options.temperature, plan.models)
         self.plan, self.options, self.truth, self.redo = plan, options, truth, redo
         self.run_id: str | None = None  # set when the finished run is saved (nbc.runs())
+        self.run_settings: dict[str, Any] | None = None  # meta["run"], set by api.start
         self._on_progress = on_progress
         self._clients = clients or {}
         self._records: dict[int, dict[str, Any]] = {}
@@ -151,7 +152,6 @@ class Job:
         self._loop = asyncio.get_running_loop()
         opts = self.options
         cache = None if opts.cache is False else Cache(None if opts.cache is True else opts.cache)
-        lanes = self._lanes()
         self._shared = _Shared(
             cache=cache,
             per_call=per_call_estimate(estimate_plan(self.plan, opts.max_tokens)),
@@ -159,10 +159,14 @@ class Job:
             policy=RetryPolicy(opts.max_retries),
             bar=progress_bar(len(self.plan.cells)) if opts.progress else None,
         )
+        batcher = self._batch_phase()
+        lanes = self._lanes(batcher.owned if batcher is not None else set())
         try:
             for lane in lanes:
                 for k in range(lane.workers):
                     self._tasks.append(asyncio.ensure_future(self._worker(lane, k)))
+            if batcher is not None:
+                self._tasks.append(asyncio.ensure_future(batcher.run()))
             if self._stopping:
                 self._cancel_tasks()
             await asyncio.gather(*self._tasks, return_exceptions=True)
@@ -179,16 +183,29 @@ class Job:
         results = self._results(self._records)
         if self.redo is not None:  # a rerun returns the earlier valid cells with the new ones
             results = results.merge(self.redo)
+        if self.run_settings is not None:  # how the run was made (the report and CLI read it)
+            results = results.with_meta(run=self.run_settings)
         if self.options.save:
             self.run_id = save_run(results, plan_info(self.plan, stopped=self._user_stopped))
         return results
 
-    def _lanes(self) -> list[_Lane]:
-        """One lane per connection: its cells (in row order), adapters and gate."""
+    def _batch_phase(self) -> Any:
+        """The batch half of a ``batch=True`` job, which owns its batch connections' cells (None: all live)."""
+        if not self.options.batch or self._shared.cache is None:
+            return None
+        from .batch import BatchPhase  # only batch runs load the batch machinery
+
+        return BatchPhase(self)
+
+    def _lanes(self, batched: set[int]) -> list[_Lane]:
+        """One lane per connection: its cells (in row order, but for the ``batched`` ones, which the
+        batch phase owns), adapters and gate."""
         opts = self.options
         per_connection = opts.per_connection or opts.concurrency
         lanes: dict[str, _Lane] = {}
         for i, cell in enumerate(self.plan.cells):
+            if i in batched:
+                continue
             name = cell.ref.conn.name
             if name not in lanes:
                 lanes[name] = _Lane(cell.ref.conn, Gate(min(per_connection, opts.concurrency), opts.rpm))
@@ -255,6 +272,7 @@ class Job:
         self._finish(index, cell, outcome)
 
     def _call(self, cell: Cell) -> Call:
+        """The request of one cell, the same live or in a batch."""
         opts = self.options
         settings = cell.settings or Settings(opts.temperature, opts.max_tokens, opts.reasoning_effort)
         return Call(
@@ -266,15 +284,14 @@ class Job:
             max_tokens=settings.max_tokens,
             reasoning_effort=settings.reasoning_effort,
             seed=cell.sample,  # repeats: a seed per sample where the API takes one
+            parts=cell.parts,
         )
 
     def _cached(self, cell: Cell, adapter: Adapter, call: Call) -> tuple[str | None, Reply | None]:
         cache = self._shared.cache
         if cache is None:
             return None, None
-        # Keyed on the first-choice request, so a fallback discovered later still finds it.
-        first = adapter.prepare(call, adapter.call_modes(call)[0])
-        key = cache_key(cell.ref.conn.provider, first, sample=cell.sample)
+        key = call_key(cell.ref.conn.provider, adapter, call, sample=cell.sample)
         return key, cache.get(key)
 
     def _reserve(self, cell: Cell) -> float | None:

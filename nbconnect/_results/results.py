@@ -10,6 +10,7 @@ Text columns (``model``, ``_error``...) are ``object`` so that missing is ``None
 
 from __future__ import annotations
 
+import copy
 import html
 import json
 from collections.abc import Sequence
@@ -25,6 +26,7 @@ from . import checks as _checks
 from . import history as _history
 from . import io as _results_io
 from . import plot as _plot
+from . import report as _report
 from . import score as _score
 from . import scorers as _scorers
 from . import scoring as _scoring
@@ -55,6 +57,7 @@ SYSTEM: dict[str, tuple[str, Any]] = {
     "_wait_s": ("float64", 0.0),
     "_cached": ("bool", False),
     "_raw": ("object", None),
+    "_batch_id": ("object", None),  # the provider batch that answered the cell (batch=True runs)
 }
 
 
@@ -174,6 +177,12 @@ class Results:
     schema = property(lambda self: self._schema, doc="The JSON Schema answers were checked against.")
     truth = property(lambda self: self._truth, doc="Input column used as ground truth by default.")
     meta = property(lambda self: dict(self._meta), doc="Free-form JSON-able metadata.")
+
+    def with_meta(self, **meta: Any) -> Results:
+        """These Results with ``meta`` merged into :attr:`meta` (the cells are shared, not copied)."""
+        out = copy.copy(self)
+        out._meta = {**self._meta, **meta}
+        return out
 
     def __len__(self) -> int:
         return len(self._df)
@@ -522,6 +531,22 @@ class Results:
         from ..labelstudio.predictions import predictions
 
         return predictions(self, config_xml, **kwargs)
+
+    def report(
+        self,
+        path: str | Path,
+        truth: Any = None,
+        *,
+        field: str | None = None,
+        title: str | None = None,
+        max_rows: int = _report.MAX_ROWS,
+    ) -> Path:
+        """Write one self-contained HTML file to share: the run's settings, the score table with
+        intervals (with a ``truth``, as in :meth:`score`, or ``self.truth``), the summary, SVG plots
+        of cost against score and of latency, and the per-row comparison of each field (or
+        ``field``) with disagreements highlighted (the first ``max_rows`` rows). Inline CSS and
+        SVG only: it opens without a network, and holds no secrets and no images."""
+        return _report.write(self, path, truth=truth, field=field, title=title, max_rows=max_rows)
 
     def save(self, path: str | Path) -> Path:
         """Write to ``.parquet`` (needs pyarrow) or ``.jsonl`` by extension, keeping dtypes, lists,

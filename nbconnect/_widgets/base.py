@@ -40,6 +40,9 @@ __all__ = ["Throttle", "Widget", "asset", "background", "bundle"]
 
 log = logging.getLogger("nbconnect.widgets")
 
+#: the message every view sends first (js/_shared.js HELLO)
+HELLO = "hello"
+
 
 class _Background:
     """One daemon thread running an asyncio loop for all widget work."""
@@ -172,8 +175,13 @@ class Widget(anywidget.AnyWidget):
 
         org.on_change(on_change)
 
+    def on_hello(self, _content: dict[str, Any]) -> dict[str, Any]:
+        """Every view's first message (``messageCheck`` in js/_shared.js): the answer tells it that
+        this front end carries custom messages; without one it shows a note instead of failing quietly."""
+        return {}
+
     def _dispatch(self, _widget: Any, content: Any, _buffers: Any) -> None:
-        if not isinstance(content, dict) or content.get("kind") not in self.handlers:
+        if not isinstance(content, dict) or content.get("kind") not in (*self.handlers, HELLO):
             return
         kind, msg_id = content["kind"], content.get("id")
         handler: Callable[[dict[str, Any]], Any] = getattr(self, f"on_{kind}")

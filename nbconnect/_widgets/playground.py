@@ -16,6 +16,7 @@ import ipywidgets
 import pandas as pd
 
 from .._engine.api import start
+from .._engine.media_preview import cell_text, media_columns, thumbnail
 from .._engine.plan import as_frame, estimate_plan, make_plan
 from .._engine.runner import Job, Progress
 from .._errors import NbconnectError
@@ -104,9 +105,13 @@ class Playground(ipywidgets.VBox):
         self.core.columns = list(self._data.columns)
         self.core.n_rows = len(self._data)
         head = self._data.head(10).astype(object).where(self._data.head(10).notna(), None)
-        self.core.preview = [
-            {k: (None if v is None else str(v)[:300]) for k, v in r.items()} for r in head.to_dict("records")
+        media = media_columns(self._data)
+        self.core.media_columns = media
+        self.core.thumbs = [
+            {c: thumb for c in media if media[c] == "image" and (thumb := thumbnail(r[c])) is not None}
+            for r in head.to_dict("records")
         ]
+        self.core.preview = [{k: cell_text(v) for k, v in r.items()} for r in head.to_dict("records")]
         self._check_template()
         self._check_schema()  # a field may now clash with a column
 

@@ -25,20 +25,27 @@ EXCERPT = 40  # characters shown each side of an error's spot on a long line
 
 
 def template_check(template: str, system: str, columns: list[str]) -> tuple[list[dict[str, Any]], list[str]]:
-    """The placeholder chips (``[{"name", "ok"}]``) and the prompt's problems.
+    """The placeholder chips (``[{"name", "ok"}]``, plus ``"kind"`` for a media one) and the prompt's problems.
 
     A template with no placeholder would send every row the same text (an empty one, a prompt of
     nothing but the greyed example): the engine's rule, said here before anything runs. A
     placeholder the data lacks is its chip's business (red, listing the columns), not repeated.
     """
     names: list[str] = []
+    kinds: dict[str, str] = {}  # media placeholders' kind, so their chip reads {image:photo}
     problems: list[str] = []
     for label, text in (("prompt", template), ("system prompt", system)):
         try:
-            names += Template.parse(text).names if text else []
+            parsed = Template.parse(text) if text else None
         except NbconnectError as exc:
             problems.append(f"{label}: {exc}" if label != "prompt" else str(exc))
-    chips = [{"name": n, "ok": n in columns} for n in dict.fromkeys(names)]
+            continue
+        names += parsed.names if parsed else []
+        kinds.update(parsed.media if parsed else {})
+    chips = [
+        {"name": n, "ok": n in columns, **({"kind": kinds[n]} if n in kinds else {})}
+        for n in dict.fromkeys(names)
+    ]
     if not template.strip():
         problems.append("Write a prompt that uses a column, e.g. Classify the sentiment of: {text}")
     elif not problems and not names:

@@ -29,11 +29,15 @@ class PlaygroundCore(Widget):
     schema_status = t.Dict().tag(sync=True)
     """``{"ok": bool, "message": str, "line": int|None, "fields": [...], "enforcement": [...]}``."""
     variables = t.List().tag(sync=True)
-    """Placeholders found in the template: ``[{"name": str, "ok": bool}]``."""
+    """Placeholders found in the template: ``[{"name": str, "ok": bool}]``, with ``"kind": "image"`` / ``"document"`` for media ones."""
     columns = t.List().tag(sync=True)
     """The data's column names (for chips, the insert menu and the truth picker)."""
     preview = t.List().tag(sync=True)
     """The first rows of the data, as records with text values (at most 10)."""
+    media_columns = t.Dict().tag(sync=True)
+    """Columns holding images or PDFs: ``{column: "image" | "document"}`` (offered as {image:column})."""
+    thumbs = t.List().tag(sync=True)
+    """Per preview row, ``{column: small PNG data URL}`` for its image cells (downscaled, not the payload)."""
     n_rows = t.Int(0).tag(sync=True)
     """How many input rows there are."""
     selection = t.Unicode("all").tag(sync=True)

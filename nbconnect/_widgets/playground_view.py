@@ -10,6 +10,7 @@ from typing import Any
 
 import pandas as pd
 
+from .._engine.media_preview import thumbnail
 from .._results.results import NOT_RUN, Results
 
 __all__ = ["PAGE", "answered_counts", "answered_summary", "cell_detail", "table_page"]
@@ -111,6 +112,7 @@ def table_page(
             {
                 "row": int(row_id),
                 "input": "" if first_input is None else str(_plain(head[first_input]))[:200],
+                "thumb": None if first_input is None else thumbnail(head[first_input]),
                 "truth": _plain(head[truth]) if truth and truth in group.columns else None,
                 "differ": len(set(values)) > 1,
                 "cells": cells,

@@ -21,11 +21,13 @@ from .. import _errors as E
 from .._catalog.catalog import catalog
 from .._schema.schema import Adapted, Schema
 from .http import error_for_status, new_client, scrub, transport_error
+from .media import Media, Part
 from .messages import key_not_accepted, schema_instruction
 from .verification import Verification
 
 if TYPE_CHECKING:  # the wire sits below the connections: it reads their facts through the instance
     from .._connections.base import Connection
+    from .batch.base import BatchAPI
 
 __all__ = [
     "Adapter",
@@ -47,7 +49,12 @@ MAX_PAGES = 50  # a model listing longer than this many pages is cut rather than
 
 @dataclass(frozen=True)
 class Call:
-    """One structured-output request: a system and a user message, a model, a schema."""
+    """One structured-output request: a system and a user message, a model, a schema.
+
+    ``user`` is the user message's text. When the prompt has images or PDFs, ``parts`` holds the
+    whole message in order (:class:`~nbconnect._wire.media.Text` and ``Media``) and each wire
+    builds its content list from it; a text-only call leaves ``parts`` empty.
+    """
 
     model: str
     user: str
@@ -57,6 +64,11 @@ class Call:
     max_tokens: int | None = None
     reasoning_effort: str | None = None  # "low" / "medium" / "high": see Adapter.reasoning
     seed: int | None = None  # repeats: the sample index, sent where the API takes a seed
+    parts: tuple[Part, ...] = ()
+
+    @property
+    def media(self) -> tuple[Media, ...]:
+        return tuple(p for p in self.parts if isinstance(p, Media))
 
 
 @dataclass
@@ -97,6 +109,7 @@ class Prepared:
     body: dict[str, Any] | None
     headers: dict[str, str]
     mode: str = ""
+    media: tuple[Media, ...] = ()  # what the body's payloads are, so a cache key can use their hashes
 
     def to_httpx(self) -> httpx.Request:
         content = json.dumps(self.body, ensure_ascii=False).encode() if self.body is not None else None
@@ -119,6 +132,8 @@ class Adapter(ABC):
     """Base of the wire adapters. Subclasses fill in ``modes``, ``prepare``, ``parse`` and ``error``."""
 
     family: ClassVar[str]
+    batch_class: ClassVar[type[BatchAPI] | None] = None
+    """The provider's batch API (``run(..., batch=True)``); ``None``: this connection runs live."""
 
     def __init__(
         self, conn: Connection, *, client: httpx.AsyncClient | None = None, timeout: float | None = None
@@ -279,6 +294,25 @@ class Adapter(ABC):
                 status=resp.status_code,
                 **context,
             ) from None
+
+    # -- the user message -----------------------------------------------------------------
+    def user_content(self, call: Call) -> Any:
+        """The user message's content: its text, or this wire's parts for a prompt with media."""
+        if not call.media:
+            return call.user
+        return [
+            self.media_part(p) if isinstance(p, Media) else self.text_part(p.text)
+            for p in call.parts
+            if isinstance(p, Media) or p.text.strip()  # whitespace-only text blocks are refused
+        ]
+
+    def text_part(self, text: str) -> dict[str, Any]:
+        """One text part of a multi-part user message, in this wire's shape."""
+        return {"type": "text", "text": text}
+
+    def media_part(self, media: Media) -> dict[str, Any]:
+        """One image or PDF part, in this wire's shape (families that take media override it)."""
+        raise E.ConfigError(f"{self.conn.title} connections do not take images or documents")
 
     # -- the call ------------------------------------------------------------------------
     def call_modes(self, call: Call) -> list[str]:

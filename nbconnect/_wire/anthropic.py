@@ -19,6 +19,8 @@ from .. import _errors as E
 from .._catalog.catalog import catalog
 from .._schema.schema import Adapted, Schema, for_anthropic
 from .adapter import REFUSAL, TRUNCATED, Adapter, Call, Prepared, Reply
+from .batch.anthropic import AnthropicBatch
+from .media import IMAGE, Media
 from .messages import about_schema, cut_off, rate_limited, refused
 
 __all__ = ["ANTHROPIC_VERSION", "AnthropicAdapter"]
@@ -39,6 +41,7 @@ _SCHEMA_PARTS = ("output_config", "output_format")
 
 class AnthropicAdapter(Adapter):
     family = "anthropic"
+    batch_class = AnthropicBatch
 
     # -- where and how ---------------------------------------------------------------------
     def base_url(self) -> str:
@@ -94,7 +97,7 @@ class AnthropicAdapter(Adapter):
         body: dict[str, Any] = {
             "model": call.model,
             "max_tokens": answer + budget,  # budget_tokens must be below max_tokens
-            "messages": [{"role": "user", "content": call.user}],
+            "messages": [{"role": "user", "content": self.user_content(call)}],
             **thinking,
         }
         if call.system:
@@ -116,7 +119,17 @@ class AnthropicAdapter(Adapter):
             body["tool_choice"] = {"type": "tool", "name": name, "disable_parallel_tool_use": True}
         else:
             body["output_config"] = {"format": {"type": "json_schema", "schema": schema}}
-        return Prepared("POST", f"{self.base_url()}/v1/messages", body, self.headers(), mode)
+        return Prepared("POST", f"{self.base_url()}/v1/messages", body, self.headers(), mode, call.media)
+
+    def media_part(self, media: Media) -> dict[str, Any]:
+        """An ``image`` or ``document`` block with a base64 source, or a url source for an https
+        URL (Anthropic fetches it), as the anthropic SDK's ``ImageBlockParam`` /
+        ``DocumentBlockParam`` types say. Never an image sent as text."""
+        block = "image" if media.kind == IMAGE else "document"
+        if media.url is not None:
+            return {"type": block, "source": {"type": "url", "url": media.url}}
+        source = {"type": "base64", "media_type": media.mime, "data": media.b64}
+        return {"type": block, "source": source}
 
     def parse(self, call: Call, mode: str, body: Any, headers: httpx.Headers) -> Reply:
         body = body if isinstance(body, dict) else {}

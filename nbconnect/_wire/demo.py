@@ -32,7 +32,10 @@ from .._catalog.tokens import estimate_tokens
 from .._schema.values import ValueWalk
 from ..data import ASPECTS
 from .adapter import Call, Prepared
+from .batch.openai import OpenAIBatch
+from .demo_batch import DemoBatches
 from .demo_judge import grade
+from .demo_media import Seen, read_content
 from .demo_spans import find_spans, is_span_items
 from .openai import OpenAIChatAdapter
 
@@ -127,12 +130,15 @@ class _Mind(ValueWalk):
         text: str,
         seed: int,
         schema: Any,
+        seen: Seen | None = None,
         *,
         skill: float | None = None,
         draw: tuple[Any, float] | None = None,
     ) -> None:
         super().__init__(schema)
         self.model, self.text, self.seed = model, text, seed
+        self.key = seen.key if seen is not None else text  # media prompts differ by their bytes too
+        self.eyes = seen.words if seen is not None else {}  # what an image showed: colour, shape, digit
         self.words = _WORD.findall(text.lower())
         self.skill = DEMO_MODELS.get(model, DEMO_MODELS["demo-careful"])[1] if skill is None else skill
         self.draw = draw  # (request seed, share of choices re-drawn per seed), for repeats
@@ -143,16 +149,27 @@ class _Mind(ValueWalk):
         """The deterministic number behind one choice; a sampled request re-draws some of them."""
         if (
             self.draw is not None
-            and _unit(self.seed, self.model, self.text, what, self.draw[0], "redraw") < self.draw[1]
+            and _unit(self.seed, self.model, self.key, what, self.draw[0], "redraw") < self.draw[1]
         ):
-            return _unit(self.seed, self.model, self.text, what, self.draw[0])
-        return _unit(self.seed, self.model, self.text, what)
+            return _unit(self.seed, self.model, self.key, what, self.draw[0])
+        return _unit(self.seed, self.model, self.key, what)
 
     def reads(self, what: str) -> bool:
         return self.unit(what) < self.skill
 
     def pick(self, options: list[Any], what: str) -> Any:
         return options[int(self.unit(what) * len(options))]
+
+    def saw(self, name: str) -> str | None:
+        """What the image showed for a field called ``name`` (colour, shape, digit), if it looked."""
+        low = name.lower().replace("color", "colour")
+        hit = next((v for k, v in self.eyes.items() if k in low), None)
+        return hit if hit is not None and self.reads(name) else None
+
+    def stated(self, name: str) -> float | None:
+        """A number the text gives after the field's name ("Total: 31.00"), if the model reads it."""
+        match = re.search(rf"{re.escape(name.lower())}\W{{0,3}}(-?\d+(?:\.\d+)?)", self.text.lower())
+        return float(match.group(1)) if match and self.reads(name) else None
 
     # -- the walk's hooks ----------------------------------------------------------------------
     def anything(self, name: str) -> Any:
@@ -175,6 +192,10 @@ class _Mind(ValueWalk):
 
     def enum(self, options: list[Any], name: str) -> Any:
         lowered = [str(o).lower() for o in options]
+        eyes = set(self.eyes.values())
+        for option, low in zip(options, lowered):
+            if low in eyes and self.reads(name):  # an image prompt: the option it saw
+                return option
         if self.reads(name):
             mood = "pos" if self.sentiment > 0 else "neg" if self.sentiment < 0 else "neu"
             for option, low in zip(options, lowered):
@@ -188,6 +209,10 @@ class _Mind(ValueWalk):
     def number(self, s: Mapping, integer: bool, name: str) -> float | int:
         low = s.get("minimum", 1 if integer else 0)
         high = s.get("maximum", 5 if integer else 1)
+        known = self.saw(name) if "digit" in self.eyes and "digit" in name.lower() else None
+        found = float(known) if known is not None else self.stated(name)
+        if found is not None:
+            return round(found) if integer else found
         if any(k in name.lower() for k in ("rating", "stars", "score")) and self.reads(name):
             fraction = {1: 0.95, 0: 0.5, -1: 0.1}[max(-1, min(1, self.sentiment))]
         else:
@@ -215,6 +240,11 @@ class _Mind(ValueWalk):
             return "2026-01-15T12:00:00Z"
         if "language" in name.lower():
             return "en"
+        seen = self.saw(name)
+        if seen is not None:
+            return seen
+        if self.eyes and not self.text.strip():
+            return f"a {self.eyes.get('colour', '')} {self.eyes.get('shape', 'picture')}"
         return " ".join(self.text.split()[:8])
 
 
@@ -252,6 +282,7 @@ class DemoTransport(httpx.AsyncBaseTransport):
         self.latency = float(getattr(conn, "latency", 0.05))
         self.seed = int(getattr(conn, "seed", 0))
         self.calls = 0
+        self.batches = DemoBatches(self)
 
     async def handle_async_request(self, request: httpx.Request) -> httpx.Response:
         self.calls += 1
@@ -262,9 +293,15 @@ class DemoTransport(httpx.AsyncBaseTransport):
                 for m in DEMO_MODELS
             ]
             return httpx.Response(200, json={"object": "list", "data": data})
+        if self.batches.serves(path):
+            return await self.batches.handle(request)
         if request.method != "POST" or not path.endswith("/chat/completions"):
             return _error(404, f"no route {request.method} {path} on the demo server", "not_found_error")
-        body = json.loads(await request.aread())
+        return await self.complete(json.loads(await request.aread()))
+
+    async def complete(self, body: Any, *, wait: bool = True) -> httpx.Response:
+        """The chat-completions answer to ``body`` (``wait=False``: without the pretend latency, as
+        the lines of a batch are answered)."""
         model = body.get("model", "")
         if model not in DEMO_MODELS:
             return _error(
@@ -281,13 +318,16 @@ class DemoTransport(httpx.AsyncBaseTransport):
                 "invalid_request_error",
                 param="response_format",
             )
-        user = next((m["content"] for m in reversed(body["messages"]) if m.get("role") == "user"), "")
+        content = next((m["content"] for m in reversed(body["messages"]) if m.get("role") == "user"), "")
+        seen = read_content(content)
+        user = seen.key
         factor, _, break_rate, truncate_rate = DEMO_MODELS[model]
         jitter = 0.5 + _unit(self.seed, model, user, "latency")
-        await asyncio.sleep(self.latency * factor * jitter)
+        if wait:
+            await asyncio.sleep(self.latency * factor * jitter)
         schema = _find_schema(body)
-        mind = _Mind(model, user, self.seed, schema, skill=_skill(model, body), draw=_draw(body))
-        verdict = grade(mind, user, schema)  # a judge's grading prompt gets a judge's answer
+        mind = _Mind(model, seen.text, self.seed, schema, seen, skill=_skill(model, body), draw=_draw(body))
+        verdict = grade(mind, seen.text, schema)  # a judge's grading prompt gets a judge's answer
         value = verdict if verdict is not None else mind.value(mind.root)
         if mind.unit("break") < break_rate:
             value = _break(value, mind)
@@ -295,8 +335,9 @@ class DemoTransport(httpx.AsyncBaseTransport):
         finish = "stop"
         if _unit(self.seed, model, user, "truncate") < truncate_rate:
             text, finish = text[: max(1, len(text) // 2)], "length"
-        prompt = "".join(str(m.get("content", "")) for m in body["messages"])
-        usage = _usage(model, estimate_tokens(prompt), estimate_tokens(text), body.get("reasoning_effort"))
+        prompt = "".join(read_content(m.get("content", "")).text for m in body["messages"])
+        tokens_in = estimate_tokens(prompt) + seen.media_tokens
+        usage = _usage(model, tokens_in, estimate_tokens(text), body.get("reasoning_effort"))
         answer = {
             "id": f"chatcmpl-demo{self.calls}",
             "object": "chat.completion",
@@ -366,6 +407,8 @@ def _usage(model: str, prompt: int, answer: int, effort: str | None = None) -> d
 
 class DemoAdapter(OpenAIChatAdapter):
     """The OpenAI chat wire, sent to the in-process :class:`DemoTransport` instead of a socket."""
+
+    batch_class = OpenAIBatch  # the transport also answers OpenAI's files + batches, in process
 
     def base_url(self) -> str:
         return DEMO_BASE

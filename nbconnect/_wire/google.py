@@ -26,7 +26,9 @@ from .. import _errors as E
 from .._catalog.catalog import catalog
 from .._schema.schema import Adapted, Schema, for_gemini, for_gemini_legacy
 from .adapter import REFUSAL, TRUNCATED, Adapter, Call, Prepared, Reply
+from .batch.google import GeminiBatch, VertexBatch
 from .google_auth import TokenSource
+from .media import Media
 from .messages import about_schema, cut_off, rate_limited
 
 __all__ = ["GeminiAdapter", "GoogleAdapter", "VertexAdapter"]
@@ -105,11 +107,26 @@ class GoogleAdapter(Adapter):
         if call.seed is not None:
             config["seed"] = call.seed
         config.update(thinking)
-        body: dict[str, Any] = {"contents": [{"role": "user", "parts": [{"text": call.user}]}]}
+        body: dict[str, Any] = {"contents": [{"role": "user", "parts": self.user_parts(call)}]}
         if call.system:  # google-genai sends the system instruction as a user-role Content
             body["systemInstruction"] = {"role": "user", "parts": [{"text": call.system}]}
         body["generationConfig"] = config
-        return Prepared("POST", self.model_url(call.model), body, self.headers(), mode)
+        return Prepared("POST", self.model_url(call.model), body, self.headers(), mode, call.media)
+
+    def user_parts(self, call: Call) -> list[dict[str, Any]]:
+        content = self.user_content(call)
+        return [{"text": content}] if isinstance(content, str) else content
+
+    def text_part(self, text: str) -> dict[str, Any]:
+        return {"text": text}
+
+    def media_part(self, media: Media) -> dict[str, Any]:
+        """``inlineData`` with the base64 bytes, or ``fileData`` for an https URL the API fetches:
+        exactly what google-genai 3.6.1's ``Part.from_bytes`` / ``Part.from_uri`` send, which keeps
+        the inner field names in snake_case (``mime_type``, ``file_uri``; proto JSON accepts both)."""
+        if media.url is not None:
+            return {"fileData": {"file_uri": media.url, "mime_type": media.mime}}
+        return {"inlineData": {"data": media.b64, "mime_type": media.mime}}
 
     def parse(self, call: Call, mode: str, body: Any, headers: httpx.Headers) -> Reply:
         body = body if isinstance(body, dict) else {}
@@ -239,6 +256,8 @@ class GoogleAdapter(Adapter):
 class GeminiAdapter(GoogleAdapter):
     """The Gemini API: ``/v1/`` with the key in ``x-goog-api-key``."""
 
+    batch_class = GeminiBatch
+
     def base_url(self) -> str:
         return (self.conn.base_url or GEMINI_BASE).rstrip("/")
 
@@ -272,6 +291,8 @@ class GeminiAdapter(GoogleAdapter):
 
 class VertexAdapter(GoogleAdapter):
     """Vertex AI: ``/v1beta1/`` on the location's host, with a service-account access token."""
+
+    batch_class = VertexBatch  # runs live until a Cloud Storage bucket can be given
 
     def __init__(self, *args: Any, **kwargs: Any) -> None:
         super().__init__(*args, **kwargs)

@@ -17,6 +17,8 @@ from .. import _errors as E
 from .._catalog.catalog import catalog
 from .._schema.schema import Adapted, Schema, as_schema, for_openai_strict
 from .adapter import REFUSAL, TRUNCATED, Adapter, Call, Prepared, Reply, remembered_modes, schema_instruction
+from .batch.openai import AzureOpenAIBatch, OpenAIBatch
+from .media import IMAGE, Media
 from .messages import about_schema, cut_off, refused
 
 __all__ = [
@@ -99,10 +101,10 @@ class OpenAIChatAdapter(Adapter):
         system = call.system or ""
         if mode in ("json_object", "prompt_only"):
             system = f"{system}\n\n{schema_instruction(call.schema)}".strip()
-        messages: list[dict[str, str]] = []
+        messages: list[dict[str, Any]] = []
         if system:
             messages.append({"role": "system", "content": system})
-        messages.append({"role": "user", "content": call.user})
+        messages.append({"role": "user", "content": self.user_content(call)})
         body: dict[str, Any] = {"model": call.model, "messages": messages}
         if call.temperature is not None:
             body["temperature"] = call.temperature
@@ -127,7 +129,15 @@ class OpenAIChatAdapter(Adapter):
             body["response_format"] = {"type": "json_object", "schema": call.schema.json}
         elif mode == "json_object":
             body["response_format"] = {"type": "json_object"}
-        return Prepared("POST", self.chat_url(), body, self.headers(), mode)
+        return Prepared("POST", self.chat_url(), body, self.headers(), mode, call.media)
+
+    def media_part(self, media: Media) -> dict[str, Any]:
+        """An ``image_url`` part (a data URL for bytes, an https URL passed through for the provider
+        to fetch) or, for a PDF, a ``file`` part with the file as a data URL, as the openai SDK's
+        ``ChatCompletionContentPartImageParam`` / ``File`` types say."""
+        if media.kind == IMAGE:
+            return {"type": "image_url", "image_url": {"url": media.url or media.data_url}}
+        return {"type": "file", "file": {"filename": media.filename, "file_data": media.data_url}}
 
     def parse(self, call: Call, mode: str, body: Any, headers: httpx.Headers) -> Reply:
         # Compatible servers vary: read every field defensively, never assume a shape.
@@ -215,6 +225,8 @@ class OpenAIChatAdapter(Adapter):
 class OpenAIAdapter(OpenAIChatAdapter):
     """The OpenAI platform (or a gateway at ``base_url``)."""
 
+    batch_class = OpenAIBatch
+
     def base_url(self) -> str:
         return self.conn.base_url or OPENAI_BASE
 
@@ -254,6 +266,8 @@ class _AzureAdapter(OpenAIChatAdapter):
 
 class AzureOpenAIAdapter(_AzureAdapter):
     """One Azure OpenAI deployment: ``{endpoint}/openai/deployments/{deployment}?api-version=...``."""
+
+    batch_class = AzureOpenAIBatch  # on a Global-Batch / Data Zone Batch deployment only
 
     def base_url(self) -> str:
         return f"{self.conn.endpoint}/openai/deployments/{self.conn.deployment}"

@@ -18,6 +18,12 @@ with ``gold_`` so that they never clash with schema fields called ``sentiment`` 
     from nbconnect.data import entities
 
     entities().columns  # doc_id, text, gold_entities
+
+``shapes()``, ``digits()`` and ``documents()`` are small media datasets for ``{image:...}`` and
+``{document:...}`` prompts: 36 and 20 generated 64x64 PNGs and 6 one-page text PDFs, each with
+gold labels, drawn by ``python -m nbconnect.data.make_media`` (no third-party content)::
+
+    df = nbc.data.shapes()  # image (a file path), gold_shape, gold_colour
 """
 
 from __future__ import annotations
@@ -27,7 +33,16 @@ from importlib.resources import files
 
 import pandas as pd
 
-__all__ = ["ASPECTS", "ENTITY_LABELS", "SENTIMENTS", "entities", "reviews"]
+__all__ = [
+    "ASPECTS",
+    "ENTITY_LABELS",
+    "SENTIMENTS",
+    "digits",
+    "documents",
+    "entities",
+    "reviews",
+    "shapes",
+]
 
 ASPECTS: tuple[str, ...] = (
     "battery",
@@ -69,4 +84,33 @@ def entities() -> pd.DataFrame:
     with files(__name__).joinpath("entities.csv").open(encoding="utf-8") as fh:
         df = pd.read_csv(fh, dtype=str, keep_default_na=False)
     df["gold_entities"] = df["gold_entities"].map(json.loads)
+    return df
+
+
+def _media_table(name: str, column: str) -> pd.DataFrame:
+    """A labels CSV with its ``file`` column turned into absolute paths under ``column``."""
+    root = files(__name__)
+    with root.joinpath(name).open(encoding="utf-8") as fh:
+        df = pd.read_csv(fh, dtype=str, keep_default_na=False)
+    df.insert(0, column, [str(root.joinpath(f)) for f in df.pop("file")])
+    return df
+
+
+def shapes() -> pd.DataFrame:
+    """36 images of one shape each: ``image`` (path of a 64x64 PNG), ``gold_shape`` (circle,
+    square or triangle) and ``gold_colour`` (red, green, blue, yellow, purple or orange)."""
+    return _media_table("shapes.csv", "image")
+
+
+def digits() -> pd.DataFrame:
+    """20 images of one digit each: ``image`` (path of a 64x64 PNG), ``gold_digit`` ("0"-"9")
+    and ``gold_colour`` (blue or red)."""
+    return _media_table("digits.csv", "image")
+
+
+def documents() -> pd.DataFrame:
+    """6 one-page PDFs: ``document`` (path), ``gold_kind`` (invoice, receipt or letter) and
+    ``gold_total`` (the amount due or paid, 0 for the letter)."""
+    df = _media_table("documents.csv", "document")
+    df["gold_total"] = df["gold_total"].astype(float)
     return df

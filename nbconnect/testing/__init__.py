@@ -32,6 +32,10 @@ Gemini API                   ``POST /v1beta/models/{m}:generateContent`` (and ``
 Vertex AI                    ``POST /v1/projects/{p}/locations/{l}/publishers/google/models/{m}:generateContent``
                              (and ``:countTokens``, also for Gemini)
                              (and ``v1beta1``), ``GET /v1beta1/publishers/google/models``
+Batch APIs                   OpenAI / Azure ``…/files`` + ``…/batches``, Anthropic ``/v1/messages/batches``,
+                             Gemini ``…:batchGenerateContent`` + ``/v1/batches/{id}`` (and Google's
+                             resumable ``/upload`` and ``/download`` of files): ``server.batches``, on
+                             ``server.batch_clock`` (see ``_batch``)
 Google OAuth2 tokens         ``POST /token``: service-account JWT grants (``server.oauth``, a
                              ``TokenEndpoint``); ``server.service_account()`` is a key it
                              accepts, and its access tokens pass the Vertex routes' ``api_keys``

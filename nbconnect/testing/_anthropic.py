@@ -61,6 +61,9 @@ class AnthropicWire(Wire):
             if name not in body:
                 return self.error(400, f"{name}: Field required")
         users = w.user_turns(body["messages"] if isinstance(body["messages"], list) else [])
+        bad = w.media_problem(users, "content")
+        if bad:
+            return self.error(400, f"messages.0.content: {bad}")
         user = w.last_text(users, "content")
         prompt = "\n".join([w.text_of(body.get("system")), *(w.text_of(m.get("content")) for m in users)])
         schema, tool = None, None

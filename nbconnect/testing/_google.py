@@ -129,6 +129,9 @@ class GeminiWire(Wire):
             )
         schema = json_schema if json_schema is not None else openapi_to_json_schema(api_schema)
         turns = [c for c in contents if isinstance(c, Mapping)]
+        bad = w.media_problem(turns, "parts")
+        if bad:
+            return self.error(400, bad)
         user = w.last_text(w.user_turns(turns, default_role="user"), "parts")
         system = body.get("systemInstruction") or body.get("system_instruction") or {}
         system_text = w.text_of(system.get("parts")) if isinstance(system, Mapping) else str(system)

@@ -93,6 +93,9 @@ class OpenAIWire(Wire):
         model = body.get("model") or path_model
         if not model:
             return self.error(400, "You must provide a model parameter.")
+        bad = w.media_problem(messages, "content")
+        if bad:
+            return self.error(400, bad, param="messages", code="invalid_value")
         prompt = "\n".join(w.text_of(m.get("content")) for m in messages if isinstance(m, Mapping))
         user = w.last_text(w.user_turns(messages), "content")
         fmt = body.get("response_format")

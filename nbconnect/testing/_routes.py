@@ -6,13 +6,15 @@ import re
 from collections.abc import Mapping
 from dataclasses import dataclass
 
+from ._batch import BATCH_PATH
+
 __all__ = ["Route", "route_of"]
 
 
 @dataclass(frozen=True)
 class Route:
     family: str  # "openai" | "azure" | "anthropic" | "gemini" | "vertex" | "oauth"
-    action: str  # "generate" | "count" (Google countTokens) | "list" | "get" | "token"
+    action: str  # "generate" | "count" (Google countTokens) | "list" | "get" | "token" | "batch" | "upload"
     model: str | None = None
 
 
@@ -33,6 +35,10 @@ def route_of(method: str, path: str, headers: Mapping[str, str], query: Mapping[
     """The route of a request, or None for a URL no provider serves (the caller answers 404)."""
     path = path.rstrip("/") or "/"
     azure = "azure" if path.startswith(("/openai/", "/models/")) else "openai"
+    if BATCH_PATH.fullmatch(path):  # files and batches: the batch desk (``_batch``)
+        # the bytes of a resumable upload go to its upload URL, which is their authorization
+        action = "upload" if "upload_id" in query else "batch"
+        return Route(_batch_family(path, headers, azure), action)
     if method == "POST":
         if path == "/token":  # Google's OAuth2 token endpoint (service-account grants)
             return Route("oauth", "token")
@@ -61,3 +67,14 @@ def route_of(method: str, path: str, headers: Mapping[str, str], query: Mapping[
     if m := _OPENAI_MODELS.fullmatch(path):
         return Route(azure, "get" if m[1] else "list", m[1])
     return None
+
+
+def _batch_family(path: str, headers: Mapping[str, str], azure: str) -> str:
+    if "/messages/batches" in path:
+        return "anthropic"
+    google = (
+        "x-goog-api-key" in headers
+        or "batchGenerateContent" in path
+        or path.startswith(("/v1beta/", "/download/", "/upload/"))
+    )
+    return "gemini" if google else azure

@@ -22,6 +22,7 @@ from dataclasses import dataclass, field
 from typing import Any
 
 from ._answers import WIRES
+from ._batch import BatchClock, BatchDesk
 from ._faults import FAULT_KINDS, Fault, draw_fault, fault_reply
 from ._http import HttpConnection, Reply, Request
 from ._oauth import TokenEndpoint, new_rsa_key, service_account_info
@@ -119,6 +120,13 @@ class FakeProvider:
         self._account_pem: str | None = None
         self.oauth: TokenEndpoint = TokenEndpoint(self)
         """Google's OAuth2 token endpoint at ``POST /token`` (Vertex service-account grants)."""
+        self.batches: BatchDesk = BatchDesk(self)
+        """The batch endpoints (OpenAI/Azure files + batches, Anthropic, Gemini); see ``_batch``."""
+
+    @property
+    def batch_clock(self) -> BatchClock:
+        """The batches' clock: ``server.batch_clock.advance(hours=1)`` moves every batch on."""
+        return self.batches.clock
 
     # -- lifecycle -------------------------------------------------------------------------------
     def start(self) -> FakeProvider:
@@ -296,7 +304,7 @@ class FakeProvider:
         else:
             wire = self._wire(route.family)
             key = wire.key(req.headers, req.query)
-            if route.action != "token" and not self._accepts(key):
+            if route.action not in ("token", "upload") and not self._accepts(key):
                 reply = wire.auth_error(key)
             else:
                 fault = self._next_fault(req, route)
@@ -367,6 +375,8 @@ class FakeProvider:
             return reply
         if route.action == "token":
             return self.oauth.answer_token(req)
+        if route.action in ("batch", "upload"):
+            return self.batches.respond(route.family, req, parsed)
         if route.action == "list":
             return wire.list_models(self._models(route.family), req.query, req.path)
         if route.action == "get":

@@ -20,6 +20,7 @@ from typing import Any
 from .._catalog.tokens import estimate_tokens
 from .._schema.values import answer_for, broken_answer
 from ._http import Reply
+from ._media import marker, problem
 
 __all__ = [
     "IDS",
@@ -35,6 +36,7 @@ __all__ = [
     "json_reply",
     "last_text",
     "mask",
+    "media_problem",
     "random_uuid",
     "retry_headers",
     "text_of",
@@ -151,14 +153,29 @@ def json_reply(status: int, obj: Any, headers: dict[str, str], ctype: str = "app
 
 # -- reading requests ----------------------------------------------------------------------------
 def text_of(content: Any) -> str:
-    """The text of a message's content: a string, or the ``text`` of each part of a list."""
+    """The text of a message's content: a string, or the ``text`` of each part of a list, with an
+    image or PDF part standing as ``[image sha256:…]`` (so answers follow the media's bytes)."""
     if isinstance(content, str):
         return content
     if isinstance(content, list):
-        return "\n".join(
-            p["text"] for p in content if isinstance(p, Mapping) and isinstance(p.get("text"), str)
+        pieces = (
+            p["text"] if isinstance(p.get("text"), str) else marker(p)
+            for p in content
+            if isinstance(p, Mapping)
         )
+        return "\n".join(p for p in pieces if p is not None)
     return ""
+
+
+def media_problem(turns: Any, key: str) -> str | None:
+    """The first malformed image / PDF part in ``turns`` (their ``key`` lists), as a provider words it."""
+    for turn in turns if isinstance(turns, list) else []:
+        parts = turn.get(key) if isinstance(turn, Mapping) else None
+        for part in parts if isinstance(parts, list) else []:
+            found = problem(part)
+            if found:
+                return found
+    return None
 
 
 def user_turns(turns: Any, default_role: str | None = None) -> list[Mapping]:

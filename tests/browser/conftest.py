@@ -1,4 +1,9 @@
-"""Real-browser fixtures: throw-away JupyterLab servers and a system-Chromium Playwright page.
+"""Real-browser fixtures: throw-away front-end servers and a system-Chromium Playwright page.
+
+Front ends: JupyterLab (``lab``, ``lab_savestate``), Jupyter Notebook 7 (``notebook7``), Voila
+(``voila``, directory mode) and marimo (``marimo``, ``marimo edit`` on a folder). Each is started
+at most once per session, all the ones a session's tests use together on first use (they start
+in parallel), and stopped at the end.
 
 Everything the servers, their kernels and the browser write (Jupyter config, lab settings and
 workspaces, runtime files, IPython dir, NBCONNECT_HOME, the Chromium profile) lives under pytest's
@@ -130,6 +135,9 @@ class Server:
     log_path: Path
     env: dict
     base: Path
+    kind: str = "lab"
+    ready_path: str = "/api/status"  # polled until it answers 200 (or anything, see any_answer)
+    any_answer: bool = False  # Voila and marimo: a listening server that answers at all is ready
 
     def url(self, path: str) -> str:
         sep = "&" if "?" in path else "?"
@@ -152,8 +160,16 @@ class Server:
         except OSError:
             return ""
 
+    @property
+    def has_api(self) -> bool:
+        """Whether it is a Jupyter server with the REST API (sessions, shutdown)."""
+        return self.kind in ("lab", "notebook7")
+
     def drop_sessions(self) -> None:
-        """Shut down every kernel session, so the next test gets a fresh kernel."""
+        """Shut down every kernel session, so the next test gets a fresh kernel (Voila and marimo
+        end a page's kernel when the page closes)."""
+        if not self.has_api:
+            return
         for s in self.api("/api/sessions") or []:
             self.api(f"/api/sessions/{s['id']}", method="DELETE")
 
@@ -164,27 +180,40 @@ def _free_port() -> int:
         return s.getsockname()[1]
 
 
+def _answers(server: Server) -> bool:
+    """Whether the server answers its ready path (with 200, or with anything when ``any_answer``)."""
+    req = urllib.request.Request(
+        server.base_url + server.ready_path, headers={"Authorization": f"token {server.token}"}
+    )
+    try:
+        with urllib.request.urlopen(req, timeout=5):
+            return True
+    except urllib.error.HTTPError:
+        return server.any_answer
+    except (urllib.error.URLError, ConnectionError, TimeoutError, OSError):
+        return False
+
+
 def _wait_ready(server: Server, timeout: float = 90) -> None:
     deadline = time.monotonic() + timeout
     while time.monotonic() < deadline:
         if server.proc.poll() is not None:
-            raise RuntimeError(f"jupyter lab exited rc={server.proc.returncode}\n{server.log_tail()}")
-        try:
-            server.api("/api/status")
+            raise RuntimeError(f"{server.kind} exited rc={server.proc.returncode}\n{server.log_tail()}")
+        if _answers(server):
             return
-        except (urllib.error.URLError, ConnectionError, TimeoutError, OSError):
-            time.sleep(0.2)
-    raise TimeoutError(f"jupyter lab not ready after {timeout}s\n{server.log_tail()}")
+        time.sleep(0.2)
+    raise TimeoutError(f"{server.kind} not ready after {timeout}s\n{server.log_tail()}")
 
 
 def _stop(server: Server) -> None:
     """Stop the server we started, by its own PID (and process group), kernels included."""
     proc = server.proc
     if proc.poll() is None:
-        with contextlib.suppress(Exception):
-            server.api("/api/shutdown", method="POST")  # graceful: shuts its kernels down too
+        if server.has_api:
+            with contextlib.suppress(Exception):
+                server.api("/api/shutdown", method="POST")  # graceful: shuts its kernels down too
         try:
-            proc.wait(timeout=15)
+            proc.wait(timeout=15 if server.has_api else 0.01)
         except subprocess.TimeoutExpired:
             proc.send_signal(signal.SIGTERM)
             try:
@@ -194,12 +223,9 @@ def _stop(server: Server) -> None:
                 proc.wait(timeout=10)
 
 
-def launch_lab(base: Path, settings: dict | None = None) -> Server:
-    """Start ``jupyter lab`` under ``base`` without waiting for it (see :func:`_wait_ready`)."""
-    root = base / "notebooks"
-    root.mkdir(parents=True)
-    env = isolated_env(base)
-    # user settings: <JUPYTER_CONFIG_DIR>/lab/user-settings/<package>/<plugin>.jupyterlab-settings
+def _user_settings(env: dict[str, str], settings: dict | None) -> None:
+    """JupyterLab-style user settings (Lab and Notebook 7 read the same files):
+    <JUPYTER_CONFIG_DIR>/lab/user-settings/<package>/<plugin>.jupyterlab-settings"""
     all_settings = {
         "@jupyterlab/apputils-extension:notification": {"fetchNews": "false", "checkForUpdates": False},
         **(settings or {}),
@@ -209,11 +235,12 @@ def launch_lab(base: Path, settings: dict | None = None) -> Server:
         f = Path(env["JUPYTER_CONFIG_DIR"], "lab", "user-settings", package, f"{plugin}.jupyterlab-settings")
         f.parent.mkdir(parents=True, exist_ok=True)
         f.write_text(json.dumps(values))
-    token = secrets.token_hex(16)
-    port = _free_port()
+
+
+def _jupyter_cmd(app: str, port: int, token: str, root: Path) -> list[str]:
     cmd = [
         str(VENV_BIN / "jupyter"),
-        "lab",
+        app,
         "--no-browser",
         f"--port={port}",
         f"--IdentityProvider.token={token}",
@@ -221,25 +248,70 @@ def launch_lab(base: Path, settings: dict | None = None) -> Server:
         f"--ServerApp.root_dir={root}",
         "--ServerApp.port_retries=0",
         "--expose-app-in-browser",  # window.jupyterapp for commands
-        "--LabApp.news_url=None",
-        "--LabApp.check_for_updates_class=jupyterlab.NeverCheckForUpdate",
-        # not needed by the tests; each costs start-up time
-        "--ServerApp.jpserver_extensions={'jupyter_lsp': False, 'jupyter_server_terminals': False}",
+        # not needed by the tests; each costs start-up time (Notebook 7's LSP front end throws
+        # "reading 'schema'" into the page without its server half, so it keeps jupyter_lsp)
+        "--ServerApp.jpserver_extensions={%s'jupyter_server_terminals': False}"
+        % ("'jupyter_lsp': False, " if app == "lab" else ""),
     ]
+    if app == "lab":
+        cmd += ["--LabApp.news_url=None", "--LabApp.check_for_updates_class=jupyterlab.NeverCheckForUpdate"]
     if os.geteuid() == 0:
         cmd.append("--allow-root")
-    log = base / "jupyterlab.log"
+    return cmd
+
+
+def _launch(kind: str, base: Path, settings: dict | None = None) -> Server:
+    """Start the ``kind`` front end's server under ``base`` without waiting for it (see :func:`_wait_ready`)."""
+    root = base / "notebooks"
+    root.mkdir(parents=True)
+    env = isolated_env(base)
+    token = secrets.token_hex(16)
+    port = _free_port()
+    ready, any_answer = "/api/status", False
+    if kind == "lab":  # Notebook 7 lacks some of Lab's plugins: a setting for one throws in its page
+        _user_settings(env, settings)
+    if kind in ("lab", "notebook7"):
+        cmd = _jupyter_cmd("lab" if kind == "lab" else "notebook", port, token, root)
+    elif kind == "voila":  # directory mode: notebooks written later open at /voila/render/NAME
+        cmd = [str(VENV_BIN / "voila"), str(root), "--no-browser", f"--port={port}", "--Voila.ip=127.0.0.1",
+               f"--Voila.token={token}", "--Voila.port_retries=0"]  # fmt: skip
+        ready, any_answer = "/voila/static/voila.js", True  # GET / would start a kernel
+    elif kind == "marimo":
+        # `marimo edit` on a folder: a notebook written there later opens at /?file=NAME.py and runs
+        # its cells on open (`marimo run` fixes its list of files at start). No token on loopback.
+        cmd = [str(VENV_BIN / "marimo"), "-q", "-y", "edit", str(root), "--headless", "--host", "127.0.0.1",
+               "--port", str(port), "--no-token", "--no-sandbox", "--skip-update-check"]  # fmt: skip
+        env["MARIMO_SKIP_UPDATE_CHECK"] = "1"
+        config = Path(env["XDG_CONFIG_HOME"], "marimo", "marimo.toml")  # the private user config
+        config.parent.mkdir(parents=True, exist_ok=True)
+        config.write_text("[runtime]\nauto_instantiate = true\n")  # run every cell as a notebook opens
+        ready, any_answer = "/health", True
+    else:
+        raise ValueError(f"unknown front end {kind!r}")
+    log = base / f"{kind}.log"
     with open(log, "w") as lf:
         proc = subprocess.Popen(
             cmd, cwd=root, env=env, stdout=lf, stderr=subprocess.STDOUT, start_new_session=True
         )
-    return Server(f"http://127.0.0.1:{port}", token, root, proc, log, env, base)
+    return Server(f"http://127.0.0.1:{port}", token, root, proc, log, env, base, kind, ready, any_answer)
+
+
+def launch_lab(base: Path, settings: dict | None = None) -> Server:
+    """Start ``jupyter lab`` under ``base`` without waiting for it (see :func:`_wait_ready`)."""
+    return _launch("lab", base, settings)
 
 
 class _Servers:
-    """The session's JupyterLab servers, all launched together on first use (they start in parallel)."""
+    """The session's servers, all launched together on first use (they start in parallel)."""
 
-    KINDS: typing.ClassVar[dict[str, dict | None]] = {"lab": None, "lab_savestate": SAVE_WIDGET_STATE}
+    #: fixture name: (front end, its user settings)
+    KINDS: typing.ClassVar[dict[str, tuple[str, dict | None]]] = {
+        "lab": ("lab", None),
+        "lab_savestate": ("lab", SAVE_WIDGET_STATE),
+        "notebook7": ("notebook7", None),
+        "voila": ("voila", None),
+        "marimo": ("marimo", None),
+    }
 
     def __init__(self, tmp_path_factory, wanted: set[str]) -> None:
         self._factory = tmp_path_factory
@@ -251,7 +323,8 @@ class _Servers:
         if kind not in self._servers:
             for k in sorted(self._wanted | {kind}):
                 if k not in self._servers:
-                    self._servers[k] = launch_lab(self._factory.mktemp(k.replace("_", "-")), self.KINDS[k])
+                    front_end, settings = self.KINDS[k]
+                    self._servers[k] = _launch(front_end, self._factory.mktemp(k.replace("_", "-")), settings)
         if kind not in self._ready:
             _wait_ready(self._servers[kind])
             self._ready.add(kind)
@@ -275,20 +348,33 @@ def _servers(chromium_executable, tmp_path_factory, request):
     servers.stop_all()
 
 
-@pytest.fixture
-def lab(_servers, request):
-    """The shared JupyterLab (default settings); every session it opened is shut down afterwards."""
-    server = _servers.get("lab")
-    yield server
-    _after_test(server, request)
+def _server_fixture(kind: str, doc: str):
+    """The per-test fixture ``kind``: the session's shared server of that kind; every kernel
+    session the test opened there is shut down afterwards."""
+
+    @pytest.fixture(name=kind)
+    def fixture(_servers, request):
+        server = _servers.get(kind)
+        yield server
+        _after_test(server, request)
+
+    fixture.__doc__ = doc
+    return fixture
 
 
-@pytest.fixture
-def lab_savestate(_servers, request):
-    """A second JupyterLab with "Save Widget State Automatically" switched on in its user settings."""
-    server = _servers.get("lab_savestate")
-    yield server
-    _after_test(server, request)
+lab = _server_fixture("lab", "The shared JupyterLab (default settings).")
+lab_savestate = _server_fixture(
+    "lab_savestate",
+    'A second JupyterLab with "Save Widget State Automatically" switched on in its user settings.',
+)
+notebook7 = _server_fixture("notebook7", "A shared Jupyter Notebook 7 server (``jupyter notebook``).")
+voila = _server_fixture(
+    "voila", "A shared Voila server over a folder: a notebook there opens at /voila/render/NAME."
+)
+marimo = _server_fixture(
+    "marimo",
+    "A shared ``marimo edit`` server over a folder: a notebook NAME.py there opens at /?file=NAME.py.",
+)
 
 
 def _after_test(server: Server, request) -> None:

@@ -6,6 +6,7 @@ the test prepared.
 
 from __future__ import annotations
 
+import textwrap
 from pathlib import Path
 
 import nbformat
@@ -101,15 +102,18 @@ def _have_reviews() -> bool:
     return True
 
 
-def playground_notebook(
-    path: Path, store: Path, endpoint: str, *, rows: int = 40, concurrency: int = 4
-) -> Path:
-    """A Playground over the Demo connection and a loopback OpenAI-format server at ``endpoint``.
+def playground_cells(
+    store: Path,
+    endpoint: str,
+    *,
+    rows: int = 40,
+    concurrency: int = 4,
+    prompt: str | None = None,
+    panels: bool = False,
+) -> list[str]:
+    """The code of :func:`playground_notebook`, one string per cell, without the displays.
 
-    Data: ``rows`` short reviews with a ``gold`` sentiment column (``nbconnect.data.reviews()``
-    when it exists, else :data:`INLINE_REVIEWS`). ``stamps`` records, with ``time.time()``, every
-    change of ``pg.core.running`` and each progress update that says the run finished, so a test
-    can compare kernel-side times with its own.
+    Defines ``org``, ``df``, ``pg`` (and ``panel``, ``picker`` with ``panels``), ``stamps``.
     """
     if _have_reviews():
         data = f"""
@@ -124,8 +128,7 @@ import pandas as pd
 _reviews = {INLINE_REVIEWS[:rows]!r}
 df = pd.DataFrame([{{"review_id": f"r{{i:03d}}", "text": t, "gold": g}} for i, (t, g) in enumerate(_reviews, 1)])
 """
-    cells = [
-        f"""
+    setup = f"""
 import time
 
 import nbconnect as nbc
@@ -133,12 +136,14 @@ import nbconnect as nbc
 org = nbc.Organization(path={str(store)!r})
 org.add(nbc.Demo())
 org.add(nbc.CustomLLM(name="gpt-4.1-mini", endpoint={endpoint!r}, json_mode="json_schema"))
-""",
-        data,
-        f"""
+"""
+    if panels:
+        setup += "panel = nbc.ConnectionsPanel(org)\npicker = nbc.ModelPicker(org)\n"
+    playground = f"""
 pg = nbc.Playground(
     org,
     data=df,
+    prompt={prompt!r},
     schema="sentiment: positive|negative|neutral, confidence: float",
     models=["demo:demo-careful", "gpt-4.1-mini"],
     truth="gold",
@@ -152,7 +157,50 @@ pg.core.observe(
     lambda ch: stamps.append([time.time(), "finished", True]) if ch["new"].get("finished") else None,
     names=["progress"],
 )
-pg
-""",
-    ]
+"""
+    return [setup, data, playground]
+
+
+def playground_notebook(
+    path: Path,
+    store: Path,
+    endpoint: str,
+    *,
+    rows: int = 40,
+    concurrency: int = 4,
+    prompt: str | None = None,
+    panels: bool = False,
+) -> Path:
+    """A Playground over the Demo connection and a loopback OpenAI-format server at ``endpoint``.
+
+    Data: ``rows`` short reviews with a ``gold`` sentiment column (``nbconnect.data.reviews()``
+    when it exists, else :data:`INLINE_REVIEWS`). ``stamps`` records, with ``time.time()``, every
+    change of ``pg.core.running`` and each progress update that says the run finished, so a test
+    can compare kernel-side times with its own. ``prompt`` sets the template; ``panels`` shows a
+    ConnectionsPanel and a ModelPicker of the same organization above the Playground.
+    """
+    setup, data, playground = playground_cells(
+        store, endpoint, rows=rows, concurrency=concurrency, prompt=prompt, panels=panels
+    )
+    cells = [setup, *(["panel", "picker"] if panels else []), data, playground + "pg\n"]
     return write_notebook(path, cells, title="nbconnect Playground browser test")
+
+
+def marimo_notebook(path: Path, store: Path, endpoint: str, **kwargs) -> Path:
+    """The same widgets as ``playground_notebook(..., panels=True)`` as a marimo app (a .py file).
+
+    marimo shows anywidget widgets through ``mo.ui.anywidget``; the Playground is an ipywidgets
+    box of two anywidgets (its model picker and its core), so each is wrapped on its own.
+    """
+    code = "\n".join(playground_cells(store, endpoint, panels=True, **kwargs))
+    code += """
+import marimo as mo
+
+mo.vstack([mo.ui.anywidget(w) for w in (panel, picker, pg.picker, pg.core)])
+"""
+    body = textwrap.indent(textwrap.dedent(code).strip(), "    ")
+    path.write_text(
+        "import marimo\n\napp = marimo.App()\n\n\n@app.cell\ndef _():\n"
+        f'{body}\n    return\n\n\nif __name__ == "__main__":\n    app.run()\n'
+    )
+    return path

@@ -1,10 +1,15 @@
 // A widget model as anywidget hands it to a view (get/set/on/off/send/save_changes), in memory.
 // `emit(event, ...args)` plays Python (a trait change or a custom message); `sent` and `saved`
-// record what the view sent; `listeners()` counts what is still subscribed.
+// record what the view sent; `listeners()` counts what is still subscribed. The views' first
+// message ("hello", js/_shared.js messageCheck) is answered at once like Python does and kept out of
+// `sent` (counted in `hellos`); `new FakeModel(state, { silent: true })` plays a front end that
+// never delivers messages.
 
 export class FakeModel {
-  constructor(state = {}) {
+  constructor(state = {}, { silent = false } = {}) {
     this.state = { ...state };
+    this.silent = silent;
+    this.hellos = 0;
     this.handlers = new Map(); // event -> [callback]
     this.sent = [];
     this.saved = [];
@@ -19,7 +24,15 @@ export class FakeModel {
 
   save_changes() { this.saved.push({ ...this.state }); }
 
-  send(content) { this.sent.push(content); }
+  send(content) {
+    if (this.silent) { this.sent.push(content); return; } // delivered nowhere, answered never
+    if (content?.kind === "hello") {
+      this.hellos += 1;
+      queueMicrotask(() => this.reply(content.id, { for: "hello", ok: true }));
+      return;
+    }
+    this.sent.push(content);
+  }
 
   on(event, callback) {
     if (!this.handlers.has(event)) this.handlers.set(event, []);

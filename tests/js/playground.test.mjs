@@ -90,6 +90,31 @@ test("the words for estimate, progress, cell details and summary cells", () => {
   assert.equal(summaryCell("cells", 40), "40");
 });
 
+test("media columns: thumbnails in the preview and the table, {image:col} chips and inserts", () => {
+  const thumb = "data:image/png;base64,AAAA";
+  const table = { field: "label", models: ["m"], page: 0, pages: 1, total_rows: 1,
+    rows: [{ row: 0, input: "/d/a.png", thumb, truth: null, differ: false, cells: { m: { value: "a", valid: true, error: null } } }] };
+  const { el, model, find, cleanup } = mount({
+    template: "See {image:photo}", columns: ["photo", "text"], media_columns: { photo: "image" },
+    preview: [{ photo: "/d/a.png", text: "hi" }], thumbs: [{ photo: thumb }],
+    variables: [{ name: "photo", ok: true, kind: "image" }], table,
+  });
+  const img = find(".pg-preview").querySelector(".pg-thumb");
+  assert.equal(img.getAttribute("src"), thumb);
+  assert.equal(img.getAttribute("alt"), "/d/a.png");
+  assert.equal(find(".pg-input-cell").querySelector(".pg-thumb").getAttribute("src"), thumb);
+  assert.equal(find(".pg-chip").textContent, "{image:photo}");
+  const buttons = el.querySelectorAll(".pg-insert");
+  assert.deepEqual(buttons.map((b) => b.textContent), ["image:photo", "text"]);
+  const template = find(".pg-template");
+  template.selectionStart = template.value.length;
+  buttons[0].click();
+  assert.equal(model.get("template"), "See {image:photo}{image:photo}");
+  buttons[1].click();
+  assert.match(model.get("template"), /\{text\}/);
+  cleanup();
+});
+
 test("problems show by their box, block Run, and go when Python clears them", () => {
   const { model, find, el, cleanup } = mount({ problems: { prompt: ["Write a prompt"], models: ["Choose a model"], schema: [], data: [] } });
   const lists = el.querySelectorAll(".pg-problems");

@@ -1,0 +1,3 @@
+"""``nbconnect run experiment.toml``: the engine for scripts and CI (a top layer beside ``_widgets``)."""
+
+__all__: list[str] = []

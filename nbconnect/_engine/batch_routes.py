@@ -1,0 +1,48 @@
+"""Which connections of a plan batch, and what a batch run is estimated to cost.
+
+A connection batches when its adapter class names a batch API (``Adapter.batch_class``) that does
+not decline it (``BatchAPI.unavailable``, e.g. Vertex AI without a bucket); everything else runs
+live, and the estimate and the progress say why.
+"""
+
+from __future__ import annotations
+
+import pandas as pd
+
+from .._catalog.catalog import catalog
+from .plan import Estimate, Plan
+
+__all__ = ["BATCH", "annotate_estimate", "routes"]
+
+BATCH = "batch"
+
+
+def routes(plan: Plan) -> dict[str, str | None]:
+    """Connection name -> ``None`` when its cells go through its batch API, else why they run live."""
+    out: dict[str, str | None] = {}
+    for ref in plan.models:
+        conn = ref.conn
+        api = conn.adapter_class.batch_class
+        out[conn.name] = f"{conn.title} has no batch API" if api is None else api.unavailable(conn)
+    return out
+
+
+def annotate_estimate(est: Estimate, plan: Plan) -> Estimate:
+    """``est`` for a batch run: ``route`` says batch or live (and why) per model, ``cost_usd`` is at
+    batch prices where the cells are batched, ``live_cost_usd`` what the same calls cost live."""
+    df = est.df.copy()
+    where = routes(plan)
+    by_ref = {ref.ref: ref for ref in plan.models}
+    df["live_cost_usd"] = df["cost_usd"]
+    route_col, costs = [], []
+    for model, row in df.iterrows():
+        ref = by_ref[str(model)]
+        reason = where[ref.conn.name]
+        info = catalog.get(ref.conn.provider, ref.model)
+        cost = row["cost_usd"]
+        if reason is None and info is not None and info.batch_discount is not None and pd.notna(cost):
+            cost = cost * info.batch_discount
+        route_col.append(BATCH if reason is None else f"live: {reason}")
+        costs.append(cost)
+    df["cost_usd"], df["route"] = costs, route_col
+    return Estimate(df)

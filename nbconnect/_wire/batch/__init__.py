@@ -1,0 +1,1 @@
+"""Provider batch APIs (one module each), driven through the live adapters."""
