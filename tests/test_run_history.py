@@ -45,6 +45,9 @@ def test_a_finished_run_is_listed_and_opens_by_id(_isolated_home):
     back = nbc.Results.load(row["id"])
     pd.testing.assert_frame_equal(back.df, res.df)
     assert back.arms == res.arms
+    # the settings the report and CLI read (meta["run"]) are in the saved copy too
+    assert back.meta["run"] == res.meta["run"] and res.meta["run"]["repeats"] == 2
+    assert res.meta["run"]["variants"]["warm"]["temperature"] == 0.9
 
 
 def test_runs_list_newest_first_and_save_false_keeps_nothing():
