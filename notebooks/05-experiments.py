@@ -192,11 +192,13 @@ summary[["cells", "valid_pct", "accuracy", "reasoning_tokens", "cost_usd"]].roun
 # Each finished run is saved in nbconnect's data directory (`$NBCONNECT_HOME/runs`, else the
 # user data directory, e.g. `~/.local/share/nbconnect/runs`): the cells and a small manifest,
 # never a key. `nbc.runs()` lists them, newest first; `nbc.Results.load(id)` opens one after a
-# kernel restart. Pass `save=False` to keep a run off disk.
+# kernel restart. Pass `save=False` to keep a run off disk. The table has a `template` column,
+# so the runs of this prompt are easy to pick out from others kept earlier.
 
 # %%
 # NBVAL_CHECK_OUTPUT
 kept = nbc.runs()
+kept = kept[kept["template"] == PROMPT].reset_index(drop=True)
 kept[["variants", "models", "rows", "cells", "valid_pct"]]
 
 # %%
