@@ -467,3 +467,48 @@ def test_a_stop_while_the_provider_creates_the_batch_still_cancels_it(server, tm
     (batch,) = server.batches.batches.values()
     assert batch.cancelled_at is not None
     assert (res.df["_error_type"] == "cancelled").all()
+
+
+def _lines(server) -> list:
+    return [ln for b in server.batches.batches.values() for ln in b.lines]
+
+
+def test_repeats_and_variants_are_separate_batch_lines_with_their_settings(server, tmp_path):
+    # Batch custom ids are cache keys: a key without the sample would fold the repeats into one
+    # line (or a duplicate custom_id); the variant's settings and the per-sample seed must reach
+    # the batched body as they reach a live one.
+    variants = {"v1": {}, "v2": {"system": "Be careful.", "temperature": 0.3}}
+    models = ["openai:gpt-4.1-mini", "anthropic:claude-haiku-4-5"]
+    res = go(server, tmp_path, data=TEXTS[:4], models=models, variants=variants, repeats=3)
+    df = res.df
+    assert len(df) == 4 * 2 * 2 * 3 and df["_valid"].all() and df["_batch_id"].notna().all()
+    lines = _lines(server)
+    assert len(lines) == 48 and len({ln.custom_id for ln in lines}) == 48
+    openai = [ln.body for ln in lines if "messages" in ln.body and "seed" in ln.body]
+    assert sorted({b["seed"] for b in openai}) == [0, 1, 2] and len(openai) == 24
+    careful = [b for b in openai if b["messages"][0] == {"role": "system", "content": "Be careful."}]
+    assert len(careful) == 12 and {b["temperature"] for b in careful} == {0.3}
+    assert all("temperature" not in b for b in openai if b["messages"][0]["role"] != "system")
+    again = go(server, tmp_path, data=TEXTS[:4], models=models, variants=variants, repeats=3)
+    assert len(_lines(server)) == 48 and again.df["_valid"].all()  # all 48 came from the cache
+    assert res.meta["run"]["repeats"] == 3 and set(res.meta["run"]["variants"]) == {"v1", "v2"}
+
+
+def test_demo_batches_variants_and_repeats_with_the_live_answers(tmp_path):
+    # the Demo's answers move with the system prompt, temperature and per-sample seed: a batch
+    # that lost any of them (or folded repeats together) would differ from the live run
+    variants = {"v1": {}, "v2": {"system": "Read it twice.", "temperature": 0.9}}
+    kw = dict(
+        data=TEXTS, schema=SCHEMA, models=["demo:demo-fast"], variants=variants, repeats=3, progress=False
+    )
+    batched = run("Classify: {text}", batch=True, batch_poll=0.01, cache=str(tmp_path / "c.sqlite"), **kw).df
+    live = run("Classify: {text}", cache=False, **kw).df
+    keys = ["row", "variant", "model", "sample"]
+    batched, live = (
+        batched.sort_values(keys).reset_index(drop=True),
+        live.sort_values(keys).reset_index(drop=True),
+    )
+    assert batched["_batch_id"].notna().all() and len(batched) == 10 * 2 * 3
+    cols = [*keys, "label", "score", "_valid", "_output_tokens"]
+    pd.testing.assert_frame_equal(batched[cols], live[cols])
+    assert live.groupby(["row", "variant"])["score"].nunique().max() > 1  # the repeats do differ

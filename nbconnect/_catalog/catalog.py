@@ -52,6 +52,7 @@ class ModelInfo:
     output_per_m: float | None = None
     context: int | None = None
     native: bool = True
+    reasoning: bool = False  # takes a reasoning effort (OpenAI reasoning models, thinking models)
     supported: bool = True
     as_of: str | None = None
     source: str | None = None
@@ -124,6 +125,7 @@ class Catalog:
                         output_per_m=m.get("output"),
                         context=m.get("context"),
                         native=m.get("native", True),
+                        reasoning=m.get("reasoning", False),
                         as_of=block.get("as_of"),
                         source=block.get("source"),
                         cached_input_per_m=m.get("cached_input"),
@@ -177,6 +179,7 @@ class Catalog:
         output_per_m: float | None = None,
         context: int | None = None,
         native: bool | None = None,
+        reasoning: bool | None = None,
         cached_input_per_m: float | None = None,
         cache_write_per_m: float | None = None,
         media: Sequence[str] | None = None,
@@ -196,6 +199,7 @@ class Catalog:
             "output_per_m": output_per_m,
             "context": context,
             "native": native,
+            "reasoning": reasoning,
             "cached_input_per_m": cached_input_per_m,
             "cache_write_per_m": cache_write_per_m,
             "media": None if media is None else tuple(media),

@@ -142,7 +142,7 @@ class BatchPhase:
             call = self.job._call(cell)
             mode = adapter.plan(call)[0]  # what to send now; the key is the live path's, whatever mode
             prepared = adapter.prepare(call, mode)
-            key = call_key(cell.ref.conn.provider, adapter, call)
+            key = call_key(cell.ref.conn.provider, adapter, call, sample=cell.sample)
             if key not in pending:
                 hit = self.cache.get(key)
                 if hit is not None:
