@@ -9,6 +9,7 @@ from __future__ import annotations
 import functools
 import ipaddress
 import ssl
+import urllib.request
 from typing import Any
 
 import httpx
@@ -20,6 +21,7 @@ from .retry import hint_from, parse_duration
 
 __all__ = [
     "DEFAULT_TIMEOUT",
+    "default_transport",
     "error_for_status",
     "is_loopback",
     "new_client",
@@ -54,13 +56,29 @@ def _tls() -> ssl.SSLContext:
     return httpx.create_ssl_context()
 
 
+def default_transport(max_connections: int) -> httpx.AsyncBaseTransport | None:
+    """aiohttp under httpx (see ``aio.py``: a fraction of httpcore's CPU per call), or ``None``
+    for httpx's own transport when proxy variables are set: httpx honours HTTP(S)_PROXY and
+    NO_PROXY, and a run behind a proxy must keep going through it."""
+    if urllib.request.getproxies():  # what httpx reads its proxies from (trust_env)
+        return None
+    from .aio import AiohttpTransport  # aiohttp is imported with the first client, not with nbconnect
+
+    return AiohttpTransport(tls=_tls(), max_connections=max_connections)
+
+
 def new_client(
     *,
     timeout: float | httpx.Timeout | None = None,
     transport: httpx.AsyncBaseTransport | None = None,
     max_connections: int = 100,
 ) -> httpx.AsyncClient:
-    """An AsyncClient with nbconnect's safety defaults. Pass your own to the adapters to change them."""
+    """An AsyncClient with nbconnect's safety defaults. Pass your own to the adapters to change them.
+
+    ``transport``: the Demo's in-process one, say; ``None`` means real HTTP, through
+    :func:`default_transport`."""
+    if transport is None:
+        transport = default_transport(max_connections)
     return httpx.AsyncClient(
         timeout=DEFAULT_TIMEOUT if timeout is None else timeout,
         follow_redirects=False,
