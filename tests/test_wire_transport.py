@@ -16,7 +16,7 @@ from nbconnect import _errors as E
 from nbconnect._schema.schema import as_schema
 from nbconnect._wire.adapter import Call
 from nbconnect._wire.aio import AiohttpTransport
-from nbconnect._wire.http import new_client
+from nbconnect._wire.http import client_shards, new_client
 from nbconnect._wire.lookup import adapter_for
 from nbconnect.testing import FakeProvider, Fault
 
@@ -134,3 +134,11 @@ def test_injected_client_is_used_as_given(server):
 
 async def _append(seen: list, request: httpx.Request) -> None:
     seen.append(request)
+
+
+def test_runs_use_one_client_per_connection_on_aiohttp_and_small_pools_behind_a_proxy(monkeypatch):
+    for name in ("HTTP_PROXY", "HTTPS_PROXY", "ALL_PROXY", "http_proxy", "https_proxy", "all_proxy"):
+        monkeypatch.delenv(name, raising=False)
+    assert client_shards(64) == 1  # aiohttp: splitting would only open more connections
+    monkeypatch.setenv("HTTPS_PROXY", "http://proxy.example:3128")
+    assert [client_shards(n) for n in (1, 8, 9, 64)] == [1, 1, 2, 8]  # httpcore: O(connections) a call

@@ -21,6 +21,8 @@ from .retry import hint_from, parse_duration
 
 __all__ = [
     "DEFAULT_TIMEOUT",
+    "HTTPCORE_POOL",
+    "client_shards",
     "default_transport",
     "error_for_status",
     "is_loopback",
@@ -56,15 +58,33 @@ def _tls() -> ssl.SSLContext:
     return httpx.create_ssl_context()
 
 
+def _behind_proxy() -> bool:
+    """Whether proxy variables are set: what httpx reads its proxies from (``trust_env``)."""
+    return bool(urllib.request.getproxies())
+
+
 def default_transport(max_connections: int) -> httpx.AsyncBaseTransport | None:
     """aiohttp under httpx (see ``aio.py``: a fraction of httpcore's CPU per call), or ``None``
     for httpx's own transport when proxy variables are set: httpx honours HTTP(S)_PROXY and
     NO_PROXY, and a run behind a proxy must keep going through it."""
-    if urllib.request.getproxies():  # what httpx reads its proxies from (trust_env)
+    if _behind_proxy():
         return None
     from .aio import AiohttpTransport  # aiohttp is imported with the first client, not with nbconnect
 
     return AiohttpTransport(tls=_tls(), max_connections=max_connections)
+
+
+HTTPCORE_POOL = 8  # calls in flight per httpcore pool when httpx's own transport is used
+
+
+def client_shards(workers: int) -> int:
+    """How many clients a run spreads ``workers`` concurrent calls of one connection over.
+
+    One on aiohttp, whose connector hands out a connection in O(1) (splitting it would only open
+    more connections). httpcore's pool (httpx's own transport, used behind a proxy) walks every
+    connection at each request start and end, so one pool of 64 spends more CPU than the calls:
+    there, one pool per ``HTTPCORE_POOL`` calls."""
+    return -(-workers // HTTPCORE_POOL) if _behind_proxy() else 1
 
 
 def new_client(
