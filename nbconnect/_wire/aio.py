@@ -51,9 +51,10 @@ def _httpx_error(exc: BaseException, request: httpx.Request) -> httpx.TransportE
 
 
 class AiohttpTransport(httpx.AsyncBaseTransport):
-    """Send httpx requests through one ``aiohttp.ClientSession`` of at most ``max_connections``."""
+    """Send httpx requests through one ``aiohttp.ClientSession`` of at most ``max_connections``
+    (``None``: as many as the caller has requests in flight)."""
 
-    def __init__(self, *, tls: ssl.SSLContext, max_connections: int = 100) -> None:
+    def __init__(self, *, tls: ssl.SSLContext, max_connections: int | None = None) -> None:
         self._tls = tls
         self._limit = max_connections
         self._session: aiohttp.ClientSession | None = None
@@ -64,7 +65,9 @@ class AiohttpTransport(httpx.AsyncBaseTransport):
         # (each sync call runs its own) gets a new one instead of a "different loop" error.
         loop = asyncio.get_running_loop()
         if self._session is None or self._loop is not loop or self._session.closed:
-            connector = aiohttp.TCPConnector(limit=self._limit, ssl=self._tls, enable_cleanup_closed=False)
+            connector = aiohttp.TCPConnector(
+                limit=self._limit or 0, ssl=self._tls, enable_cleanup_closed=False
+            )
             self._session = aiohttp.ClientSession(
                 connector=connector,
                 auto_decompress=False,

@@ -63,7 +63,7 @@ def _behind_proxy() -> bool:
     return bool(urllib.request.getproxies())
 
 
-def default_transport(max_connections: int) -> httpx.AsyncBaseTransport | None:
+def default_transport(max_connections: int | None = None) -> httpx.AsyncBaseTransport | None:
     """aiohttp under httpx (see ``aio.py``: a fraction of httpcore's CPU per call), or ``None``
     for httpx's own transport when proxy variables are set: httpx honours HTTP(S)_PROXY and
     NO_PROXY, and a run behind a proxy must keep going through it."""
@@ -91,12 +91,14 @@ def new_client(
     *,
     timeout: float | httpx.Timeout | None = None,
     transport: httpx.AsyncBaseTransport | None = None,
-    max_connections: int = 100,
+    max_connections: int | None = None,
 ) -> httpx.AsyncClient:
     """An AsyncClient with nbconnect's safety defaults. Pass your own to the adapters to change them.
 
     ``transport``: the Demo's in-process one, say; ``None`` means real HTTP, through
-    :func:`default_transport`."""
+    :func:`default_transport`. ``max_connections``: ``None`` leaves the count to the caller's
+    own limits on aiohttp (a run's gates admit ``concurrency`` calls: a cap of 100 here would
+    quietly throttle ``concurrency=200``), and 100 a pool on httpcore, whose pools are small."""
     if transport is None:
         transport = default_transport(max_connections)
     return httpx.AsyncClient(
@@ -105,7 +107,9 @@ def new_client(
         verify=_tls(),
         transport=transport,
         headers={"User-Agent": user_agent()},
-        limits=httpx.Limits(max_connections=max_connections, max_keepalive_connections=max_connections),
+        limits=httpx.Limits(
+            max_connections=max_connections or 100, max_keepalive_connections=max_connections or 100
+        ),
     )
 
 
