@@ -4,7 +4,9 @@
 
 Each sample is a fresh Jupyter kernel (``--mode kernel``, the default: jupyter_client starts an
 ipykernel, as JupyterLab does) or a fresh ``python`` process. In it, ``import nbconnect`` and the
-connection set-up go first (the user's first cell, not counted); then two runs with default
+connection set-up go first (the user's first cell, not counted; ``--pause`` seconds after it, the
+time a user takes to reach the next cell, while nbconnect loads what a run needs in the
+background); then two runs with default
 options (progress bar, answer cache in a fresh ``XDG_CACHE_HOME``), each on rows of its own so
 that neither is answered from the cache. For each run the figure is the time from the ``run()``
 call to the first request reaching the server: the independent uvicorn app of ``_asgi.py``, in a
@@ -44,6 +46,7 @@ def _first_arrival_after(url, t):
 
 _org = nbc.Organization(persist=False)
 _org.add(nbc.CustomLLM(name={model!r}, endpoint={url!r} + "/v1", json_mode="json_schema"))
+time.sleep({pause})  # the user between the import cell and the Run cell
 _out = []
 for _k in range(2):
     _data = [f"sample {{time.time_ns()}} run {{_k}} row {{i}}" for i in range({rows})]
@@ -100,12 +103,21 @@ def main() -> None:
     ap.add_argument("--samples", type=int, default=5)
     ap.add_argument("--mode", choices=("kernel", "python"), default="kernel")
     ap.add_argument("--rows", type=int, default=8)
+    ap.add_argument(
+        "--pause", type=float, default=0.0,
+        help="seconds between `import nbconnect` and the first run (a user between two cells; default 0)",
+    )  # fmt: skip
     args = ap.parse_args()
-    print(f"first run: {args.samples} fresh {args.mode} samples, {args.rows} rows a run; {machine()}")
+    print(
+        f"first run: {args.samples} fresh {args.mode} samples, {args.rows} rows a run, "
+        f"{args.pause} s after the import; {machine()}"
+    )
     go = _in_kernel if args.mode == "kernel" else _in_python
     firsts, seconds = [], []
     with server(0.0, kind="uvicorn") as url, tempfile.TemporaryDirectory() as tmp:
-        code = SAMPLE.format(url=url, model=MODEL, schema=SCHEMA, template=TEMPLATE, rows=args.rows)
+        code = SAMPLE.format(
+            url=url, model=MODEL, schema=SCHEMA, template=TEMPLATE, rows=args.rows, pause=args.pause
+        )
         for k in range(args.samples):
             started = time.perf_counter()
             out = go(code, _env(str(Path(tmp) / f"cache{k}")))

@@ -8,9 +8,12 @@ from typing import Any
 from .._errors import ConfigError
 from .._results.results import Results
 from .._store.org import Organization
+from .._wire.http import start_warm_up
 from .checks import check_truth
 from .plan import Estimate, estimate_plan, flat_fields, make_plan
 from .runner import Job, Options, Progress, run_job_blocking
+
+start_warm_up()  # the first run's imports, loaded while the user writes their next cell
 
 __all__ = ["arun", "estimate", "run", "start"]
 

@@ -30,8 +30,10 @@ __all__ = [
     "parse_duration",
     "retry_after",
     "scrub",
+    "start_warm_up",
     "transport_error",
     "user_agent",
+    "warm_up",
 ]
 
 DEFAULT_TIMEOUT = httpx.Timeout(120.0, connect=10.0)
@@ -85,6 +87,27 @@ def client_shards(workers: int) -> int:
     connection at each request start and end, so one pool of 64 spends more CPU than the calls:
     there, one pool per ``HTTPCORE_POOL`` calls."""
     return -(-workers // HTTPCORE_POOL) if _behind_proxy() else 1
+
+
+def warm_up() -> None:
+    """Import and build what the first request needs (aiohttp, the TLS context, jsonschema): about
+    0.2 s on a quiet machine, more on a busy one. Called in a background thread when nbconnect is
+    imported, so a notebook's first run does not pay it while the user reads their next cell; a
+    run started sooner waits on Python's import lock for what is still loading, nothing worse."""
+    try:
+        from .._schema import lazy
+        from . import aio  # noqa: F401  (imported for its side effect: aiohttp loaded)
+
+        _tls()
+        lazy.jsonschema()
+    except Exception:  # pragma: no cover - a failure here shows again, with its cause, in the run
+        pass
+
+
+def start_warm_up() -> None:
+    import threading
+
+    threading.Thread(target=warm_up, name="nbconnect-warm-up", daemon=True).start()
 
 
 def new_client(
