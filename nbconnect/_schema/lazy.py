@@ -35,12 +35,14 @@ def _stand_in() -> types.ModuleType:
 
 
 def jsonschema() -> types.ModuleType:
-    """The jsonschema module (imported on the first call, with ``rfc3987_syntax`` deferred)."""
-    if (loaded := sys.modules.get("jsonschema")) is not None:
-        return loaded
+    """The jsonschema module (imported on the first call, with ``rfc3987_syntax`` deferred).
+
+    Always through the lock and an import statement, never a bare ``sys.modules`` look-up: the
+    warm-up thread (``http.warm_up``) may be halfway through the import, and only the import
+    statement waits for the module to be complete."""
     with _lock:
-        defer = _DEFERRED not in sys.modules and importlib.util.find_spec(_DEFERRED) is not None
-        stand_in = _stand_in() if defer else None
+        defer = "jsonschema" not in sys.modules and _DEFERRED not in sys.modules
+        stand_in = _stand_in() if defer and importlib.util.find_spec(_DEFERRED) is not None else None
         if stand_in is not None:
             sys.modules[_DEFERRED] = stand_in
         try:
