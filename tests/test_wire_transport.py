@@ -5,7 +5,6 @@ rules of ``new_client`` hold on it too."""
 from __future__ import annotations
 
 import asyncio
-import gc
 import socket
 
 import httpx
@@ -91,19 +90,6 @@ def test_redirect_is_refused_and_not_followed(server):
         with pytest.raises(E.NotFoundError, match="does not follow redirects"):
             complete(server.url)
         assert elsewhere.count("/chat/completions") == 0  # the key never reached the other host
-
-
-# The first loop's connection cannot be closed once that loop is gone: Python warns about it,
-# as it does for httpx's own transport in the same case.
-@pytest.mark.filterwarnings("ignore::pytest.PytestUnraisableExceptionWarning")
-def test_one_client_works_from_two_event_loops(server):
-    """Sync callers run each call in a loop of its own; an aiohttp session belongs to one loop."""
-    a = adapter(server.url)
-    assert asyncio.run(a.complete(CALL)).valid
-    assert asyncio.run(a.complete(CALL)).valid
-    asyncio.run(a.aclose())
-    assert server.count("/chat/completions") == 2
-    gc.collect()  # the first loop's leftovers warn here, under this test's filter, not in the next test
 
 
 def test_proxy_variables_keep_httpx_transport(monkeypatch):
