@@ -52,25 +52,33 @@ def _serve(latency: float, conn) -> None:  # the child process
         conn.recv()  # block until the parent says stop
 
 
-@contextlib.contextmanager
-def server(latency: float = 0.0, *, in_process: bool = False) -> Iterator[str]:
-    """A FakeProvider speaking the OpenAI format; yields its base URL (no ``/v1``).
+SERVERS = ("fake", "uvicorn")
 
-    By default it runs in a child process, so that on a small machine the server's CPU is not
-    charged to the client being measured (``in_process=True``: a thread of this process).
+
+@contextlib.contextmanager
+def server(latency: float = 0.0, *, in_process: bool = False, kind: str = "fake") -> Iterator[str]:
+    """A loopback server speaking the OpenAI format; yields its base URL (no ``/v1``).
+
+    ``kind="fake"``: nbconnect's FakeProvider; ``"uvicorn"``: the independent ASGI app of
+    ``_asgi.py`` served by uvicorn. By default it runs in a child process, so that on a small
+    machine the server's CPU is not charged to the client being measured (``in_process=True``:
+    a FakeProvider in a thread of this process).
     """
-    if in_process:
+    if in_process and kind == "fake":
         from nbconnect.testing import FakeProvider
 
         with FakeProvider(latency=latency) as srv:
             yield srv.url
         return
     parent, child = mp.Pipe()
-    proc = mp.get_context("spawn").Process(target=_serve, args=(latency, child), daemon=True)
+    from _asgi import serve
+
+    target = serve if kind == "uvicorn" else _serve
+    proc = mp.get_context("spawn").Process(target=target, args=(latency, child), daemon=True)
     proc.start()
     try:
         if not parent.poll(60):
-            raise RuntimeError("the FakeProvider child process did not start")
+            raise RuntimeError(f"the {kind} server child process did not start")
         yield parent.recv()
     finally:
         parent.send("stop")

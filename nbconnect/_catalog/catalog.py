@@ -108,6 +108,8 @@ class Catalog:
     def __init__(self) -> None:
         self._entries: dict[tuple[str, str], ModelInfo] | None = None
         self._limits: dict[str, MediaLimits] = {}
+        # get()'s answers: every reply is priced, and a miss scans the whole catalog (~50 us)
+        self._found: dict[tuple[str, str], ModelInfo | None] = {}
 
     def _load(self) -> dict[tuple[str, str], ModelInfo]:
         if self._entries is None:
@@ -145,6 +147,12 @@ class Catalog:
         """The entry for ``model``; dated snapshots (``gpt-4o-2024-08-06``) match their base id."""
         if not model:
             return None
+        key = (provider, model)
+        if key not in self._found:
+            self._found[key] = self._find(provider, model)
+        return self._found[key]
+
+    def _find(self, provider: str, model: str) -> ModelInfo | None:
         entries = self._load()
         for prov in (provider, _ALIASES.get(provider)):
             if prov is None:
@@ -206,11 +214,13 @@ class Catalog:
         }
         info = replace(old, source=source, **{k: v for k, v in changes.items() if v is not None})
         entries[(provider, model)] = info
+        self._found.clear()
         return info
 
     def reset(self) -> None:
         """Forget user additions and reload the shipped catalog."""
         self._entries = None
+        self._found.clear()
 
 
 catalog = Catalog()

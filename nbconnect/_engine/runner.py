@@ -14,7 +14,7 @@ from .._results.history import save_run
 from .._results.results import Results
 from .._sync import run_sync
 from .._wire.adapter import Adapter, Call, Reply
-from .._wire.http import scrub
+from .._wire.http import client_shards, scrub
 from .._wire.lookup import adapter_for
 from .._wire.retry import GiveUp, RetryPolicy
 from .cache import Cache, call_key
@@ -30,7 +30,6 @@ __all__ = ["Job", "ModelProgress", "Options", "Progress"]
 log = logging.getLogger("nbconnect.run")
 
 CANCELLED = "cancelled"
-POOL_SIZE = 8  # workers per HTTP connection pool
 BUDGET = "budget"
 
 
@@ -214,9 +213,8 @@ class Job:
             lane.queue.reverse()  # pop() from the end keeps row order
             lane.workers = min(len(lane.queue), lane.gate.cap)
             injected = self._clients.get(name)
-            # httpcore's pool costs O(connections) per request on every request start and end, so
-            # one pool of 64 connections spends more CPU than the calls; several small pools don't.
-            shards = 1 if injected is not None else -(-lane.workers // POOL_SIZE)
+            # one client per lane on aiohttp; split over small pools on httpcore (see client_shards)
+            shards = 1 if injected is not None else client_shards(lane.workers)
             lane.adapters = [
                 adapter_for(lane.conn, client=injected, timeout=opts.timeout) for _ in range(shards)
             ]

@@ -9,6 +9,7 @@ from __future__ import annotations
 import contextlib
 from typing import Any
 
+from . import lazy
 from .walk import (
     ANNOTATE,
     BASE,
@@ -113,9 +114,8 @@ class Restorer:
 
     def __init__(self, root: JSON) -> None:
         self.root = root
-        from jsonschema import Draft202012Validator
-
-        self.check = Draft202012Validator(root)
+        # on first use, and through lazy: importing jsonschema is slow
+        self.check = lazy.jsonschema().Draft202012Validator(root)
 
     def fits(self, value: Any, schema: Any) -> bool:
         return self.check.evolve(schema=schema).is_valid(value)

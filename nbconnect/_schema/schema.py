@@ -22,6 +22,7 @@ from functools import cached_property
 from typing import TYPE_CHECKING, Any
 
 from .._errors import SchemaError
+from . import lazy
 from .adapt import (
     Adapted,
     for_anthropic,
@@ -87,8 +88,7 @@ class Schema:
     @cached_property
     def _validator(self) -> Validator:
         # cached_property writes to the instance __dict__ directly, which a frozen dataclass allows.
-        import jsonschema
-
+        jsonschema = lazy.jsonschema()
         cls = jsonschema.validators.validator_for(self.json, default=jsonschema.Draft202012Validator)
         return cls(self.json, format_checker=cls.FORMAT_CHECKER)
 
@@ -178,9 +178,8 @@ def _from_text(text: str) -> dict[str, Any]:
 
 def _checked(schema: dict[str, Any]) -> dict[str, Any]:
     """Check ``schema`` against its meta-schema and our own rules; return it ready to use."""
-    import jsonschema
-    from jsonschema.exceptions import best_match
-
+    jsonschema = lazy.jsonschema()
+    best_match = jsonschema.exceptions.best_match
     cls = jsonschema.validators.validator_for(schema, default=jsonschema.Draft202012Validator)
     meta = cls(cls.META_SCHEMA)
     error = best_match(meta.iter_errors(schema))

@@ -16,6 +16,8 @@ import json
 from typing import Any
 from urllib.parse import unquote
 
+from . import lazy
+
 __all__ = [
     "ANNOTATE",
     "ANTHROPIC_FORMATS",
@@ -145,9 +147,8 @@ class Walker:
         self.changes: list[str] = []
         self._refs: list[str] = []  # the $refs being expanded on the current path, for cycle checks
         self._closed: list[str] = []  # objects that got additionalProperties: false
-        from jsonschema import Draft202012Validator  # on first use: importing jsonschema is slow
-
-        self._null_check = Draft202012Validator(root)
+        # on first use, and through lazy: importing jsonschema is slow
+        self._null_check = lazy.jsonschema().Draft202012Validator(root)
 
     def run(self) -> JSON:
         self._refs.append("#")

@@ -9,6 +9,7 @@ from __future__ import annotations
 import functools
 import ipaddress
 import ssl
+import urllib.request
 from typing import Any
 
 import httpx
@@ -20,14 +21,19 @@ from .retry import hint_from, parse_duration
 
 __all__ = [
     "DEFAULT_TIMEOUT",
+    "HTTPCORE_POOL",
+    "client_shards",
+    "default_transport",
     "error_for_status",
     "is_loopback",
     "new_client",
     "parse_duration",
     "retry_after",
     "scrub",
+    "start_warm_up",
     "transport_error",
     "user_agent",
+    "warm_up",
 ]
 
 DEFAULT_TIMEOUT = httpx.Timeout(120.0, connect=10.0)
@@ -54,20 +60,79 @@ def _tls() -> ssl.SSLContext:
     return httpx.create_ssl_context()
 
 
+def _behind_proxy() -> bool:
+    """Whether proxy variables are set: what httpx reads its proxies from (``trust_env``)."""
+    return bool(urllib.request.getproxies())
+
+
+def default_transport(max_connections: int | None = None) -> httpx.AsyncBaseTransport | None:
+    """aiohttp under httpx (see ``aio.py``: a fraction of httpcore's CPU per call), or ``None``
+    for httpx's own transport when proxy variables are set: httpx honours HTTP(S)_PROXY and
+    NO_PROXY, and a run behind a proxy must keep going through it."""
+    if _behind_proxy():
+        return None
+    from .aio import AiohttpTransport  # aiohttp is imported with the first client, not with nbconnect
+
+    return AiohttpTransport(tls=_tls(), max_connections=max_connections)
+
+
+HTTPCORE_POOL = 8  # calls in flight per httpcore pool when httpx's own transport is used
+
+
+def client_shards(workers: int) -> int:
+    """How many clients a run spreads ``workers`` concurrent calls of one connection over.
+
+    One on aiohttp, whose connector hands out a connection in O(1) (splitting it would only open
+    more connections). httpcore's pool (httpx's own transport, used behind a proxy) walks every
+    connection at each request start and end, so one pool of 64 spends more CPU than the calls:
+    there, one pool per ``HTTPCORE_POOL`` calls."""
+    return -(-workers // HTTPCORE_POOL) if _behind_proxy() else 1
+
+
+def warm_up() -> None:
+    """Import and build what the first request needs (aiohttp, the TLS context, jsonschema): about
+    0.2 s on a quiet machine, more on a busy one. Called in a background thread when nbconnect is
+    imported, so a notebook's first run does not pay it while the user reads their next cell; a
+    run started sooner waits on Python's import lock for what is still loading, nothing worse."""
+    try:
+        from .._schema import lazy
+        from . import aio  # noqa: F401  (imported for its side effect: aiohttp loaded)
+
+        _tls()
+        lazy.jsonschema()
+    except Exception:  # pragma: no cover - a failure here shows again, with its cause, in the run
+        pass
+
+
+def start_warm_up() -> None:
+    import threading
+
+    threading.Thread(target=warm_up, name="nbconnect-warm-up", daemon=True).start()
+
+
 def new_client(
     *,
     timeout: float | httpx.Timeout | None = None,
     transport: httpx.AsyncBaseTransport | None = None,
-    max_connections: int = 100,
+    max_connections: int | None = None,
 ) -> httpx.AsyncClient:
-    """An AsyncClient with nbconnect's safety defaults. Pass your own to the adapters to change them."""
+    """An AsyncClient with nbconnect's safety defaults. Pass your own to the adapters to change them.
+
+    ``transport``: the Demo's in-process one, say; ``None`` means real HTTP, through
+    :func:`default_transport`. ``max_connections``: ``None`` leaves the count to the caller's
+    own limits on aiohttp (a run's gates admit ``concurrency`` calls: a cap of 100 here would
+    quietly throttle ``concurrency=200``), and 100 a pool on httpcore, whose pools are small."""
+    if transport is None:
+        transport = default_transport(max_connections)
     return httpx.AsyncClient(
         timeout=DEFAULT_TIMEOUT if timeout is None else timeout,
         follow_redirects=False,
         verify=_tls(),
         transport=transport,
         headers={"User-Agent": user_agent()},
-        limits=httpx.Limits(max_connections=max_connections, max_keepalive_connections=max_connections),
+        limits=httpx.Limits(
+            max_connections=max_connections or 100, max_keepalive_connections=max_connections or 100
+        ),
     )
 
 
