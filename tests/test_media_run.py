@@ -254,7 +254,8 @@ def test_a_prompt_over_the_request_limit_is_refused(server, org, tmp_path):
     ):
         run(org, data, models=["anthropic:claude-haiku-4-5"], prompt=prompt)
     assert len(server.requests) == 0
-    assert run(org, data[:1], models=["gemini:gemini-2.5-flash"], prompt=prompt).df["_valid"].all()  # 100 MB
+    res = run(org, data[:1], models=["gemini:gemini-2.5-flash"], prompt=prompt)
+    assert res.df["_valid"].all(), res.df[["_error", "_error_type"]].to_dict("records")  # 100 MB
 
 
 def test_variants_with_and_without_images_and_repeats(server, org):

@@ -128,3 +128,14 @@ def test_runs_use_one_client_per_connection_on_aiohttp_and_small_pools_behind_a_
     assert client_shards(64) == 1  # aiohttp: splitting would only open more connections
     monkeypatch.setenv("HTTPS_PROXY", "http://proxy.example:3128")
     assert [client_shards(n) for n in (1, 8, 9, 64)] == [1, 1, 2, 8]  # httpcore: O(connections) a call
+
+
+def test_every_request_names_nbconnect_in_its_user_agent():
+    # requests are built from Prepared, outside the client: the client's default headers must still go
+    with FakeProvider() as server:
+        org = nbc.Organization(persist=False)
+        org.add(nbc.OpenAI(api_key="sk-test-0123456789abcdef", base_url=f"{server.url}/v1"))
+        nbc.run("Classify: {t}", data=[{"t": "a"}], schema="label: a|b", models=["openai:gpt-4.1-mini"],
+                org=org, cache=False, progress=False)  # fmt: skip
+        (request,) = [r for r in server.requests if r.path.endswith("/chat/completions")]
+    assert request.headers["user-agent"].startswith("nbconnect/")

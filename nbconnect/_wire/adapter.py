@@ -111,11 +111,15 @@ class Prepared:
     mode: str = ""
     media: tuple[Media, ...] = ()  # what the body's payloads are, so a cache key can use their hashes
 
-    def to_httpx(self) -> httpx.Request:
+    def to_httpx(self, client: httpx.AsyncClient | None = None) -> httpx.Request:
+        """The request; built by ``client`` when given, so its default headers (our User-Agent, or
+        an injected client's own) are sent too."""
         content = json.dumps(self.body, ensure_ascii=False).encode() if self.body is not None else None
         headers = dict(self.headers)
         if content is not None:
             headers["Content-Type"] = "application/json"
+        if client is not None:
+            return client.build_request(self.method, self.url, content=content, headers=headers)
         return httpx.Request(self.method, self.url, content=content, headers=headers)
 
 
@@ -225,7 +229,7 @@ class Adapter(ABC):
         prepared = await self.authorize(prepared)
         started = time.perf_counter()
         try:
-            resp = await self.client.send(prepared.to_httpx())
+            resp = await self.client.send(prepared.to_httpx(self.client))
             await resp.aread()
         except httpx.HTTPError as exc:
             raise transport_error(exc, prepared.url, **self._context()) from None

@@ -18,11 +18,14 @@ decodes them), and nothing is read from ``.netrc``.
 from __future__ import annotations
 
 import asyncio
+import io
 import ssl
 from typing import Any
 
 import aiohttp
 import httpx
+
+LARGE_BODY = 512 * 1024  # bytes; aiohttp warns from 1 MiB on (payload.TOO_LARGE_BYTES_BODY)
 
 __all__ = ["AiohttpTransport"]
 
@@ -84,24 +87,27 @@ class AiohttpTransport(httpx.AsyncBaseTransport):
             total=None, connect=timeout.get("pool"), sock_connect=timeout.get("connect"),
             sock_read=timeout.get("read"),
         )  # fmt: skip
+        body = await request.aread()
         try:
             async with session.request(
                 request.method,
                 str(request.url),
                 headers=request.headers.multi_items(),
-                data=await request.aread() or None,
+                # aiohttp warns that a large bytes body blocks the loop while it is written: hand it a
+                # file-like one (images and PDFs make bodies of many MB), written in chunks
+                data=io.BytesIO(body) if len(body) > LARGE_BODY else (body or None),
                 allow_redirects=False,
                 timeout=limits,
                 skip_auto_headers=("Accept-Encoding", "User-Agent", "Content-Type"),
             ) as resp:
-                body = await resp.read()
+                answer = await resp.read()
                 status, headers, reason = resp.status, resp.raw_headers, resp.reason
         except Exception as exc:
             raise _httpx_error(exc, request) from exc
         extensions: dict[str, Any] = {"http_version": b"HTTP/1.1"}
         if reason:
             extensions["reason_phrase"] = reason.encode()
-        return httpx.Response(status, headers=headers, content=body, request=request, extensions=extensions)
+        return httpx.Response(status, headers=headers, content=answer, request=request, extensions=extensions)
 
     async def aclose(self) -> None:
         session, self._session = self._session, None
