@@ -81,10 +81,12 @@ class Upload(Prepared):
     content: bytes = b""
     content_type: str | None = "application/octet-stream"  # None: no Content-Type header
 
-    def to_httpx(self) -> httpx.Request:
+    def to_httpx(self, client: httpx.AsyncClient | None = None) -> httpx.Request:
         headers = dict(self.headers)
         if self.content_type is not None:
             headers["Content-Type"] = self.content_type
+        if client is not None:
+            return client.build_request(self.method, self.url, content=self.content, headers=headers)
         return httpx.Request(self.method, self.url, content=self.content, headers=headers)
 
 
