@@ -23,9 +23,7 @@ from . import modes_memory
 from .call import (
     EMPTY,
     INVALID_JSON,
-    REFUSAL,
     SCHEMA_MISMATCH,
-    TRUNCATED,
     Call,
     Prepared,
     Reply,
@@ -41,13 +39,8 @@ if TYPE_CHECKING:  # the wire sits below the connections: it reads their facts t
     from .._connections.base import Connection
     from .batch.base import BatchAPI
 
-# Call, Reply, Prepared, the error types and remembered_modes are re-exported: callers import them here
+# Call, Reply, Prepared and remembered_modes are re-exported: the engine imports them from here
 __all__ = [
-    "EMPTY",
-    "INVALID_JSON",
-    "REFUSAL",
-    "SCHEMA_MISMATCH",
-    "TRUNCATED",
     "Adapter",
     "Call",
     "Prepared",

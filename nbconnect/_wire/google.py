@@ -17,8 +17,9 @@ import httpx
 
 from .. import _errors as E
 from .._schema.schema import Adapted, Schema, for_gemini, for_gemini_legacy
-from .adapter import REFUSAL, TRUNCATED, Adapter, Call, Prepared, Reply
+from .adapter import Adapter, Call, Prepared, Reply
 from .batch.google import GeminiBatch
+from .call import REFUSAL, TRUNCATED
 from .media import Media
 from .messages import about_schema, cut_off, rate_limited
 

@@ -16,8 +16,9 @@ import httpx
 from .. import _errors as E
 from .._catalog.catalog import catalog
 from .._schema.schema import Adapted, Schema, as_schema, for_openai_strict
-from .adapter import REFUSAL, TRUNCATED, Adapter, Call, Prepared, Reply, remembered_modes, schema_instruction
+from .adapter import Adapter, Call, Prepared, Reply, remembered_modes, schema_instruction
 from .batch.openai import OpenAIBatch
+from .call import REFUSAL, TRUNCATED
 from .media import IMAGE, Media
 from .messages import about_schema, cut_off, refused
 
