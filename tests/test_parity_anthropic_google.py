@@ -27,7 +27,8 @@ from nbconnect import Anthropic, Gemini, VertexAI
 from nbconnect._schema.schema import as_schema
 from nbconnect._wire.adapter import Call
 from nbconnect._wire.anthropic import AnthropicAdapter
-from nbconnect._wire.google import GeminiAdapter, VertexAdapter
+from nbconnect._wire.google import GeminiAdapter
+from nbconnect._wire.vertex import VertexAdapter
 from nbconnect.testing import FakeProvider
 
 SENTINEL = "sk-ant-PARITY-SENTINEL-0123456789"

@@ -14,8 +14,9 @@ import nbconnect as nbc
 from nbconnect import _errors as E
 from nbconnect._schema.schema import as_schema
 from nbconnect._wire.adapter import Call, remembered_modes
-from nbconnect._wire.google import GoogleAdapter, VertexAdapter
+from nbconnect._wire.google import GoogleAdapter
 from nbconnect._wire.lookup import adapter_for
+from nbconnect._wire.vertex import VertexAdapter
 from nbconnect.testing import FakeProvider, Fault, answer_for
 from nbconnect.testing._oauth import TokenEndpoint, new_rsa_key, service_account_info
 

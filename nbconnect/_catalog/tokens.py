@@ -1,6 +1,6 @@
 """The token estimate used where no tokenizer is at hand: about four characters per token.
 
-One rule for the run estimate (:mod:`nbconnect._engine.plan`, when tiktoken does not know the
+One rule for the run estimate (:mod:`nbconnect._engine.estimate`, when tiktoken does not know the
 model), the offline Demo's usage and the fake provider's usage blocks, so that the three agree:
 a dry run of the Demo predicts what the Demo then bills. Images and PDFs are counted by each
 provider's published rule (:func:`image_tokens`, :func:`document_tokens`).

@@ -7,7 +7,7 @@ from typing import Any, ClassVar
 
 from pydantic import Field
 
-from .._wire.openai import AzureAIFoundryAdapter, AzureOpenAIAdapter
+from .._wire.azure import AzureAIFoundryAdapter, AzureOpenAIAdapter
 from .base import EnvVars
 from .common import HTTP_OPT_IN, ApiKey, EndpointMixin, NamedByField
 from .urls import AzureTarget, parse_azure_openai, parse_foundry

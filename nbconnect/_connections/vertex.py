@@ -7,7 +7,7 @@ from typing import Any, ClassVar
 
 from pydantic import Field, SecretStr, field_validator, model_validator
 
-from .._wire.google import VertexAdapter
+from .._wire.vertex import VertexAdapter
 from .._wire.vertex_key import load_service_account
 from .base import EnvVars
 from .common import OnePerOrg

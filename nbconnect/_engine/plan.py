@@ -3,38 +3,37 @@
 from __future__ import annotations
 
 import dataclasses
-import difflib
-import functools
-import json
 from dataclasses import dataclass, field
 from typing import Any
 
 import pandas as pd
 
-from .._catalog.catalog import catalog
-from .._catalog.tokens import estimate_tokens
-from .._connections.base import Connection
-from .._connections.providers import PROVIDERS
-from .._errors import ConfigError, UnknownModelError
+from .._errors import ConfigError
 from .._schema.adapt import resolve_ref
 from .._schema.schema import Schema, as_schema
 from .._store.org import Organization
-from .checks import check_constant, check_models_arg, check_redo, check_unique, select_rows
-from .media import MediaStore, check_models, media_tokens
+from .checks import check_constant, check_redo, select_rows
+from .estimate import Estimate, estimate_plan, per_call_estimate
+from .media import MediaStore, check_models
 from .options import check_options
+from .refs import ModelRef, model_refs
 from .template import Template
 from .variants import Settings, Variant, check_arm_settings, resolve_arms, resolve_variants
 
-__all__ = ["Cell", "Estimate", "Plan", "as_frame", "flat_fields", "make_plan"]
+# Estimate, estimate_plan and per_call_estimate are re-exported: the engine imports them from here
+__all__ = [
+    "Cell",
+    "Estimate",
+    "Plan",
+    "as_frame",
+    "estimate_plan",
+    "flat_fields",
+    "make_plan",
+    "per_call_estimate",
+    "plan_info",
+]
 
 ROW = "row"
-
-
-@dataclass(frozen=True)
-class ModelRef:
-    ref: str
-    conn: Connection
-    model: str
 
 
 @dataclass
@@ -137,61 +136,6 @@ def _check_names(columns: Any, schema: Schema) -> None:
             raise ConfigError(f"the data column {col!r} clashes with a results column; rename it")
 
 
-def _models(models: Any, org: Organization | None) -> list[ModelRef]:
-    if hasattr(models, "value") and not isinstance(models, (str, list, tuple)):
-        models = models.value  # a ModelPicker
-    out: list[ModelRef] = []
-    for ref in check_models_arg(models):
-        conn, model = _resolve(org, ref)
-        out.append(ModelRef(ref, conn, model))
-    check_unique(out)
-    return out
-
-
-def _resolve(org: Organization | None, ref: str) -> tuple[Connection, str]:
-    if org is not None:
-        try:
-            conn, model = org.resolve(ref)
-        except UnknownModelError:
-            if _setup_free(ref) is None:
-                raise
-        else:
-            _check_known(org, conn, model, ref)
-            return conn, model
-    cls = _setup_free(ref)
-    if cls is not None:  # "demo:<model>" needs no organization
-        conn, model = cls(), str(ref).partition(":")[2]
-        _check_known(None, conn, model, ref)
-        return conn, model
-    raise UnknownModelError(f"cannot resolve {ref!r} without an organization; pass org=nbc.Organization()")
-
-
-def _setup_free(ref: Any) -> type[Connection] | None:
-    """The provider class a ``"<provider>:<model>"`` reference names when that provider needs no
-    setup (the offline Demo), else ``None``."""
-    if not isinstance(ref, str) or ":" not in ref:
-        return None
-    cls = PROVIDERS.get(ref.partition(":")[0])
-    return cls if cls is not None and cls.offline else None
-
-
-def _check_known(org: Organization | None, conn: Connection, model: str, ref: str) -> None:
-    """Refuse a model the connection is known not to serve, with the closest names as a hint."""
-    if conn.single_model:
-        return
-    if org is not None:
-        known = [row["model"] for row in org.model_rows() if row["connection"] == conn.name]
-        live = org.live_models(conn.name)  # only a live list proves a model is unavailable
-    else:
-        known, live = [m.id for m in catalog.models(conn.provider)], None
-    if conn.offline:  # it serves exactly the catalog's models
-        live = known
-    if live is not None and model not in live:
-        close = difflib.get_close_matches(model, live or known, n=3)
-        hint = f"; did you mean {', '.join(close)}?" if close else f"; it serves: {', '.join(live[:8])}"
-        raise UnknownModelError(f"{ref!r}: connection {conn.name!r} does not serve {model!r}{hint}")
-
-
 def make_plan(
     template: str,
     *,
@@ -225,7 +169,7 @@ def make_plan(
     repeats = check_options({"repeats": repeats})["repeats"]
     parsed_schema = as_schema(schema)
     _check_names(df.columns, parsed_schema)
-    refs = _models(models, org)
+    refs = model_refs(models, org)
     pairs = resolve_arms(found, refs, arms)
     check_arm_settings(pairs)
     df = select_rows(df, limit, sample, seed)
@@ -236,16 +180,7 @@ def make_plan(
     named = variants is not None
     samples = [None] if repeats == 1 else list(range(repeats))
     store = _media_store(found, resize)
-    cells = []
-    for row_id, record in zip(df.index, df.to_dict("records")):
-        rendered = {v: _render(v, record, int(row_id), store) for v in found}
-        for variant, ref in pairs:
-            user, system_text, parts = rendered[variant]
-            for k in samples:
-                if (int(row_id), variant.name, ref.ref, k) not in done:
-                    cells.append(
-                        Cell(int(row_id), ref, user, system_text, variant.name, k, variant.settings, parts)
-                    )
+    cells = _cells(df, found, pairs, samples, done, store)
     if store is not None:
         _check_media(found, pairs, store, cells)
         df = _media_labels(df, found, store)
@@ -262,6 +197,28 @@ def make_plan(
         system=found[0].system,
         arms=[(v.name, ref.ref) for v, ref in pairs] if named else None,
     )
+
+
+def _cells(
+    df: pd.DataFrame,
+    found: list[Variant],
+    pairs: list,
+    samples: list[int | None],
+    done: set[tuple[int, str | None, str, int | None]],
+    store: MediaStore | None,
+) -> list[Cell]:
+    """One cell per (row, variant, model, sample) that ``redo`` did not already answer."""
+    cells = []
+    for row_id, record in zip(df.index, df.to_dict("records")):
+        rendered = {v: _render(v, record, int(row_id), store) for v in found}
+        for variant, ref in pairs:
+            user, system_text, parts = rendered[variant]
+            for k in samples:
+                if (int(row_id), variant.name, ref.ref, k) not in done:
+                    cells.append(
+                        Cell(int(row_id), ref, user, system_text, variant.name, k, variant.settings, parts)
+                    )
+    return cells
 
 
 def plan_info(plan: Plan, *, stopped: bool = False) -> dict[str, Any]:
@@ -337,98 +294,3 @@ def _media_labels(df: pd.DataFrame, found: list[Variant], store: MediaStore) -> 
     for col, kind in media.items():
         df[col] = [store.get(v, kind, f"row {i}, column {col!r}").label for i, v in zip(df.index, df[col])]
     return df
-
-
-# -- estimates ------------------------------------------------------------------------------------
-
-
-@functools.lru_cache(maxsize=64)
-def _encoder(model: str) -> Any:
-    """tiktoken's encoder for ``model`` when tiktoken is installed and knows it, else None."""
-    try:
-        import tiktoken  # optional: exact counts for OpenAI-family models
-
-        return tiktoken.encoding_for_model(model)
-    except Exception:  # not installed, or a model it does not know (tiktoken raises KeyError)
-        return None
-
-
-def _tokens(text: str, model: str) -> int:
-    encoder = _encoder(model)
-    return len(encoder.encode(text)) if encoder is not None else estimate_tokens(text)
-
-
-def _answer_tokens(schema: Schema) -> int:
-    """A typical answer is about the size of the schema's property names plus short values."""
-
-    def walk(node: Any) -> int:
-        if not isinstance(node, dict):
-            return 0
-        props = node.get("properties") or {}
-        items = node.get("items")
-        return sum(4 + walk(v) for v in props.values()) + (walk(items) * 2 if isinstance(items, dict) else 0)
-
-    return max(8, walk(schema.json) + 4)
-
-
-@dataclass
-class Estimate:
-    """Calls, tokens and cost expected per model, before spending anything."""
-
-    df: pd.DataFrame
-
-    @property
-    def calls(self) -> int:
-        return int(self.df["calls"].sum())
-
-    @property
-    def cost_usd(self) -> float:
-        return (
-            float(self.df["cost_usd"].sum(min_count=1)) if self.df["cost_usd"].notna().any() else float("nan")
-        )
-
-    def __repr__(self) -> str:
-        cost = "unknown" if pd.isna(self.cost_usd) else f"${self.cost_usd:.4f}"
-        return f"Estimate({self.calls} calls, about {cost})\n{self.df.to_string()}"
-
-    def _repr_html_(self) -> str:
-        return f"<b>{self.calls} calls, about ${self.cost_usd:.4f}</b>" + self.df.to_html()
-
-
-def estimate_plan(plan: Plan, max_tokens: int | None = None) -> Estimate:
-    schema_text = json.dumps(plan.schema.json)
-    answer = (
-        _answer_tokens(plan.schema) if max_tokens is None else min(_answer_tokens(plan.schema), max_tokens)
-    )
-    rows: list[dict[str, Any]] = []
-    for ref in plan.models:
-        cells = [c for c in plan.cells if c.ref.ref == ref.ref]
-        sample = cells[:200]  # counting every prompt of 100k rows is not worth the wait
-        per_call = sum(
-            _tokens(c.user + (c.system or ""), ref.model) + media_tokens(c.parts, ref.conn.provider)
-            for c in sample
-        ) / max(1, len(sample)) + _tokens(schema_text, ref.model)
-        input_tokens = int(per_call * len(cells))
-        output_tokens = answer * len(cells)
-        info = catalog.get(ref.conn.provider, ref.model)
-        cost = info.cost(input_tokens, output_tokens) if info else None
-        rows.append(
-            {
-                "model": ref.ref,
-                "calls": len(cells),
-                "input_tokens": input_tokens,
-                "output_tokens": output_tokens,
-                "cost_usd": float("nan") if cost is None else cost,
-            }
-        )
-    return Estimate(pd.DataFrame(rows).set_index("model"))
-
-
-def per_call_estimate(est: Estimate) -> dict[str, float]:
-    """Expected USD per call for each model (0 when unknown), for the budget check."""
-    out: dict[str, float] = {}
-    for model, row in est.df.iterrows():
-        out[str(model)] = (
-            0.0 if pd.isna(row["cost_usd"]) or not row["calls"] else float(row["cost_usd"]) / row["calls"]
-        )
-    return out

@@ -14,7 +14,6 @@ from __future__ import annotations
 import contextlib
 import json
 import logging
-import os
 import secrets as _random
 from datetime import datetime, timezone
 from pathlib import Path
@@ -23,6 +22,7 @@ from typing import TYPE_CHECKING, Any
 import pandas as pd
 
 from .._errors import ConfigError
+from .._paths import data_path
 
 if TYPE_CHECKING:
     from .results import Results
@@ -36,12 +36,7 @@ _COLUMNS = ["id", "time", "variants", "models", "rows", "cells", "valid_pct", "c
 
 def runs_dir() -> Path:
     """The folder the runs are kept in (see the module docstring)."""
-    home = os.environ.get("NBCONNECT_HOME")
-    if home:
-        return Path(home).expanduser() / "runs"
-    from platformdirs import user_data_dir
-
-    return Path(user_data_dir("nbconnect", appauthor=False)) / "runs"
+    return data_path("runs")
 
 
 def _new_id(now: datetime) -> str:

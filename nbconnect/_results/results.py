@@ -28,16 +28,14 @@ from . import io as _results_io
 from . import plot as _plot
 from . import report as _report
 from . import score as _score
-from . import scorers as _scorers
-from . import scoring as _scoring
-from . import spans as _spans
-from . import versus as _versus
 from .arms import NOT_RUN, SAMPLE, VARIANT
+from .cells import MODEL, ROW
+from .measures import Measures
 from .score import listing as _listing
+from .views import Views
 
 __all__ = ["NOT_RUN", "SYSTEM", "Results"]
 
-ROW, MODEL = "row", "model"
 IDENT = ("model", "connection", "provider")
 #: bookkeeping columns: dtype, and the value a row dict may leave out
 SYSTEM: dict[str, tuple[str, Any]] = {
@@ -84,7 +82,7 @@ def _order(columns: Any, inputs: Sequence[str], fields: Sequence[str]) -> list[s
     return [ROW, *inputs, *variant, *IDENT, *sample, *fields, *SYSTEM]
 
 
-class Results:
+class Results(Views, Measures):
     """The cells of one run, one row per (input row, model); see the module docstring for ``df``.
 
     ``fields`` are the (flattened) schema field names, ``models`` the model references in the
@@ -214,234 +212,6 @@ class Results:
         kwargs.setdefault("index", False)
         return out.to_csv(path, **kwargs)
 
-    def _check_field(self, field: str) -> None:
-        _score.check_field(field, self._fields)
-
-    def _truth_keys(self, truth: Any, field: str | None) -> dict[str, pd.Series]:
-        truth = self._truth if truth is None else truth
-        return _score.truth_keys(truth, field, self._df, self._inputs, self._fields, self._kinds)
-
-    # -- views ----------------------------------------------------------------------------------
-    @property
-    def arms(self) -> list[str]:
-        """Arm labels in table order: ``"variant|model"``, or the model when there are no variants."""
-        return _arms.arm_order(self._df, self._models)
-
-    def _per_row(self, field: str) -> pd.DataFrame:
-        """One cell per (row, arm), with an ``arm`` column; with repeats, the first cell holding
-        the most common valid answer to ``field`` (or the first cell when none is valid)."""
-        df = self._df.assign(arm=_arms.arm_labels(self._df))
-        if SAMPLE in df and df.duplicated([ROW, "arm"]).any():
-            keys = _score.keys(df[field], self._kinds[field])
-            pick = _arms.representatives(
-                df[ROW].to_numpy(), df["arm"].to_numpy(), keys, df["_valid"].to_numpy()
-            )
-            df = df.iloc[pick]
-        return df
-
-    def _wide(self, cells: pd.DataFrame, column: str) -> pd.DataFrame:
-        values = cells[column].where(cells["_valid"]) if column != "_valid" else cells[column]
-        frame = pd.DataFrame({ROW: cells[ROW], "arm": cells["arm"], "v": values})
-        wide = frame.pivot(index=ROW, columns="arm", values="v").reindex(columns=self.arms)
-        wide.columns.name = None
-        return wide
-
-    def compare(self, field: str, *, inputs: bool = True) -> pd.DataFrame:
-        """One row per input row (index ``row``, sorted), the input columns first (``inputs=False``
-        leaves them out), then one column per arm (per model without variants, in ``models``
-        order) holding ``field``; with repeats, the most common valid answer of the row.
-
-        Cells that are not valid or missing show as ``None`` in object columns and NaN / <NA> in
-        numeric ones.
-        """
-        self._check_field(field)
-        wide = self._wide(self._per_row(field), field)
-        if self._df[field].dtype == object:
-            wide = wide.astype(object).where(wide.notna(), None)
-        if not inputs or not self._inputs:
-            return wide
-        clash = [m for m in wide.columns if m in set(self._inputs)]
-        if clash:
-            raise ConfigError(
-                f"model(s) {_listing(clash)} have the name of input columns; use compare(..., inputs=False)"
-            )
-        first = self._df.drop_duplicates(ROW).set_index(ROW)[self._inputs].reindex(wide.index)
-        return pd.concat([first, wide], axis=1)
-
-    def agreement(self, field: str, *, truth: Any = None, pairs: bool = False) -> pd.DataFrame:
-        """Pairwise agreement on ``field``: arms × arms, the share of the rows where both arms
-        are valid that hold equal values (lists compare as sets; with repeats, each row's most
-        common answer). The diagonal is 1.0 (NaN for an arm without a valid cell); NaN where two
-        arms are never valid together. ``truth`` (as in :meth:`score`) adds a ``truth`` arm.
-
-        ``pairs=True`` returns one row per pair instead: ``a, b, n_both, share``, Cohen's
-        ``kappa`` (as scikit-learn's) and Krippendorff's ``alpha`` (nominal), which correct for
-        chance agreement, plus a last row ``(all), (all)`` with alpha over every arm.
-        """
-        self._check_field(field)
-        kind = self._kinds[field]
-        cells = self._per_row(field)
-        wide = self._wide(cells, field)
-        valid = self._wide(cells, "_valid").fillna(False).astype(bool)
-        cols = {m: (_score.keys(wide[m], kind), valid[m].to_numpy()) for m in wide.columns}
-        if truth is not None:
-            k = self._truth_keys(truth, field)[field].reindex(wide.index).to_numpy()
-            cols["truth"] = (k, pd.notna(k))
-        return _versus.agreement_pairs(cols) if pairs else _score.agreement_matrix(cols)
-
-    # -- ground truth and scores ----------------------------------------------------------------
-    def score(
-        self,
-        truth: Any = None,
-        *,
-        field: str | None = None,
-        per_class: bool = False,
-        pretty: bool = False,
-        scorers: dict[str, Any] | None = None,
-    ) -> pd.DataFrame:
-        """Score every arm against ground truth; one row per (arm, field).
-
-        ``scorers={"date": same_day}``: your own checks instead of the built-in metrics, one row
-        per (arm, scorer) with ``n, n_rows, n_failed, n_not_run, n_errors, score, score_se,
-        score_ci_low, score_ci_high, interval``; see :meth:`scored` and
-        :mod:`nbconnect._results.scorers`. ``truth`` is then optional (reference-free checks).
-
-        ``truth``: the name of an input column (it scores ``field``, else the only field, else the
-        field its name ends or starts with: ``gold_label`` -> ``label``), a dict ``{field: column}``,
-        or a DataFrame (or Series) indexed by row id with a column per field; default ``self.truth``.
-
-        Columns: (``arm, variant`` with variants), ``model, field, kind``, the counts ``n`` (cells
-        scored: truth known, run), ``n_rows`` (distinct rows among them), ``n_valid``, ``n_failed``
-        (scored as wrong), ``n_not_run`` (left out: stopped, over budget, no cell), then
-        ``accuracy, macro_precision, macro_recall, macro_f1, mae, jaccard`` (NaN where a metric
-        does not fit the kind), each of accuracy / macro_f1 / mae / jaccard followed by ``_se``,
-        ``_ci_low``, ``_ci_high`` (95%: Wilson for accuracy, a seeded bootstrap over rows for the
-        others; clustered by row with repeats). ``mae`` and ``jaccard`` average the valid cells
-        (``n_valid``). With ``per_class=True``: one row per (arm, field, class) with ``precision,
-        recall, f1, support`` for the categorical fields. ``pretty=True`` gives a table to read:
-        the counts and each metric as text ``"0.78 [0.68, 0.86]"``. Point figures equal scikit-learn's;
-        :mod:`nbconnect._results.scoring` says exactly how the rest is computed.
-        """
-        if scorers is not None:
-            table = _scorers.scorer_table(self._df, *self._scored(scorers, truth), self.arms)
-            return _scorers.readable(table) if pretty else table
-        truths = self._truth_keys(truth, field)
-        table, classes = _scoring.score_arms(self._df, truths, self._kinds, self.arms)
-        if per_class:
-            head = ["arm", VARIANT] if VARIANT in self._df else []
-            cols = [*head, "model", "field", "class", "precision", "recall", "f1", "support"]
-            return pd.concat(classes, ignore_index=True)[cols] if classes else pd.DataFrame(columns=cols)
-        return _scoring.readable(table) if pretty else table
-
-    def _scored(self, scorers: Any, truth: Any) -> tuple[list, pd.DataFrame, dict]:
-        resolved = _scorers.resolve(scorers, self._fields)
-        truths = _scorers.truths_for(resolved, truth, self._truth, self._df, self._inputs, self._fields)
-        return (resolved, *_scorers.score_cells(self._df, resolved, truths))
-
-    def scored(self, scorers: dict[str, Any], truth: Any = None) -> pd.DataFrame:
-        """``df`` plus ``score.<name>`` (float; NaN when not scored) and ``reason.<name>`` per
-        scorer: ``scorers={field: fn(prediction, truth, row)}`` (or ``"field:label": fn``, or a
-        built-in name ``"exact"`` / ``"token_f1"``); ``truth`` as in :meth:`score`, for the scored
-        fields only (a field without truth gets ``truth=None``)."""
-        return self._scored(scorers, truth)[1]
-
-    def score_spans(
-        self, truth: Any = None, *, field: str | None = None, text: str | None = None, pretty: bool = False
-    ) -> pd.DataFrame:
-        """Entity scores of a span field (a list of ``{text, label}``, optionally ``start``/``end``):
-        per (arm, ``match`` exact / partial, ``label``, ``(micro)``, ``(macro)``): ``n, n_rows,
-        n_failed, n_not_run, tp, n_pred, n_gold, precision, recall, f1, f1_se, f1_ci_low,
-        f1_ci_high`` (seeded bootstrap over rows). ``truth``: the input column of gold spans;
-        ``text``: the input column the offsets point into (default ``text``, or the only text
-        column). Exact F1 equals seqeval's; see :mod:`nbconnect._results.spans`."""
-        field, gold, text = self._span_args(truth, field, text)
-        table = _spans.span_table(self._df, field, gold, text, self.arms)
-        return _spans.readable(table) if pretty else table
-
-    def span_notes(
-        self, truth: Any = None, *, field: str | None = None, text: str | None = None
-    ) -> pd.DataFrame:
-        """The spans (answers' and gold) that :meth:`score_spans` could not find in the text."""
-        return _spans.span_notes(self._df, *self._span_args(truth, field, text))
-
-    def _span_args(self, truth: Any, field: str | None, text: str | None) -> tuple[str, pd.Series, str]:
-        field = _spans.pick_field(self._schema, self._fields, field)
-        truth = self._truth if truth is None else truth
-        gold = _score._truths(truth, field, self._df, self._inputs, self._fields)[field]
-        return field, gold, _spans.pick_text(self._df, self._inputs, text)
-
-    def versus(
-        self, a: str | None = None, b: str | None = None, *, field: str | None = None, truth: Any = None
-    ) -> pd.DataFrame:
-        """Paired comparison of arms on the rows both ran, right/wrong on ``field`` (default: the
-        only field, or the one ``truth`` names). With ``a`` and ``b``: one row; without: every
-        pair of arms. Columns ``a, b, field, n_pairs, accuracy_a, accuracy_b, difference`` (a − b),
-        ``ci_low, ci_high`` (95% paired bootstrap over rows), ``a_wins, b_wins`` (discordant
-        rows), ``p_value`` (exact McNemar), ``p_holm`` (Holm-adjusted over the pairs shown), and
-        ``rows_needed`` (rough rows for 80% power, only when not significant).
-        See :mod:`nbconnect._results.versus`."""
-        if (a is None) != (b is None):
-            raise ConfigError("versus() takes two arms (a and b) or none (every pair)")
-        truths = self._truth_keys(truth, field)
-        return _versus.versus(self._df, truths, self._kinds, self.arms, None if a is None else (a, b))
-
-    def summary(self, truth: Any = None, *, by: str = "model") -> pd.DataFrame:
-        """Per model (index ``model``, in ``models`` order; a model's variants and repeats pooled,
-        clustered by row), or with ``by="arm"`` per arm (index ``arm``: ``"variant|model"`` with
-        variants, else the model): ``cells``, ``calls`` (cells sent), ``not_run``
-        (cancelled / over budget / pending), ``valid_pct`` (of calls: ``calls`` is its n) with
-        ``valid_pct_se``, ``valid_pct_ci_low``, ``valid_pct_ci_high`` (95% Wilson; clustered by row
-        when a model has several cells per row: variants, repeats), ``errors`` (calls without a
-        valid result), ``errors_by_type`` (``"timeout: 2, rate_limited: 1"``), ``accuracy`` (mean over
-        the scored fields, only with a truth or ``self.truth``), ``latency_p50``/``latency_p95``
-        (seconds, calls only, linear interpolation like numpy), ``input_tokens``, ``output_tokens``,
-        ``cached_tokens``, ``cache_write_tokens`` (parts of the input), ``reasoning_tokens`` (part of
-        the output), ``cost_usd`` (sums; <NA>/NaN when unknown), ``cached`` (count), ``attempts``, ``wait_s`` (sums).
-        """
-        df = self._df
-        if by not in ("model", "arm"):
-            raise ConfigError(f"summary(by={by!r}): pass by='model' or by='arm'")
-        per_arm = by == "arm" and VARIANT in df
-        model = _arms.arm_labels(df) if per_arm else df[MODEL]
-        index = pd.Index(self.arms if per_arm else self._models, name=_arms.ARM if per_arm else MODEL)
-        ran = ~df["_error_type"].isin(NOT_RUN)
-        errors = ran & ~df["_valid"]
-        by = df.groupby(model, sort=False)
-        out = pd.DataFrame(index=index)
-        out["cells"] = by.size()
-        out["calls"] = ran.groupby(model).sum()
-        out["not_run"] = (~ran).groupby(model).sum()
-        out = out.fillna(0).astype("int64")
-        out["valid_pct"] = (
-            (df["_valid"] & ran).groupby(model).sum() / out["calls"].where(out["calls"] > 0) * 100
-        )
-        out = out.join(_scoring.valid_interval(df, ran.to_numpy(), list(index), model))
-        out["errors"] = errors.groupby(model).sum().reindex(out.index, fill_value=0).astype("int64")
-        kinds = df.loc[errors, "_error_type"].fillna("unknown").groupby(model[errors]).value_counts()
-        out["errors_by_type"] = ""
-        for m in out.index.intersection(kinds.index.get_level_values(0).unique()):
-            out.loc[m, "errors_by_type"] = ", ".join(f"{k}: {n}" for k, n in kinds.loc[m].items())
-        if truth is not None or self._truth is not None:
-            try:
-                truths = self._truth_keys(truth, None)
-                table, _ = _scoring.score_arms(df, truths, self._kinds, self.arms, intervals=False)
-                out["accuracy"] = table.groupby(_arms.ARM if per_arm else MODEL)["accuracy"].mean()
-            except ConfigError:
-                if truth is not None:  # a default truth that fits no single field leaves accuracy out
-                    raise
-        latency = df.loc[ran, "_latency_s"].groupby(model[ran]).quantile([0.5, 0.95]).unstack()
-        out["latency_p50"] = latency[0.5] if len(latency) else np.nan
-        out["latency_p95"] = latency[0.95] if len(latency) else np.nan
-        out["input_tokens"] = by["_input_tokens"].sum(min_count=1)
-        out["output_tokens"] = by["_output_tokens"].sum(min_count=1)
-        for name in ("cached_tokens", "cache_write_tokens", "reasoning_tokens"):
-            out[name] = by["_" + name].sum(min_count=1)
-        out["cost_usd"] = by["_cost_usd"].sum(min_count=1)
-        out["cached"] = by["_cached"].sum().reindex(out.index, fill_value=0).astype("int64")
-        out["attempts"] = by["_attempts"].sum().reindex(out.index, fill_value=0).astype("int64")
-        out["wait_s"] = by["_wait_s"].sum().reindex(out.index, fill_value=0.0)
-        return out
-
     # -- combining, plotting, saving ------------------------------------------------------------
     def merge(self, other: Results) -> Results:
         """This run's cells plus ``other``'s cells for the (row, variant, model, sample) cells this
@@ -476,35 +246,6 @@ class Results:
         return Results(
             both, fields=self._fields, models=models, inputs=inputs, schema=schema, truth=truth, meta=meta
         )
-
-    def majority(self, field: str | None = None) -> Results:
-        """Self-consistency over repeats: one cell per (row, arm), the first cell holding the most
-        common valid answer (the whole answer, or just ``field``), without the ``sample`` column;
-        a row whose repeats are all invalid keeps its first cell (scored as failed). Score it like
-        any Results. Without repeats it equals these Results. See :meth:`consistency` for shares."""
-        if SAMPLE not in self._df:
-            return self
-        if field is not None:
-            self._check_field(field)
-        pick = _arms.majority_positions(self._df, self._fields if field is None else [field], self._kinds)
-        cells = self._df.iloc[pick].drop(columns=SAMPLE)
-        return Results(
-            cells,
-            fields=self._fields,
-            models=self._models,
-            inputs=self._inputs,
-            schema=self._schema,
-            truth=self._truth,
-            meta={**self._meta, "majority_of": field or "(answer)"},
-        )
-
-    def consistency(self, field: str | None = None) -> pd.DataFrame:
-        """Per (row, arm): ``samples`` (cells), ``n_valid``, ``votes`` for the most common valid
-        answer (the whole answer, or ``field``) and ``share`` = votes / samples (failed repeats
-        count against it; NaN when nothing was valid)."""
-        if field is not None:
-            self._check_field(field)
-        return _arms.consistency(self._df, self._fields if field is None else [field], self._kinds)
 
     def plot(self, truth: Any = None, *, field: str | None = None) -> Any:
         """A matplotlib Figure with two panels: cost (x) against accuracy (y) per arm (per model

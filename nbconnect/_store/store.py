@@ -23,6 +23,7 @@ from pydantic import ValidationError
 from .._connections.base import Connection
 from .._connections.providers import PROVIDERS
 from .._errors import StoreError
+from .._paths import config_path
 
 __all__ = ["default_store_path", "locked", "read_store", "write_store"]
 
@@ -31,12 +32,7 @@ STORE_VERSION = 1
 
 def default_store_path() -> Path:
     """``$NBCONNECT_HOME/connections.json``, else the user config dir (``~/.config/nbconnect``)."""
-    home = os.environ.get("NBCONNECT_HOME")
-    if home:
-        return Path(home).expanduser() / "connections.json"
-    from platformdirs import user_config_dir
-
-    return Path(user_config_dir("nbconnect", appauthor=False)) / "connections.json"
+    return config_path("connections.json")
 
 
 def lock_for(path: Path) -> FileLock:

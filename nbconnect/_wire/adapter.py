@@ -12,7 +12,6 @@ import json
 import time
 from abc import ABC, abstractmethod
 from collections.abc import AsyncIterator, Callable
-from dataclasses import dataclass, field
 from typing import TYPE_CHECKING, Any, ClassVar
 
 import httpx
@@ -20,15 +19,27 @@ import httpx
 from .. import _errors as E
 from .._catalog.catalog import catalog
 from .._schema.schema import Adapted, Schema
+from . import modes_memory
+from .call import (
+    EMPTY,
+    INVALID_JSON,
+    SCHEMA_MISMATCH,
+    Call,
+    Prepared,
+    Reply,
+    strip_fences,
+)
 from .http import error_for_status, new_client, scrub, transport_error
-from .media import Media, Part
+from .media import Media
 from .messages import key_not_accepted, schema_instruction
+from .modes_memory import remembered_modes
 from .verification import Verification
 
 if TYPE_CHECKING:  # the wire sits below the connections: it reads their facts through the instance
     from .._connections.base import Connection
     from .batch.base import BatchAPI
 
+# Call, Reply, Prepared and remembered_modes are re-exported: the engine imports them from here
 __all__ = [
     "Adapter",
     "Call",
@@ -39,97 +50,7 @@ __all__ = [
     "schema_instruction",
 ]
 
-TRUNCATED = "truncated"
-REFUSAL = "refusal"
-INVALID_JSON = "invalid_json"
-SCHEMA_MISMATCH = "schema_mismatch"
-EMPTY = "empty"
 MAX_PAGES = 50  # a model listing longer than this many pages is cut rather than followed forever
-
-
-@dataclass(frozen=True)
-class Call:
-    """One structured-output request: a system and a user message, a model, a schema.
-
-    ``user`` is the user message's text. When the prompt has images or PDFs, ``parts`` holds the
-    whole message in order (:class:`~nbconnect._wire.media.Text` and ``Media``) and each wire
-    builds its content list from it; a text-only call leaves ``parts`` empty.
-    """
-
-    model: str
-    user: str
-    schema: Schema
-    system: str | None = None
-    temperature: float | None = None
-    max_tokens: int | None = None
-    reasoning_effort: str | None = None  # "low" / "medium" / "high": see Adapter.reasoning
-    seed: int | None = None  # repeats: the sample index, sent where the API takes a seed
-    parts: tuple[Part, ...] = ()
-
-    @property
-    def media(self) -> tuple[Media, ...]:
-        return tuple(p for p in self.parts if isinstance(p, Media))
-
-
-@dataclass
-class Reply:
-    """What came back for one call. ``valid`` means: parsed, and it matches the schema."""
-
-    value: Any = None
-    raw: str = ""
-    valid: bool = False
-    errors: list[str] = field(default_factory=list)
-    error_type: str | None = None
-    finish_reason: str | None = None
-    refusal: str | None = None
-    input_tokens: int | None = None
-    output_tokens: int | None = None
-    cached_tokens: int | None = None  # part of input_tokens read from the provider's prompt cache
-    cache_write_tokens: int | None = None  # part of input_tokens written to it (Anthropic)
-    reasoning_tokens: int | None = None  # part of output_tokens spent thinking (billed as output)
-    cost_usd: float | None = None
-    latency_s: float = 0.0
-    model: str | None = None
-    request_id: str | None = None
-    enforcement: str = ""
-    changes: list[str] = field(default_factory=list)
-
-    @property
-    def error(self) -> str | None:
-        """One line saying why the reply is not valid (``None`` when it is)."""
-        return "; ".join(self.errors) if self.errors else None
-
-
-@dataclass(frozen=True)
-class Prepared:
-    """A request before it is sent. ``url`` and ``body`` never hold secrets; headers may."""
-
-    method: str
-    url: str
-    body: dict[str, Any] | None
-    headers: dict[str, str]
-    mode: str = ""
-    media: tuple[Media, ...] = ()  # what the body's payloads are, so a cache key can use their hashes
-
-    def to_httpx(self, client: httpx.AsyncClient | None = None) -> httpx.Request:
-        """The request; built by ``client`` when given, so its default headers (our User-Agent, or
-        an injected client's own) are sent too."""
-        content = json.dumps(self.body, ensure_ascii=False).encode() if self.body is not None else None
-        headers = dict(self.headers)
-        if content is not None:
-            headers["Content-Type"] = "application/json"
-        if client is not None:
-            return client.build_request(self.method, self.url, content=content, headers=headers)
-        return httpx.Request(self.method, self.url, content=content, headers=headers)
-
-
-# Enforcement modes that worked (or were forced on us by a rejection), per provider endpoint and
-# model, for the life of the process: a fallback is discovered once, not on every call.
-_REMEMBERED: dict[tuple[str, str, str, str], str] = {}
-
-
-def remembered_modes() -> dict[tuple[str, str, str, str], str]:
-    return _REMEMBERED
 
 
 class Adapter(ABC):
@@ -337,7 +258,7 @@ class Adapter(ABC):
     def plan(self, call: Call) -> list[str]:
         """Enforcement modes to try in order, the remembered one first."""
         modes = self.call_modes(call)
-        known = _REMEMBERED.get(self.memory_key(call))
+        known = modes_memory.recall(self.memory_key(call))
         if known in modes:
             modes = [known] + [m for m in modes if m != known]
         return modes
@@ -364,7 +285,7 @@ class Adapter(ABC):
             reply.changes = list(self.adapt(call.schema, mode).changes)
             self.finish(call, mode, reply)
             if len(self.call_modes(call)) > 1:  # a forced mode (json_mode=...) proves nothing for "auto"
-                _REMEMBERED[self.memory_key(call)] = mode
+                modes_memory.remember(self.memory_key(call), mode)
             return reply
         raise AssertionError("unreachable: plan() returns at least one mode")
 
@@ -426,7 +347,7 @@ class Adapter(ABC):
                 reply.error_type, reply.errors = EMPTY, ["the model returned no text"]
                 return
             try:
-                reply.value = json.loads(_strip_fences(text))
+                reply.value = json.loads(strip_fences(text))
             except json.JSONDecodeError as exc:
                 reply.error_type = INVALID_JSON
                 reply.errors = [f"the answer is not JSON ({exc.msg} at character {exc.pos})"]
@@ -464,12 +385,3 @@ class Adapter(ABC):
     @abstractmethod
     async def check(self) -> list[str]:
         """Prove the credentials with the cheapest real request; return the models seen."""
-
-
-def _strip_fences(text: str) -> str:
-    """Models in JSON-object or prompt-only mode sometimes wrap the JSON in ```json fences."""
-    if text.startswith("```"):
-        text = text.split("\n", 1)[1] if "\n" in text else ""
-        if text.rstrip().endswith("```"):
-            text = text.rstrip()[:-3]
-    return text.strip()

@@ -18,8 +18,9 @@ import httpx
 from .. import _errors as E
 from .._catalog.catalog import catalog
 from .._schema.schema import Adapted, Schema, for_anthropic
-from .adapter import REFUSAL, TRUNCATED, Adapter, Call, Prepared, Reply
+from .adapter import Adapter, Call, Prepared, Reply
 from .batch.anthropic import AnthropicBatch
+from .call import REFUSAL, TRUNCATED
 from .media import IMAGE, Media
 from .messages import about_schema, cut_off, rate_limited, refused
 

@@ -20,23 +20,18 @@ re-draw some of the answer's choices per seed, more at higher temperature, none 
 from __future__ import annotations
 
 import asyncio
-import hashlib
 import json
-import re
-from collections.abc import Mapping
 from typing import TYPE_CHECKING, Any
 
 import httpx
 
 from .._catalog.tokens import estimate_tokens
-from .._schema.values import ValueWalk
-from ..data import ASPECTS
 from .adapter import Call, Prepared
 from .batch.openai import OpenAIBatch
 from .demo_batch import DemoBatches
 from .demo_judge import grade
-from .demo_media import Seen, read_content
-from .demo_spans import find_spans, is_span_items
+from .demo_media import read_content
+from .demo_mind import DEMO_MODELS, Mind, break_answer, unit
 from .openai import OpenAIChatAdapter
 
 if TYPE_CHECKING:
@@ -46,207 +41,7 @@ __all__ = ["DEMO_MODELS", "DemoAdapter", "DemoTransport"]
 
 DEMO_BASE = "https://demo.nbconnect.invalid/v1"  # never resolved: the transport answers in process
 
-# model -> (latency factor, probability of reading the text right, schema-break rate, truncation rate)
-DEMO_MODELS: dict[str, tuple[float, float, float, float]] = {
-    "demo-careful": (2.0, 0.97, 0.0, 0.0),
-    "demo-fast": (0.6, 0.8, 0.08, 0.0),
-    "demo-echo": (0.3, 0.45, 0.0, 0.04),
-}
 _NATIVE = {"demo-careful", "demo-echo"}
-
-_POSITIVE = set(
-    [
-        "good",
-        "great",
-        "excellent",
-        "love",
-        "loved",
-        "amazing",
-        "perfect",
-        "happy",
-        "fast",
-        "best",
-        "nice",
-        "wonderful",
-        "fantastic",
-        "recommend",
-        "comfortable",
-        "sturdy",
-        "reliable",
-        "superb",
-        "pleased",
-        "works",
-        "delighted",
-        "brilliant",
-    ]
-)
-_NEGATIVE = set(
-    [
-        "bad",
-        "poor",
-        "terrible",
-        "awful",
-        "hate",
-        "hated",
-        "broke",
-        "broken",
-        "slow",
-        "worst",
-        "disappointed",
-        "disappointing",
-        "useless",
-        "refund",
-        "cheap",
-        "flimsy",
-        "late",
-        "rude",
-        "noisy",
-        "leaks",
-        "returned",
-        "waste",
-        "faulty",
-        "defective",
-    ]
-)
-# The aspects the demo models notice: the demo dataset's vocabulary, then words reviews use for
-# the same things (a model that says "shipping" where the labels say "delivery" is realistic).
-_ASPECTS = (*ASPECTS, "shipping", "taste", "packaging", "support", "fit", "material", "performance", "setup")
-_WORD = re.compile(r"[a-z']+")
-
-
-def _unit(*parts: Any) -> float:
-    """A deterministic number in [0, 1) from the parts."""
-    digest = hashlib.blake2b("\x1f".join(map(str, parts)).encode(), digest_size=8).digest()
-    return int.from_bytes(digest, "big") / 2**64
-
-
-class _Mind(ValueWalk):
-    """How one demo model 'reads' one text: the shared schema walk, with leaves chosen by the
-    review's tone (enums, ratings, booleans) and its words (aspects), right with the model's skill."""
-
-    def __init__(
-        self,
-        model: str,
-        text: str,
-        seed: int,
-        schema: Any,
-        seen: Seen | None = None,
-        *,
-        skill: float | None = None,
-        draw: tuple[Any, float] | None = None,
-    ) -> None:
-        super().__init__(schema)
-        self.model, self.text, self.seed = model, text, seed
-        self.key = seen.key if seen is not None else text  # media prompts differ by their bytes too
-        self.eyes = seen.words if seen is not None else {}  # what an image showed: colour, shape, digit
-        self.words = _WORD.findall(text.lower())
-        self.skill = DEMO_MODELS.get(model, DEMO_MODELS["demo-careful"])[1] if skill is None else skill
-        self.draw = draw  # (request seed, share of choices re-drawn per seed), for repeats
-        score = sum(w in _POSITIVE for w in self.words) - sum(w in _NEGATIVE for w in self.words)
-        self.sentiment = score if self.reads("sentiment") else int(self.unit("s") * 3) - 1
-
-    def unit(self, what: str) -> float:
-        """The deterministic number behind one choice; a sampled request re-draws some of them."""
-        if (
-            self.draw is not None
-            and _unit(self.seed, self.model, self.key, what, self.draw[0], "redraw") < self.draw[1]
-        ):
-            return _unit(self.seed, self.model, self.key, what, self.draw[0])
-        return _unit(self.seed, self.model, self.key, what)
-
-    def reads(self, what: str) -> bool:
-        return self.unit(what) < self.skill
-
-    def pick(self, options: list[Any], what: str) -> Any:
-        return options[int(self.unit(what) * len(options))]
-
-    def saw(self, name: str) -> str | None:
-        """What the image showed for a field called ``name`` (colour, shape, digit), if it looked."""
-        low = name.lower().replace("color", "colour")
-        hit = next((v for k, v in self.eyes.items() if k in low), None)
-        return hit if hit is not None and self.reads(name) else None
-
-    def stated(self, name: str) -> float | None:
-        """A number the text gives after the field's name ("Total: 31.00"), if the model reads it."""
-        match = re.search(rf"{re.escape(name.lower())}\W{{0,3}}(-?\d+(?:\.\d+)?)", self.text.lower())
-        return float(match.group(1)) if match and self.reads(name) else None
-
-    # -- the walk's hooks ----------------------------------------------------------------------
-    def anything(self, name: str) -> Any:
-        return self.string({}, name)
-
-    def choose(self, options: list, depth: int) -> Any:
-        return next((o for o in options if not (isinstance(o, dict) and o.get("type") == "null")), options[0])
-
-    def choose_type(self, kinds: list, depth: int) -> str | None:
-        return next((k for k in kinds if k != "null"), "null")
-
-    def object(self, s: Mapping, depth: int, name: str) -> dict:
-        props = s.get("properties") if isinstance(s.get("properties"), dict) else {}
-        return {key: self.value(sub, depth + 1, key) for key, sub in props.items()}
-
-    def boolean(self, name: str) -> bool:
-        if self.reads(name):
-            return self.sentiment > 0
-        return self.unit(name) < 0.5
-
-    def enum(self, options: list[Any], name: str) -> Any:
-        lowered = [str(o).lower() for o in options]
-        eyes = set(self.eyes.values())
-        for option, low in zip(options, lowered):
-            if low in eyes and self.reads(name):  # an image prompt: the option it saw
-                return option
-        if self.reads(name):
-            mood = "pos" if self.sentiment > 0 else "neg" if self.sentiment < 0 else "neu"
-            for option, low in zip(options, lowered):
-                if low.startswith(mood) or (mood == "neu" and low in ("mixed", "none", "other")):
-                    return option
-            for option, low in zip(options, lowered):
-                if low in self.words:
-                    return option
-        return self.pick(options, name)
-
-    def number(self, s: Mapping, integer: bool, name: str) -> float | int:
-        low = s.get("minimum", 1 if integer else 0)
-        high = s.get("maximum", 5 if integer else 1)
-        known = self.saw(name) if "digit" in self.eyes and "digit" in name.lower() else None
-        found = float(known) if known is not None else self.stated(name)
-        if found is not None:
-            return round(found) if integer else found
-        if any(k in name.lower() for k in ("rating", "stars", "score")) and self.reads(name):
-            fraction = {1: 0.95, 0: 0.5, -1: 0.1}[max(-1, min(1, self.sentiment))]
-        else:
-            fraction = 0.55 + 0.44 * self.unit(name)
-        value = low + (high - low) * fraction
-        return round(value) if integer else round(value, 2)
-
-    def array(self, s: Mapping, depth: int, name: str) -> list[Any]:
-        items = s.get("items") if isinstance(s.get("items"), dict) else {}
-        if is_span_items(items):  # named entities: read from the text after "Text:" when there is one
-            return find_spans(self, items, self.text.rsplit("Text:", 1)[-1])
-        if items.get("type") == "string" and "enum" not in items:
-            found = [a for a in _ASPECTS if a in self.words]
-            if not found or not self.reads(name):
-                # the longest words, ties in text order (a set's order changes with PYTHONHASHSEED)
-                found = sorted(dict.fromkeys(self.words), key=len, reverse=True)[:2]
-            return found[:3]
-        return [self.value(items, depth + 1, name)]
-
-    def string(self, s: Mapping, name: str) -> str:
-        fmt = s.get("format")
-        if fmt == "date":
-            return "2026-01-15"
-        if fmt == "date-time":
-            return "2026-01-15T12:00:00Z"
-        if "language" in name.lower():
-            return "en"
-        seen = self.saw(name)
-        if seen is not None:
-            return seen
-        if self.eyes and not self.text.strip():
-            return f"a {self.eyes.get('colour', '')} {self.eyes.get('shape', 'picture')}"
-        return " ".join(self.text.split()[:8])
-
 
 _FREE_FORM = {"type": "object", "properties": {"answer": {"type": "string"}}}
 
@@ -260,19 +55,6 @@ def _find_schema(body: dict[str, Any]) -> Any:
     if fmt.get("type") == "json_schema":
         return (fmt.get("json_schema") or {}).get("schema") or _FREE_FORM
     return fmt.get("schema") or _FREE_FORM
-
-
-def _break(value: Any, mind: _Mind) -> Any:
-    """Make a schema mistake the way weak models do: drop a field, or give a number as text."""
-    if not isinstance(value, dict) or not value:
-        return value
-    key = mind.pick(sorted(value), "break-key")
-    broken = dict(value)
-    if isinstance(broken[key], (int, float)) and not isinstance(broken[key], bool):
-        broken[key] = f"about {broken[key]}"
-    else:
-        del broken[key]
-    return broken
 
 
 class DemoTransport(httpx.AsyncBaseTransport):
@@ -322,18 +104,18 @@ class DemoTransport(httpx.AsyncBaseTransport):
         seen = read_content(content)
         user = seen.key
         factor, _, break_rate, truncate_rate = DEMO_MODELS[model]
-        jitter = 0.5 + _unit(self.seed, model, user, "latency")
+        jitter = 0.5 + unit(self.seed, model, user, "latency")
         if wait:
             await asyncio.sleep(self.latency * factor * jitter)
         schema = _find_schema(body)
-        mind = _Mind(model, seen.text, self.seed, schema, seen, skill=_skill(model, body), draw=_draw(body))
+        mind = Mind(model, seen.text, self.seed, schema, seen, skill=_skill(model, body), draw=_draw(body))
         verdict = grade(mind, seen.text, schema)  # a judge's grading prompt gets a judge's answer
         value = verdict if verdict is not None else mind.value(mind.root)
         if mind.unit("break") < break_rate:
-            value = _break(value, mind)
+            value = break_answer(value, mind)
         text = json.dumps(value)
         finish = "stop"
-        if _unit(self.seed, model, user, "truncate") < truncate_rate:
+        if unit(self.seed, model, user, "truncate") < truncate_rate:
             text, finish = text[: max(1, len(text) // 2)], "length"
         prompt = "".join(read_content(m.get("content", "")).text for m in body["messages"])
         tokens_in = estimate_tokens(prompt) + seen.media_tokens
@@ -371,7 +153,7 @@ def _skill(model: str, body: dict[str, Any]) -> float:
     if any(cue in system.lower() for cue in _CUES):  # the system prompt's, not the review's words
         skill += (1 - skill) * 0.35
     if system:  # each wording helps or hurts a little, its own way
-        skill += 0.06 * (_unit(model, system, "tone") - 0.5)
+        skill += 0.06 * (unit(model, system, "tone") - 0.5)
     temperature = body.get("temperature")
     if isinstance(temperature, (int, float)) and temperature > 1:
         skill -= 0.08 * (temperature - 1)

@@ -4,18 +4,11 @@
 Paths and headers follow what the official ``google-genai`` SDK sends (checked by the parity
 tests): Gemini on ``/v1/`` with ``x-goog-api-key``; Vertex on ``/v1beta1/`` with
 ``Authorization: Bearer <token>`` and ``x-goog-user-project`` when the key names a quota project.
-Vertex tokens come from one :class:`TokenSource` per service-account key, shared by every
-adapter in the process, and are added just before sending, so a prepared request (a cache key)
-never holds one. A token Vertex rejects (401) is dropped and the request sent once more with a
-new one, as google-auth's ``AuthorizedSession`` does.
+Vertex AI's adapter (its tokens, hosts and messages) is in :mod:`.vertex`.
 """
 
 from __future__ import annotations
 
-import dataclasses
-import hashlib
-import re
-import threading
 from abc import abstractmethod
 from typing import Any
 from urllib.parse import quote
@@ -23,22 +16,19 @@ from urllib.parse import quote
 import httpx
 
 from .. import _errors as E
-from .._catalog.catalog import catalog
 from .._schema.schema import Adapted, Schema, for_gemini, for_gemini_legacy
-from .adapter import REFUSAL, TRUNCATED, Adapter, Call, Prepared, Reply
-from .batch.google import GeminiBatch, VertexBatch
-from .google_auth import TokenSource
+from .adapter import Adapter, Call, Prepared, Reply
+from .batch.google import GeminiBatch
+from .call import REFUSAL, TRUNCATED
 from .media import Media
 from .messages import about_schema, cut_off, rate_limited
 
-__all__ = ["GeminiAdapter", "GoogleAdapter", "VertexAdapter"]
+__all__ = ["GeminiAdapter", "GoogleAdapter"]
 
 GEMINI_BASE = "https://generativelanguage.googleapis.com"
 GEMINI_API_VERSION = "v1"  # google-genai 3.6.1's default for the Gemini API (older SDKs used v1beta)
-VERTEX_API_VERSION = "v1beta1"  # what google-genai 3.6.1 sends for Vertex AI (v1 is the stable surface)
 JSON_SCHEMA = "response_json_schema"
 LEGACY_SCHEMA = "response_schema"
-_LOCATION = re.compile(r"[a-z][a-z0-9-]{0,62}")
 
 # finishReason / blockReason values meaning the provider withheld the answer.
 _REFUSALS = {"SAFETY", "RECITATION", "PROHIBITED_CONTENT", "BLOCKLIST", "SPII", "IMAGE_SAFETY"}
@@ -49,22 +39,6 @@ _SCHEMA_PARTS = ("response_mime_type", "responsemimetype")
 PROBE_MODEL = "gemini-2.5-flash"  # what verify() counts tokens with when the listing names none
 #: thinkingBudget per reasoning effort (Gemini 2.5 Flash takes 0-24576, Pro 128-32768)
 THINKING_BUDGET = {"low": 1024, "medium": 8192, "high": 24576}
-_PING = {"contents": [{"role": "user", "parts": [{"text": "ping"}]}]}
-
-# Keyed by a digest of the whole key file: a replaced key (or a changed quota project or token
-# endpoint) for the same account gets a fresh source instead of the old one's cached token.
-_SOURCES: dict[str, TokenSource] = {}
-_SOURCES_LOCK = threading.Lock()
-
-
-def token_source(key_json: str) -> TokenSource:
-    """The process-wide token source for a service-account key (one per key, so one refresh at a time)."""
-    key = hashlib.sha256(key_json.encode()).hexdigest()
-    with _SOURCES_LOCK:
-        source = _SOURCES.get(key)
-        if source is None:
-            source = _SOURCES[key] = TokenSource(key_json)
-        return source
 
 
 class GoogleAdapter(Adapter):
@@ -287,125 +261,3 @@ class GeminiAdapter(GoogleAdapter):
 
     def listed(self, model: dict[str, Any]) -> bool:
         return "generateContent" in (model.get("supportedGenerationMethods") or [])
-
-
-class VertexAdapter(GoogleAdapter):
-    """Vertex AI: ``/v1beta1/`` on the location's host, with a service-account access token."""
-
-    batch_class = VertexBatch  # runs live until a Cloud Storage bucket can be given
-
-    def __init__(self, *args: Any, **kwargs: Any) -> None:
-        super().__init__(*args, **kwargs)
-        self._token: str | None = None  # the last access token sent, scrubbed from messages
-
-    # -- where and how ---------------------------------------------------------------------
-    def base_url(self) -> str:
-        conn = self.conn
-        if conn.base_url:
-            return conn.base_url.rstrip("/")
-        if not _LOCATION.fullmatch(conn.location or ""):
-            # the location becomes part of the host name: never let it point the token elsewhere
-            raise E.ConfigError(
-                f"location {conn.location!r} is not a Google Cloud location such as 'us-central1' or 'global'"
-            )
-        if conn.location == "global":
-            return "https://aiplatform.googleapis.com"
-        if conn.location in ("us", "eu"):  # multi-region endpoints
-            return f"https://aiplatform.{conn.location}.rep.googleapis.com"
-        return f"https://{conn.location}-aiplatform.googleapis.com"
-
-    def model_url(self, model: str, verb: str = "generateContent") -> str:
-        if model.startswith(("projects/", "publishers/")):
-            path = model
-        elif "/" in model:  # "publisher/id", as google-genai accepts it
-            publisher, _, name = model.partition("/")
-            path = f"publishers/{publisher}/models/{name}"
-        else:
-            path = f"publishers/google/models/{model}"
-        if not path.startswith("projects/"):
-            path = f"projects/{self.conn.project}/locations/{self.conn.location}/{path}"
-        return f"{self.base_url()}/{VERTEX_API_VERSION}/{path}:{verb}"
-
-    def headers(self) -> dict[str, str]:
-        return {}  # the Bearer token is added by authorize(), just before sending
-
-    def _source(self) -> TokenSource:
-        return token_source(self.conn.secret("credentials") or "{}")
-
-    async def authorize(self, prepared: Prepared) -> Prepared:
-        """``prepared`` with Vertex's access token (and quota project) in its headers."""
-        if "Authorization" in prepared.headers:  # already done by request()
-            return prepared
-        try:
-            source = self._source()
-            token = await source.token()
-        except E.ConfigError as err:  # a key google-auth cannot load (its message never quotes the key)
-            raise E.AuthenticationError(str(err), **self._context()) from None
-        except E.ProviderError as err:
-            err.provider, err.connection = self._context()["provider"], self.conn.name
-            raise
-        self._token = token
-        headers = {**prepared.headers, "Authorization": f"Bearer {token}"}
-        if source.quota_project:
-            headers["x-goog-user-project"] = source.quota_project
-        return dataclasses.replace(prepared, headers=headers)
-
-    async def request(self, prepared: Prepared) -> tuple[httpx.Response, float]:
-        sent = await self.authorize(prepared)  # a key the token endpoint refuses raises here, once
-        try:
-            return await super().request(sent)
-        except E.AuthenticationError as err:
-            if err.status != 401:
-                raise
-        # Vertex rejected a token before its expiry (revoked, or the key's account changed):
-        # drop it, unless a concurrent caller already replaced it, and try once with a new one.
-        self._source().invalidate(sent.headers["Authorization"].removeprefix("Bearer "))
-        return await super().request(await self.authorize(prepared))
-
-    def secret_values(self) -> list[str]:
-        return [*super().secret_values(), *([self._token] if self._token else [])]
-
-    # -- messages --------------------------------------------------------------------------
-    @property
-    def key_subject(self) -> str:
-        return f"the access token of {self.conn.hint}"
-
-    def where(self) -> str:
-        return f" in location {self.conn.location!r} of project {self.conn.project!r}"
-
-    def denied(self, message: str, reasons: set[str], activate: str) -> str:
-        if "SERVICE_DISABLED" in reasons:
-            url = (
-                activate
-                or f"https://console.cloud.google.com/apis/library/aiplatform.googleapis.com?project={self.conn.project}"
-            )
-            return f"{message}; enable the Vertex AI API (aiplatform.googleapis.com) for the project at {url}, then retry"
-        return (
-            f"{message}; grant the service account {self.conn.hint} the 'Vertex AI User' role "
-            f"(roles/aiplatform.user) on project {self.conn.project!r}, and check that the project "
-            "id is right"
-        )
-
-    # -- models and verification ------------------------------------------------------------------
-    def listing(self) -> tuple[str, str, str]:
-        return (
-            f"{self.base_url()}/v1beta1/publishers/google/models",
-            "publisherModels",
-            "publishers/google/models/",
-        )
-
-    async def check(self) -> list[str]:
-        # Vertex's listing is not project-scoped: countTokens (free) then proves the project exists,
-        # has the Vertex AI API enabled and lets the service account call models in the location.
-        models = await self.list_models()
-        known = {m.id for m in catalog.models(self.conn.provider)}
-        model = next((m for m in models if m in known), models[0] if models else PROBE_MODEL)
-        try:
-            await self.request(Prepared("POST", self.model_url(model, "countTokens"), _PING, {}))
-        except E.PermissionDeniedError as err:
-            err.field = "project"  # type: ignore[attr-defined]  # read by field_for()
-            raise
-        return models
-
-    def field_for(self, err: E.ProviderError) -> str | None:
-        return getattr(err, "field", None) or super().field_for(err)

@@ -2,13 +2,13 @@
 
 OpenAI itself, Azure OpenAI, Azure AI Foundry and custom OpenAI-compatible servers differ only in
 where they live, how the key travels, which strict-schema rules apply and a few messages; each
-subclass says just that. The Demo's subclass lives with its in-process transport (``demo.py``).
+subclass says just that. Azure's two services are in :mod:`.azure`; the Demo's subclass lives
+with its in-process transport (``demo.py``).
 """
 
 from __future__ import annotations
 
 import json
-from dataclasses import dataclass
 from typing import Any, ClassVar
 
 import httpx
@@ -16,21 +16,19 @@ import httpx
 from .. import _errors as E
 from .._catalog.catalog import catalog
 from .._schema.schema import Adapted, Schema, as_schema, for_openai_strict
-from .adapter import REFUSAL, TRUNCATED, Adapter, Call, Prepared, Reply, remembered_modes, schema_instruction
-from .batch.openai import AzureOpenAIBatch, OpenAIBatch
+from .adapter import Adapter, Call, Prepared, Reply, remembered_modes, schema_instruction
+from .batch.openai import OpenAIBatch
+from .call import REFUSAL, TRUNCATED
 from .media import IMAGE, Media
 from .messages import about_schema, cut_off, refused
 
 __all__ = [
-    "AzureAIFoundryAdapter",
-    "AzureOpenAIAdapter",
     "CustomLLMAdapter",
     "OpenAIAdapter",
     "OpenAIChatAdapter",
 ]
 
 OPENAI_BASE = "https://api.openai.com/v1"
-FOUNDRY_MODELS_VERSION = "2024-05-01-preview"
 CONTENT_FILTER = "content_filter"
 
 # /v1/models lists embeddings, audio and image models too; keep what can chat in JSON.
@@ -241,84 +239,6 @@ class OpenAIAdapter(OpenAIChatAdapter):
     def chat_model(self, model_id: str) -> bool:
         return model_id.startswith(("gpt-", "o1", "o3", "o4", "chatgpt-")) and not any(
             w in model_id for w in _NOT_CHAT
-        )
-
-
-class _AzureAdapter(OpenAIChatAdapter):
-    """Azure's two OpenAI-format services: the key in ``api-key``, Azure's strict-schema subset, and
-    one model per connection (no key-only way to list deployments)."""
-
-    azure_schema: ClassVar[bool] = True
-
-    def headers(self) -> dict[str, str]:
-        return {"api-key": self.conn.secret("api_key") or ""}
-
-    async def list_models(self) -> list[str]:
-        return [self.conn.name]
-
-    async def check(self) -> list[str]:
-        # A one-token call proves key, endpoint and deployment at once.
-        body: dict[str, Any] = {"model": self.conn.name, "messages": [{"role": "user", "content": "ping"}]}
-        body["max_tokens" if self.legacy_max_tokens else "max_completion_tokens"] = 1
-        await self.request(Prepared("POST", self.chat_url(), body, self.headers()))
-        return [self.conn.name]
-
-
-class AzureOpenAIAdapter(_AzureAdapter):
-    """One Azure OpenAI deployment: ``{endpoint}/openai/deployments/{deployment}?api-version=...``."""
-
-    batch_class = AzureOpenAIBatch  # on a Global-Batch / Data Zone Batch deployment only
-
-    def base_url(self) -> str:
-        return f"{self.conn.endpoint}/openai/deployments/{self.conn.deployment}"
-
-    def query(self) -> str:
-        return f"?api-version={self.conn.api_version}"
-
-    def not_found(self, message: str) -> str:
-        conn = self.conn
-        return (
-            f"deployment {conn.deployment!r} was not found at {conn.endpoint} ({message}); check the "
-            "deployment name (not the model name) in the Azure portal, and that the endpoint is its resource"
-        )
-
-
-@dataclass(frozen=True)
-class _FoundryRoute:
-    api_version: str | None  # the default api-version; None: the route takes none (OpenAI v1)
-    legacy_max_tokens: bool
-
-
-# The three URL shapes a Foundry deployment hands out (see _connections.urls.parse_foundry).
-_FOUNDRY_ROUTES = {
-    "models": _FoundryRoute(FOUNDRY_MODELS_VERSION, legacy_max_tokens=True),  # Azure AI model inference
-    "v1": _FoundryRoute(None, legacy_max_tokens=False),  # the OpenAI v1 surface
-    "deployments": _FoundryRoute("2024-10-21", legacy_max_tokens=False),  # classic Azure OpenAI path
-}
-
-
-class AzureAIFoundryAdapter(_AzureAdapter):
-    """One model deployed in Azure AI Foundry, on whichever route its Target URI names."""
-
-    @property
-    def route(self) -> _FoundryRoute:
-        return _FOUNDRY_ROUTES[self.conn.route]
-
-    def base_url(self) -> str:
-        return self.conn.endpoint  # already the route's base (normalised by the connection)
-
-    def query(self) -> str:
-        default = self.route.api_version
-        return "" if default is None else f"?api-version={self.conn.api_version or default}"
-
-    @property
-    def legacy_max_tokens(self) -> bool:
-        return self.route.legacy_max_tokens
-
-    def not_found(self, message: str) -> str:
-        return (
-            f"model {self.conn.model!r} or the route was not found ({message}); paste the Target URI and "
-            "model name again"
         )
 
 

@@ -10,16 +10,8 @@ from __future__ import annotations
 from typing import Any, ClassVar
 
 from ..adapter import Prepared
-from .base import (
-    CANCELLING,
-    DONE,
-    EXPIRED,
-    IN_PROGRESS,
-    BatchAPI,
-    BatchStatus,
-    LineResult,
-    parse_lines,
-)
+from . import states
+from .base import BatchAPI, BatchStatus, LineResult, parse_lines
 
 __all__ = ["AnthropicBatch"]
 
@@ -44,11 +36,11 @@ class AnthropicBatch(BatchAPI):
         ended = body.get("processing_status") == "ended"
         failed = sum(int(counts.get(k) or 0) for k in ("errored", "canceled", "expired"))
         total = failed + sum(int(counts.get(k) or 0) for k in ("processing", "succeeded"))
-        state = IN_PROGRESS
+        state = states.IN_PROGRESS
         if body.get("processing_status") == "canceling":
-            state = CANCELLING
+            state = states.CANCELLING
         elif ended:  # Anthropic says expired per request; a batch with some is reported expired
-            state = EXPIRED if int(counts.get("expired") or 0) else DONE
+            state = states.EXPIRED if int(counts.get("expired") or 0) else states.DONE
         return BatchStatus(
             state=state,
             total=total,

@@ -20,6 +20,15 @@ from typing import TYPE_CHECKING, Any, ClassVar
 import httpx
 
 from ..adapter import Prepared
+from .states import (  # re-exported: the engine reads the states from here
+    DONE,
+    EXPIRED,
+    FINALIZING,
+    IN_PROGRESS,
+    STATES,
+    TERMINAL,
+    VALIDATING,
+)
 
 if TYPE_CHECKING:
     from ..._connections.base import Connection
@@ -41,13 +50,6 @@ __all__ = [
     "multipart_fields",
     "parse_lines",
 ]
-
-VALIDATING, IN_PROGRESS, FINALIZING, DONE = "validating", "in_progress", "finalizing", "done"
-EXPIRED, CANCELLING, CANCELLED, FAILED = "expired", "cancelling", "cancelled", "failed"
-#: every normalised batch state, in the order a progress line shows them
-STATES = (VALIDATING, IN_PROGRESS, FINALIZING, DONE, EXPIRED, CANCELLING, CANCELLED, FAILED)
-#: states after which a batch changes no more: its results (possibly partial) can be collected
-TERMINAL = frozenset({DONE, EXPIRED, CANCELLED, FAILED})
 
 
 @dataclass

@@ -17,20 +17,8 @@ import httpx
 
 from ... import _errors as E
 from ..adapter import Prepared
-from .base import (
-    CANCELLED,
-    DONE,
-    EXPIRED,
-    FAILED,
-    IN_PROGRESS,
-    VALIDATING,
-    BatchAPI,
-    BatchStatus,
-    LineResult,
-    Upload,
-    jsonl,
-    parse_lines,
-)
+from . import states
+from .base import BatchAPI, BatchStatus, LineResult, Upload, jsonl, parse_lines
 
 if TYPE_CHECKING:
     from ..._connections.base import Connection
@@ -40,12 +28,12 @@ __all__ = ["GeminiBatch", "VertexBatch"]
 JSONL = "jsonl"  # the mime type Google's batch-mode guide uploads request files with
 
 _STATES = {
-    "BATCH_STATE_PENDING": VALIDATING,
-    "BATCH_STATE_RUNNING": IN_PROGRESS,
-    "BATCH_STATE_SUCCEEDED": DONE,
-    "BATCH_STATE_FAILED": FAILED,
-    "BATCH_STATE_CANCELLED": CANCELLED,
-    "BATCH_STATE_EXPIRED": EXPIRED,
+    "BATCH_STATE_PENDING": states.VALIDATING,
+    "BATCH_STATE_RUNNING": states.IN_PROGRESS,
+    "BATCH_STATE_SUCCEEDED": states.DONE,
+    "BATCH_STATE_FAILED": states.FAILED,
+    "BATCH_STATE_CANCELLED": states.CANCELLED,
+    "BATCH_STATE_EXPIRED": states.EXPIRED,
 }
 
 
@@ -109,7 +97,7 @@ class GeminiBatch(BatchAPI):
         stats = meta.get("batchStats") or {}
         output = meta.get("output") or (op.get("response") or {})
         return BatchStatus(
-            state=_STATES.get(str(meta.get("state")), IN_PROGRESS),
+            state=_STATES.get(str(meta.get("state")), states.IN_PROGRESS),
             total=int(stats.get("requestCount") or 0),
             finished=int(stats.get("successfulRequestCount") or 0),
             failed=int(stats.get("failedRequestCount") or 0),

@@ -13,34 +13,20 @@ import httpx
 
 from ... import _errors as E
 from ..adapter import Prepared
-from .base import (
-    CANCELLED,
-    CANCELLING,
-    DONE,
-    EXPIRED,
-    FAILED,
-    FINALIZING,
-    IN_PROGRESS,
-    VALIDATING,
-    BatchAPI,
-    BatchStatus,
-    LineResult,
-    Upload,
-    jsonl,
-    parse_lines,
-)
+from . import states
+from .base import BatchAPI, BatchStatus, LineResult, Upload, jsonl, parse_lines
 
 __all__ = ["AzureOpenAIBatch", "OpenAIBatch"]
 
 _STATES = {
-    "validating": VALIDATING,
-    "in_progress": IN_PROGRESS,
-    "finalizing": FINALIZING,
-    "completed": DONE,
-    "expired": EXPIRED,
-    "cancelling": CANCELLING,
-    "cancelled": CANCELLED,
-    "failed": FAILED,
+    "validating": states.VALIDATING,
+    "in_progress": states.IN_PROGRESS,
+    "finalizing": states.FINALIZING,
+    "completed": states.DONE,
+    "expired": states.EXPIRED,
+    "cancelling": states.CANCELLING,
+    "cancelled": states.CANCELLED,
+    "failed": states.FAILED,
 }
 
 
@@ -97,7 +83,7 @@ class OpenAIBatch(BatchAPI):
         errors = [e for e in (body.get("errors") or {}).get("data") or [] if isinstance(e, dict)]
         message = "; ".join(str(e.get("message") or e.get("code")) for e in errors) or None
         return BatchStatus(
-            state=_STATES.get(str(body.get("status")), IN_PROGRESS),
+            state=_STATES.get(str(body.get("status")), states.IN_PROGRESS),
             total=int(counts.get("total") or 0),
             finished=int(counts.get("completed") or 0),
             failed=int(counts.get("failed") or 0),
