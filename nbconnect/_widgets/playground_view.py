@@ -13,7 +13,7 @@ import pandas as pd
 from .._engine.media_preview import thumbnail
 from .._results.results import NOT_RUN, Results
 
-__all__ = ["PAGE", "answered_counts", "answered_summary", "cell_detail", "table_page"]
+__all__ = ["PAGE", "answered_counts", "answered_summary", "batch_estimate", "cell_detail", "table_page"]
 
 PAGE = 50  # rows per results page: the browser only ever holds one page
 
@@ -36,6 +36,20 @@ _DETAIL = (
 def cell_detail(cell: pd.Series) -> dict[str, Any]:
     """Raw output, timing, tokens and cost of one cell (a row of ``Results.df``)."""
     return {key.lstrip("_"): _plain(cell[key]) for key in _DETAIL}
+
+
+def batch_estimate(est: Any) -> dict[str, Any]:
+    """The estimate line's batch part, from ``annotate_estimate``'s table (one row per model):
+    the cost at batch prices, the same calls live, the saving, and per model its route
+    (``"batch"`` or ``"live: why"``)."""
+    cost, live = est.df["cost_usd"].sum(min_count=1), est.df["live_cost_usd"].sum(min_count=1)
+    known = not (pd.isna(cost) or pd.isna(live))
+    return {
+        "cost_usd": None if pd.isna(cost) else round(float(cost), 6),
+        "live_cost_usd": None if pd.isna(live) else round(float(live), 6),
+        "saving_usd": round(float(live - cost), 6) if known else None,
+        "routes": [{"model": str(m), "route": str(r)} for m, r in est.df["route"].items()],
+    }
 
 
 def answered_counts(results: Results) -> dict[str, Any]:
@@ -80,11 +94,17 @@ def answered_summary(results: Results, truth: Any = None) -> pd.DataFrame:
 
 
 def table_page(
-    results: Results, field: str, page: int, *, truth: str | None = None, input_column: str | None = None
+    results: Results,
+    field: str,
+    page: int,
+    *,
+    truth: str | None = None,
+    input_column: str | None = None,
+    grades: dict[tuple[int, str], Any] | None = None,
 ) -> dict[str, Any]:
     """One page of the side-by-side table: per row the input preview (``input_column``, else the
-    first input column) and, per model, the value, validity, error, and (with a truth column)
-    whether it is right."""
+    first input column) and, per model, the value, validity, error, (with a truth column) whether
+    it is right, and (``grades``: (row, model) -> the judges' majority grade) the judge's grade."""
     df = results.df
     rows = sorted(df["row"].unique().tolist())
     pages = max(1, -(-len(rows) // PAGE))
@@ -104,6 +124,8 @@ def table_page(
                 entry["not_run"] = True
             elif truth and truth in group.columns:
                 entry["right"] = bool(cell["_valid"]) and _same(value, _plain(cell[truth]))
+            if grades and (int(row_id), cell["model"]) in grades:
+                entry["grade"] = grades[(int(row_id), cell["model"])]
             cells[cell["model"]] = entry
             if cell["_valid"]:
                 values.append(json.dumps(value, sort_keys=True, default=str))
