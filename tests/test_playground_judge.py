@@ -96,8 +96,8 @@ def test_a_judge_grades_the_table_and_summarises_each_arm_like_nbc_judge():
         (r["row"], m, c["grade"]) for r in core.table["rows"] for m, c in r["cells"].items() if "grade" in c
     ]
     assert len(grades) == sum(c["valid"] for r in core.table["rows"] for c in r["cells"].values())
-    assert all(joined.loc[(row, m)] == g for row, m, g in grades)
-    assert {g for *_, g in grades} == {"pass", "fail"}
+    assert all((joined.loc[(row, m)] or "split") == g for row, m, g in grades)  # two judges may split
+    assert {"pass", "fail"} <= {g for *_, g in grades}
     # a new run's results drop the grades of the old ones
     pg.run()
     pg.wait(60)

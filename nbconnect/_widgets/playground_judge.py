@@ -28,6 +28,7 @@ if TYPE_CHECKING:
 
 __all__ = ["JudgePanel", "judge_summary"]
 
+SPLIT = "split"  # the table's badge for a cell the judges split on evenly
 JUDGE_EVERY = 0.1  # seconds between judge progress updates, as for a run
 _SUMMARY = ("arm", "judges", "n", "n_errors", "score", "score_ci_low", "score_ci_high")
 
@@ -59,19 +60,16 @@ class JudgePanel:
         self.core.judge_choices = [row["ref"] for row in self.picker.rows]
 
     def _grades(self) -> dict[tuple[int, str], Any] | None:
-        """(row, model) -> the judges' majority grade, for the table (``None`` without a judge)."""
+        """(row, model) -> the judges' majority grade, for the table (``None`` without a judge);
+        ``"split"`` for a graded cell the judges split on evenly (no majority)."""
         if self._verdicts is None:
             return None
         joined = self._verdicts.join()
         graded = joined.loc[joined["judge.n_judges"].fillna(0) > 0]
         return {
-            (int(r), str(m)): g for r, m, g in zip(graded["row"], graded["model"], graded["judge.majority"])
+            (int(r), str(m)): SPLIT if g is None else g
+            for r, m, g in zip(graded["row"], graded["model"], graded["judge.majority"])
         }
-
-    def _forget_judge(self) -> None:
-        """A new run's results: the last judge graded others."""
-        self._verdicts = None
-        self.core.judge = {}
 
     def _on_judge(self, _msg: dict[str, Any]) -> dict[str, Any]:
         core = self.core
