@@ -18,6 +18,7 @@ import pandas as pd
 from .._engine.judge import JudgeJob, start_judge
 from .._engine.runner import Progress
 from .._errors import NbconnectError
+from .._results.arms import arm_labels
 from .._results.results import Results
 from .._results.verdicts import Verdicts
 from .base import Throttle, background
@@ -60,16 +61,17 @@ class JudgePanel:
         self.core.judge_choices = [row["ref"] for row in self.picker.rows]
 
     def _grades(self) -> dict[tuple[int, str], Any] | None:
-        """(row, model) -> the judges' majority grade, for the table (``None`` without a judge);
-        ``"split"`` for a graded cell the judges split on evenly (no majority)."""
+        """(row, arm) -> the judges' majority grade, for the table (``None`` without a judge);
+        ``"split"`` for a graded cell the judges split on evenly (no majority). With repeats the
+        first graded sample of a row stands for it, as in the table."""
         if self._verdicts is None:
             return None
         joined = self._verdicts.join()
         graded = joined.loc[joined["judge.n_judges"].fillna(0) > 0]
-        return {
-            (int(r), str(m)): SPLIT if g is None else g
-            for r, m, g in zip(graded["row"], graded["model"], graded["judge.majority"])
-        }
+        out: dict[tuple[int, str], Any] = {}
+        for r, arm, g in zip(graded["row"], arm_labels(graded), graded["judge.majority"]):
+            out.setdefault((int(r), str(arm)), SPLIT if g is None else g)
+        return out
 
     def _on_judge(self, _msg: dict[str, Any]) -> dict[str, Any]:
         core = self.core

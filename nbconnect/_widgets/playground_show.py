@@ -19,6 +19,7 @@ from typing import TYPE_CHECKING, Any
 
 from .._errors import NbconnectError
 from .._results import svg
+from .._results.arms import arm_labels
 from .._results.results import Results
 from .playground_view import answered_summary, cell_detail, table_page
 
@@ -113,7 +114,8 @@ class ResultsView:
         if results is None:
             raise NbconnectError("no results yet")
         df = results.df
-        hit = df[(df["row"] == int(msg["row"])) & (df["model"] == msg["model"])]
+        # the table's column is an arm: "version|model", or the model without versions
+        hit = df[(df["row"] == int(msg["row"])) & (arm_labels(df) == msg["model"]).to_numpy()]
         if hit.empty:
-            raise NbconnectError(f"no cell for row {msg['row']} and model {msg['model']}")
+            raise NbconnectError(f"no cell for row {msg['row']} and {msg['model']}")
         return {"cell": cell_detail(hit.iloc[0])}

@@ -103,9 +103,11 @@ def table_page(
     grades: dict[tuple[int, str], Any] | None = None,
 ) -> dict[str, Any]:
     """One page of the side-by-side table: per row the input preview (``input_column``, else the
-    first input column) and, per model, the value, validity, error, (with a truth column) whether
-    it is right, and (``grades``: (row, model) -> the judges' majority grade) the judge's grade."""
-    df = results.df
+    first input column) and, per arm (``"version|model"``, or the model without versions), the
+    value, validity, error, (with a truth column) whether it is right, and (``grades``: (row, arm)
+    -> the judges' majority grade) the judge's grade. With repeats a row's cell for an arm is the
+    one holding its most common valid answer (``Results._per_row``)."""
+    df = results._per_row(field)
     rows = sorted(df["row"].unique().tolist())
     pages = max(1, -(-len(rows) // PAGE))
     page = min(max(page, 0), pages - 1)
@@ -124,9 +126,9 @@ def table_page(
                 entry["not_run"] = True
             elif truth and truth in group.columns:
                 entry["right"] = bool(cell["_valid"]) and _same(value, _plain(cell[truth]))
-            if grades and (int(row_id), cell["model"]) in grades:
-                entry["grade"] = grades[(int(row_id), cell["model"])]
-            cells[cell["model"]] = entry
+            if grades and (int(row_id), cell["arm"]) in grades:
+                entry["grade"] = grades[(int(row_id), cell["arm"])]
+            cells[cell["arm"]] = entry
             if cell["_valid"]:
                 values.append(json.dumps(value, sort_keys=True, default=str))
         head = group.iloc[0]
@@ -142,7 +144,7 @@ def table_page(
         )
     return {
         "field": field,
-        "models": results.models,
+        "models": results.arms,
         "rows": out_rows,
         "page": page,
         "pages": pages,
