@@ -11,7 +11,8 @@ failed cells and cells not run:
 
 Timed (best of ``--rounds``): ``summary(truth)``, ``score(truth)`` (Wilson intervals and one
 seeded 2,000-resample bootstrap per field for all arms), ``versus(field=...)`` over every pair
-of arms, ``agreement(field, pairs=True)``. Target (issue 12): summary and score well under 3 s.
+of arms, ``agreement(field, pairs=True)``, ``majority().score(truth)`` (the repeats' most common
+answers, scored). Target (issue 12): summary and score well under 3 s.
 """
 
 from __future__ import annotations
@@ -107,7 +108,7 @@ def main() -> None:
     ap.add_argument("--rounds", type=int, default=3)
     args = ap.parse_args()
     print("best wall time of the rounds (CPU seconds of that round)")
-    head = ["summary", "score", "versus", "agreement"]
+    head = ["summary", "score", "versus", "agreement", "majority"]
     print(f"{'run':<9} {'cells':>7} {'arms':>4}  " + " ".join(f"{h:>13}" for h in head))
     for name, shape in (("arms", (3, 3, 1)), ("repeats", (3, 2, 3))):
         res = cells(args.cells, *shape)
@@ -116,6 +117,7 @@ def main() -> None:
             best(lambda res=res: res.score(TRUTH), args.rounds),
             best(lambda res=res: res.versus(field="label", truth=TRUTH), args.rounds),
             best(lambda res=res: res.agreement("label", pairs=True), args.rounds),
+            best(lambda res=res: res.majority().score(TRUTH), args.rounds),  # self-consistency
         ]
         print(f"{name:<9} {len(res):>7} {len(res.arms):>4}  " + " ".join(f"{t:>13}" for t in figures))
     print("target: summary and score well under 3 s each")

@@ -12,6 +12,28 @@ import { h, listen, messageCheck, requester } from "./_shared.js";
 const SOURCES = { store: "saved in the store", environment: "from environment variables", explicit: "added in Python" };
 const SHOWN = ["endpoint", "base_url", "project", "location", "api_version"];
 
+/** The words for a masked key hint: Python masks a short key as a bare "…", which says nothing. */
+export function keyText(hint) {
+  if (!hint) return "no key";
+  return hint === "…" ? "key set (too short to show a hint)" : `key ${hint}`;
+}
+
+/** A saved connection's state in words: OK with its model count, the last check's failure, or unverified. */
+export function verdict(conn, singleModel = false) {
+  // a one-model connection lists its server's models in its check: that count is not its own
+  if (conn.status === "ok") return conn.models == null || singleModel ? "OK" : `OK · ${conn.models} model${conn.models === 1 ? "" : "s"}`;
+  if (conn.status === "failing") return `failing: ${conn.message || "the last check failed"}`;
+  return "not verified yet";
+}
+
+/** The status line after a Test: only a field's own problem points at a field (a network failure
+ * or a timeout is not the empty Base URL field's fault). `labels` maps field -> label. */
+export function testText(msg, labels) {
+  if (msg.ok) return msg.message;
+  const label = msg.field && labels[msg.field];
+  return label ? `Test failed: see ${label}.` : `Test failed: ${msg.message || msg.error}`;
+}
+
 /** One input with its label, help and error line; kind and label come from the pydantic field. */
 function field(spec, f, base) {
   const id = `${base}-${f.name}`;
@@ -78,6 +100,24 @@ function providerSection(spec, ctx) {
     onsubmit: (e) => { e.preventDefault(); act("test"); } },
     plain, more, h("div", { class: "nbc-actions" }, testBtn, saveBtn, resetBtn, cancelBtn));
 
+  // An error belongs to its field's current value: editing the field takes it away (the next Test or
+  // Save checks the new value), and once no field is flagged the "Check the highlighted…" line goes too.
+  for (const w of Object.values(fields)) {
+    const fixing = () => {
+      if (!w.error.textContent) return;
+      w.error.textContent = "";
+      w.input.removeAttribute("aria-invalid");
+      if (state.aboutFields && !Object.values(fields).some((x) => x.error.textContent)) setStatus("");
+    };
+    w.input.addEventListener("input", fixing);
+    if (w.f.secret) {
+      // typing replaces the value kept since the last Test (emptied: nothing typed is sent)
+      w.input.addEventListener("input", () => { delete state.pending[w.f.name]; w.hint.textContent = ""; });
+    }
+    w.input.addEventListener("change", fixing);
+    w.file?.addEventListener("change", fixing);
+  }
+
   const cred = fields.credentials;
   if (cred) {
     cred.file.addEventListener("change", async () => {
@@ -90,7 +130,8 @@ function providerSection(spec, ctx) {
     });
   }
 
-  function setStatus(text, kind = "", extra = null) {
+  function setStatus(text, kind = "", extra = null, aboutFields = false) {
+    state.aboutFields = aboutFields; // the line only points at flagged fields: it goes when they are fixed
     status.dataset.state = kind;
     status.replaceChildren(h("span", { class: "nbc-status-text", text }), ...(extra ? [extra] : []));
   }
@@ -178,23 +219,26 @@ function providerSection(spec, ctx) {
     state.busy = false; form.removeAttribute("aria-busy");
     testBtn.disabled = saveBtn.disabled = false;
     for (const [name, text] of Object.entries(msg.errors || {})) if (!fieldError(name, text)) setStatus(text, "error");
+    for (const name of msg.show || []) if (fields[name]?.f.advanced && more) more.open = true; // the fix's checkbox
     if (msg.errors && Object.keys(msg.errors).length) {
       showHints({}, " — kept for Save; type to change");
       if (!Object.keys(msg.errors).every((n) => fields[n])) return;
-      return setStatus(msg.error || "Check the highlighted fields.", "error");
+      return setStatus(msg.error || "Check the highlighted fields.", "error", null, true);
     }
     if (kind === "test") {
       showHints(msg.hints, " — kept for Save; type to change");
       if (msg.ok) return setStatus(msg.message, "ok");
       const at = msg.field && fields[msg.field];
       if (at) fieldError(msg.field, msg.message || msg.error);
-      return setStatus(at ? `Test failed: see ${at.f.label}.` : msg.message || msg.error, "error");
+      const labels = Object.fromEntries(spec.fields.map((f) => [f.name, f.label]));
+      return setStatus(testText(msg, labels), "error", null, Boolean(at));
     }
     if (msg.ok) {
       resetForm();
       state.open = false;
       update();
-      return setStatus(`${msg.message} · key ${Object.values(msg.hints || {})[0] || "none"}`, "ok");
+      // saved after a failed Test: say so (the list keeps saying so, from the recorded check)
+      return setStatus(`${msg.message} · ${keyText(Object.values(msg.hints || {})[0])}`, msg.tested === "failed" ? "error" : "ok");
     }
     showHints({}, " — kept for Save; type to change");
     const again = msg.conflict
@@ -210,16 +254,14 @@ function providerSection(spec, ctx) {
     setStatus(msg.ok ? msg.message : msg.error, msg.ok ? "ok" : "error");
   }
 
-  const verdict = (conn) => (conn.status === "ok" ? `OK · ${conn.models} model${conn.models === 1 ? "" : "s"}` : conn.status === "failing" ? conn.message : "not verified yet");
-
   function connItem(conn) {
     const facts = SHOWN.filter((k) => conn[k] != null).map((k) => h("span", { class: `nbc-fact nbc-fact-${k}`, text: `${k}: ${conn[k]}` }));
     return h("li", { class: "nbc-conn", "data-name": conn.name },
       h("div", { class: "nbc-conn-head" },
         h("strong", { class: "nbc-conn-name", text: conn.name }),
-        conn.hint ? h("span", { class: "nbc-hint", text: `key ${conn.hint}` }) : null,
+        conn.hint ? h("span", { class: "nbc-hint", text: keyText(conn.hint) }) : null,
         h("span", { class: `nbc-source nbc-source-${conn.source}`, text: SOURCES[conn.source] || conn.source }),
-        h("span", { class: "nbc-conn-status", "data-status": conn.status, text: verdict(conn) })),
+        h("span", { class: "nbc-conn-status", "data-status": conn.status, text: verdict(conn, spec.single_model) })),
       facts.length ? h("div", { class: "nbc-facts" }, facts) : null,
       h("div", { class: "nbc-conn-actions" },
         btn("nbc-replace", "Replace", `Replace ${spec.title} connection ${conn.name}`, () => openForm(conn)),
@@ -237,7 +279,7 @@ function providerSection(spec, ctx) {
     saveBtn.textContent = state.replace ? "Replace" : "Save";
     saveBtn.setAttribute("aria-label", title(state.replace ? "Replace" : "Save"));
     summary.textContent = mine.length === 0 ? "not set up" : spec.one_per_org
-      ? `${mine[0].hint ? `key ${mine[0].hint} · ` : ""}${SOURCES[mine[0].source] || mine[0].source}${mine[0].status === "unverified" ? "" : ` · ${mine[0].status === "ok" ? "OK" : "failing"}`}`
+      ? `${mine[0].hint ? `${keyText(mine[0].hint)} · ` : ""}${SOURCES[mine[0].source] || mine[0].source}${mine[0].status === "unverified" ? "" : ` · ${mine[0].status === "ok" ? "OK" : "failing"}`}`
       : `${mine.length} connection${mine.length === 1 ? "" : "s"}${mine.some((c) => c.status === "failing") ? " · some failing" : ""}`;
   }
 

@@ -136,7 +136,13 @@ export default {
     search.value = model.get("query") || "";
     render();
     subs.on("change:rows", render);
-    subs.on("change:connections", render);
+    // The line under the toolbar reports one Verify; a later change (a connection replaced, removed or
+    // checked from Python) makes it stale, and each group already shows its own state and failure.
+    const onConnections = () => {
+      if (!checking && status.textContent) { status.textContent = ""; status.dataset.state = ""; }
+      render();
+    };
+    subs.on("change:connections", onConnections);
     subs.on("change:value", syncChecks);
     subs.on("change:query", onQuery);
     el.replaceChildren(root);

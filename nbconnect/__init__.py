@@ -43,6 +43,7 @@ from ._errors import (
     TemplateError,
     UnknownModelError,
 )
+from ._results.history import runs
 from ._results.results import Results
 from ._results.scorers import Score
 from ._store.org import EnvReport, Organization
@@ -113,5 +114,6 @@ __all__ = [
     "labelstudio",
     "resume",
     "run",
+    "runs",
     "start",
 ]

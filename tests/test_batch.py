@@ -16,7 +16,7 @@ from nbconnect._catalog.catalog import catalog
 from nbconnect._engine.api import estimate, resume, run, start
 from nbconnect._engine.runner import run_job_blocking
 from nbconnect._wire.batch.openai import OpenAIBatch
-from nbconnect.testing import FakeProvider
+from nbconnect.testing import FakeProvider, Fault
 
 SCHEMA = "label: positive|negative|neutral, score: float"
 TEXTS = [f"review {i}: it was {'great' if i % 2 else 'awful'}" for i in range(10)]
@@ -395,3 +395,120 @@ def test_no_key_reaches_the_batch_records_or_the_results(tmp_path):
     for text in (refused.to_csv(), answered.to_csv(), resume(cache=str(tmp_path / "cache.sqlite")).to_csv()):
         assert sentinel not in text
     assert sentinel.encode() not in (tmp_path / "cache.sqlite").read_bytes()
+
+
+def test_a_batch_after_a_live_fallback_finds_the_live_cache_entries(server, tmp_path):
+    """A live run that discovered a JSON-mode fallback caches its cells under the first-choice request;
+    a later batch run in the same process must look them up under that key too (not under the
+    remembered mode's request), so it pays for nothing and submits no batch."""
+    from nbconnect._wire.adapter import remembered_modes
+    from nbconnect.testing import Fault
+
+    remembered_modes().clear()
+    cache = str(tmp_path / "cache.sqlite")
+    org = batch_org(server)
+    model = ["openai:gpt-4.1-mini"]
+    rejection = Fault(
+        "status", status=400, message="response_format json_schema is not supported with this model"
+    )
+    # the fake cannot read a schema out of the prompt, so the json_object answers are scripted
+    answers = [Fault("ok", value={"label": "positive", "score": i / 10}) for i in range(len(TEXTS))]
+    server.script("/chat/completions", [rejection, *answers])
+    try:
+        live = run(
+            "Classify: {text}",
+            data=TEXTS,
+            schema=SCHEMA,
+            models=model,
+            org=org,
+            cache=cache,
+            progress=False,
+            concurrency=1,  # every cell after the first is sent in the remembered mode
+        )
+        assert live.df["_valid"].all() and not live.df["_cached"].any()
+        sent = [
+            r.json["response_format"]["type"] for r in server.requests if r.path.endswith("/chat/completions")
+        ]
+        assert sent == ["json_schema"] + ["json_object"] * len(TEXTS)  # the fallback happened, and stuck
+        assert list(remembered_modes().values()) == ["json_object"]
+
+        again = go(server, tmp_path, models=model, org=org, cache=cache)
+        assert server.batches.created == 0 and server.batches.lines_submitted() == 0
+        assert again.df["_cached"].all() and again.df["_valid"].all()
+        assert list(again.df["label"]) == list(live.df["label"])
+    finally:
+        remembered_modes().clear()
+
+
+def test_a_stop_while_the_provider_creates_the_batch_still_cancels_it(server, tmp_path):
+    # the create call is answered only after the stop: the batch exists at the provider, so the
+    # stop must wait for its id and cancel it rather than leave it running (and billing) unseen
+    server.batches.latency = 10_000.0
+    server.script("/batches", [Fault("slow", seconds=1.0)])
+    job = start(
+        "Classify: {text}",
+        data=TEXTS,
+        schema=SCHEMA,
+        models=["openai:gpt-4.1-mini"],
+        org=batch_org(server),
+        batch=True,
+        batch_poll=0.01,
+        cache=str(tmp_path / "c.sqlite"),
+        progress=False,
+    )
+
+    def stop_once_the_create_arrives():
+        while not server.count("/batches"):
+            threading.Event().wait(0.01)
+        job.stop()
+
+    threading.Thread(target=stop_once_the_create_arrives, daemon=True).start()
+    res = run_job_blocking(job)
+    (batch,) = server.batches.batches.values()
+    assert batch.cancelled_at is not None
+    assert (res.df["_error_type"] == "cancelled").all()
+
+
+def _lines(server) -> list:
+    return [ln for b in server.batches.batches.values() for ln in b.lines]
+
+
+def test_repeats_and_variants_are_separate_batch_lines_with_their_settings(server, tmp_path):
+    # Batch custom ids are cache keys: a key without the sample would fold the repeats into one
+    # line (or a duplicate custom_id); the variant's settings and the per-sample seed must reach
+    # the batched body as they reach a live one.
+    variants = {"v1": {}, "v2": {"system": "Be careful.", "temperature": 0.3}}
+    models = ["openai:gpt-4.1-mini", "anthropic:claude-haiku-4-5"]
+    res = go(server, tmp_path, data=TEXTS[:4], models=models, variants=variants, repeats=3)
+    df = res.df
+    assert len(df) == 4 * 2 * 2 * 3 and df["_valid"].all() and df["_batch_id"].notna().all()
+    lines = _lines(server)
+    assert len(lines) == 48 and len({ln.custom_id for ln in lines}) == 48
+    openai = [ln.body for ln in lines if "messages" in ln.body and "seed" in ln.body]
+    assert sorted({b["seed"] for b in openai}) == [0, 1, 2] and len(openai) == 24
+    careful = [b for b in openai if b["messages"][0] == {"role": "system", "content": "Be careful."}]
+    assert len(careful) == 12 and {b["temperature"] for b in careful} == {0.3}
+    assert all("temperature" not in b for b in openai if b["messages"][0]["role"] != "system")
+    again = go(server, tmp_path, data=TEXTS[:4], models=models, variants=variants, repeats=3)
+    assert len(_lines(server)) == 48 and again.df["_valid"].all()  # all 48 came from the cache
+    assert res.meta["run"]["repeats"] == 3 and set(res.meta["run"]["variants"]) == {"v1", "v2"}
+
+
+def test_demo_batches_variants_and_repeats_with_the_live_answers(tmp_path):
+    # the Demo's answers move with the system prompt, temperature and per-sample seed: a batch
+    # that lost any of them (or folded repeats together) would differ from the live run
+    variants = {"v1": {}, "v2": {"system": "Read it twice.", "temperature": 0.9}}
+    kw = dict(
+        data=TEXTS, schema=SCHEMA, models=["demo:demo-fast"], variants=variants, repeats=3, progress=False
+    )
+    batched = run("Classify: {text}", batch=True, batch_poll=0.01, cache=str(tmp_path / "c.sqlite"), **kw).df
+    live = run("Classify: {text}", cache=False, **kw).df
+    keys = ["row", "variant", "model", "sample"]
+    batched, live = (
+        batched.sort_values(keys).reset_index(drop=True),
+        live.sort_values(keys).reset_index(drop=True),
+    )
+    assert batched["_batch_id"].notna().all() and len(batched) == 10 * 2 * 3
+    cols = [*keys, "label", "score", "_valid", "_output_tokens"]
+    pd.testing.assert_frame_equal(batched[cols], live[cols])
+    assert live.groupby(["row", "variant"])["score"].nunique().max() > 1  # the repeats do differ

@@ -407,3 +407,38 @@ def test_connections_come_from_the_environment_unless_env_is_false(folder, capsy
         err = capsys.readouterr().err
         assert f"{off}:{line_of(text, 'models =')}: models: " in err
         assert "sk-env" not in err
+
+
+def test_variants_arms_and_repeats_come_from_the_file(folder, capsys):
+    # variants / arms are top-level keys, repeats a run option: the run has one cell per
+    # (row, arm, sample) and meta["run"] records them for the report.
+    top = """\
+arms = [["v1", "demo:demo-fast"], ["v2", "demo:demo-fast"], ["v2", "demo:demo-careful"]]
+
+[variants.v1]
+
+[variants.v2]
+system = "Read the review carefully."
+temperature = 0.5
+
+[options]
+repeats = 2"""
+    exp = write(folder, BASE.replace("limit = 30", "limit = 4").replace("[options]", top))
+    out = folder / "out"
+    assert main(["run", str(exp), "--out", str(out)]) == 0
+    results = nbc.Results.load(out / "results.jsonl")
+    arms = sorted(set(zip(results.df["variant"], results.df["model"])))
+    assert arms == [("v1", "demo:demo-fast"), ("v2", "demo:demo-careful"), ("v2", "demo:demo-fast")]
+    assert len(results) == 4 * 3 * 2 and sorted(set(results.df["sample"])) == [0, 1]
+    run = results.meta["run"]
+    assert run["repeats"] == 2
+    assert run["arms"] == [["v1", "demo:demo-fast"], ["v2", "demo:demo-fast"], ["v2", "demo:demo-careful"]]
+    assert run["variants"]["v2"]["system"] == "Read the review carefully."
+    assert run["variants"]["v2"]["temperature"] == 0.5
+
+
+def test_an_arm_naming_a_missing_variant_exits_2(folder, capsys):
+    top = "[variants.v1]\n\n[options]"
+    exp = write(folder, BASE.replace("[options]", 'arms = [["v9", "demo:demo-fast"]]\n\n' + top))
+    assert main(["run", str(exp), "--dry-run"]) == 2
+    assert "arms= names variant 'v9'" in capsys.readouterr().err

@@ -28,6 +28,7 @@ PUBLIC = {
     "resume",
     "Estimate",
     "Results",
+    "runs",  # the kept runs (the run history); nbc.Results.load(id) opens one
     "Score",  # what a custom scorer may return: results.score(scorers=...)
     "judge",  # an LLM grades a run, through the same engine
     # widgets

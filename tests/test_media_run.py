@@ -255,3 +255,26 @@ def test_a_prompt_over_the_request_limit_is_refused(server, org, tmp_path):
         run(org, data, models=["anthropic:claude-haiku-4-5"], prompt=prompt)
     assert len(server.requests) == 0
     assert run(org, data[:1], models=["gemini:gemini-2.5-flash"], prompt=prompt).df["_valid"].all()  # 100 MB
+
+
+def test_variants_with_and_without_images_and_repeats(server, org):
+    # a variant may add the image: only its requests carry it, each repeat with its own seed, and
+    # only the models it is paired with must take images
+    data = nbc.data.shapes().head(3)
+    variants = {"text": {"template": "Guess a shape and colour for the file {image}."}, "look": {}}
+    res = run(org, data, models=["openai:gpt-4.1-mini"], variants=variants, repeats=2)
+    df = res.df
+    assert len(df) == 3 * 2 * 2 and df["_valid"].all(), df["_error"].dropna().tolist()
+    bodies = [r.json for r in server.requests if r.path.endswith("/chat/completions")]
+    assert len(bodies) == 12 and sorted(b["seed"] for b in bodies) == [0] * 6 + [1] * 6
+    with_image = [b for b in bodies if isinstance(b["messages"][-1]["content"], list)]
+    assert len(with_image) == 6
+    assert all(any(p["type"] == "image_url" for p in b["messages"][-1]["content"]) for b in with_image)
+    assert set(df["image"]) == set(data["image"])  # the table shows the path for every variant
+    arms = [("text", "demo:demo-echo"), ("look", "demo:demo-careful")]  # demo-echo takes no images
+    ok = nbc.run(PROMPT, data=data, schema=SCHEMA, models=["demo:demo-echo", "demo:demo-careful"],
+                 variants=variants, arms=arms, cache=False, progress=False)  # fmt: skip
+    assert len(ok.df) == 6
+    with pytest.raises(nbc.ConfigError, match=r"demo-echo.*does not take images"):
+        nbc.run(PROMPT, data=data, schema=SCHEMA, models=["demo:demo-echo"], variants=variants,
+                cache=False, progress=False)  # fmt: skip

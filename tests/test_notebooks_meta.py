@@ -65,6 +65,7 @@ def test_the_four_tutorials_exist_each_with_its_script():
         "02-playground.ipynb",
         "03-compare-models.ipynb",
         "04-custom-llm.ipynb",
+        "05-experiments.ipynb",
         "06-scorers-and-judges.ipynb",
         "07-images.ipynb",
         "08-label-studio.ipynb",

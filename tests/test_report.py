@@ -258,3 +258,27 @@ def test_report_limits_the_rows_shown(results, tmp_path):
     assert len([e for e in page.find("tr") if "data-row" in e["attrs"]]) == 5
     assert "19 more rows not shown" in text and 'data-field="confidence"' not in text
     assert isinstance(results.df, pd.DataFrame) and np.isfinite(results.score()["accuracy"]).all()
+
+
+def test_report_lists_the_variants_their_models_and_the_repeats(tmp_path):
+    res = nbc.run(
+        "Classify: {text}",
+        data=reviews().head(4),
+        schema=SCHEMA,
+        models=["demo:demo-fast", "demo:demo-careful"],
+        variants={"plain": {}, "warm": {"system": "Be kind.", "temperature": 0.9}},
+        arms=[("plain", "demo:demo-fast"), ("warm", "demo:demo-fast"), ("warm", "demo:demo-careful")],
+        repeats=2,
+        cache=False,
+        progress=False,
+    )
+    page = parse(res.report(tmp_path / "r.html").read_text())
+    table = page.find("table", "variants")
+    assert len(table) == 1
+    rows = [e["text"] for e in page.find("tr") if "Be kind." in e["text"] or "plain" in e["text"]]
+    warm = next(r for r in rows if "Be kind." in r)
+    assert "temperature=0.9" in warm and "demo:demo-fast, demo:demo-careful" in warm
+    plain = next(r for r in rows if r.startswith("plain"))
+    assert "demo:demo-careful" not in plain and "temperature" not in plain
+    settings = next(e for e in page.elements if e["attrs"].get("id") == "settings")["text"]
+    assert "2 samples per row and arm" in settings

@@ -111,7 +111,8 @@ def test_unreachable_host():
         s.bind(("127.0.0.1", 0))
         port = s.getsockname()[1]  # closed again: nothing listens there
     check = nbc.OpenAI(api_key=GOOD, base_url=f"http://127.0.0.1:{port}/v1").verify()
-    assert not check.ok and check.error_type == "network" and check.field == "base_url"
+    # a network failure blames no form field (issue 18): the message names the host instead
+    assert not check.ok and check.error_type == "network" and check.field is None
     assert "cannot reach 127.0.0.1" in check.message
 
 

@@ -52,6 +52,7 @@ class ModelInfo:
     output_per_m: float | None = None
     context: int | None = None
     native: bool = True
+    reasoning: bool = False  # takes a reasoning effort (OpenAI reasoning models, thinking models)
     supported: bool = True
     as_of: str | None = None
     source: str | None = None
@@ -65,16 +66,11 @@ class ModelInfo:
     media: tuple[str, ...] = ()  # the inputs besides text it takes: "image", "document" (PDF)
     limits: MediaLimits = field(default_factory=MediaLimits)
 
-    def batch_cost(
-        self,
-        input_tokens: int | None,
-        output_tokens: int | None,
-        cached_tokens: int | None = None,
-        cache_write_tokens: int | None = None,
-    ) -> float | None:
+    def batch_cost(self, *tokens: int | None) -> float | None:
         """USD for one call sent through the provider's batch API (``None`` when the catalog has
-        no batch price for this provider, or the call's cost is unknown)."""
-        usd = self.cost(input_tokens, output_tokens, cached_tokens, cache_write_tokens)
+        no batch price for this provider, or the call's cost is unknown). ``tokens`` are
+        :meth:`cost`'s counts, in its order: the list price is worked out once, there."""
+        usd = self.cost(*tokens)
         return None if usd is None or self.batch_discount is None else usd * self.batch_discount
 
     def cost(
@@ -129,6 +125,7 @@ class Catalog:
                         output_per_m=m.get("output"),
                         context=m.get("context"),
                         native=m.get("native", True),
+                        reasoning=m.get("reasoning", False),
                         as_of=block.get("as_of"),
                         source=block.get("source"),
                         cached_input_per_m=m.get("cached_input"),
@@ -182,6 +179,7 @@ class Catalog:
         output_per_m: float | None = None,
         context: int | None = None,
         native: bool | None = None,
+        reasoning: bool | None = None,
         cached_input_per_m: float | None = None,
         cache_write_per_m: float | None = None,
         media: Sequence[str] | None = None,
@@ -201,6 +199,7 @@ class Catalog:
             "output_per_m": output_per_m,
             "context": context,
             "native": native,
+            "reasoning": reasoning,
             "cached_input_per_m": cached_input_per_m,
             "cache_write_per_m": cache_write_per_m,
             "media": None if media is None else tuple(media),

@@ -55,6 +55,13 @@ KEYS: dict[str, tuple[tuple[type, ...], bool, str]] = {
     "truth": ((str, dict), False, 'the ground-truth column, or {field = "column"}'),
     "store": ((str,), False, "the connection store file, relative to the experiment file"),
     "env": ((bool,), False, "whether connections from environment variables are used too"),
+    "variants": (
+        (dict,),
+        False,
+        "named versions of the prompt: [variants.NAME] tables of template, system, temperature, "
+        "max_tokens, reasoning_effort",
+    ),
+    "arms": ((list,), False, 'the (variant, model) pairs to run, like [["v1", "demo:demo-fast"]]'),
     "options": ((dict,), False, "a table of run options"),
     "report": ((dict,), False, "a table of report settings"),
 }
@@ -113,7 +120,7 @@ class Experiment:
         """The keyword arguments of ``nbc.run`` / ``nbc.estimate`` (without ``org``)."""
         v = self.values
         kwargs = {"data": self.data, "schema": v["schema"], "models": self.models, **self.options}
-        for name in ("system", "truth"):
+        for name in ("system", "truth", "variants", "arms"):
             if v.get(name) is not None:
                 kwargs[name] = v[name]
         return kwargs

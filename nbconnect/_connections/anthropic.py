@@ -7,6 +7,7 @@ from typing import ClassVar
 from pydantic import Field
 
 from .._wire.anthropic import AnthropicAdapter
+from .base import EnvVars
 from .common import ApiKey, OnePerOrg
 
 __all__ = ["Anthropic"]
@@ -15,20 +16,18 @@ __all__ = ["Anthropic"]
 class Anthropic(OnePerOrg):
     """Anthropic API key. One per organization."""
 
-    provider: ClassVar[str] = "anthropic"
-    title: ClassVar[str] = "Anthropic"
-    adapter_class: ClassVar[type[AnthropicAdapter]] = AnthropicAdapter
-    env_vars: ClassVar[dict[str, tuple[str, ...]]] = {
+    provider = "anthropic"
+    title = "Anthropic"
+    adapter_class = AnthropicAdapter
+    env_vars: ClassVar[EnvVars] = {
         "api_key": ("ANTHROPIC_API_KEY",),
         "base_url": ("ANTHROPIC_BASE_URL",),
     }
-    env_required: ClassVar[tuple[str, ...]] = ("api_key",)
-    key_url: ClassVar[str] = "https://console.anthropic.com/settings/keys"
-    key_fix: ClassVar[str] = f"create a key at {key_url} and update the Anthropic connection"
-    help_text: ClassVar[str] = (
-        "One Anthropic key per organization, from the API keys page of the Anthropic console."
-    )
-    links: ClassVar[tuple[tuple[str, str], ...]] = (
+    env_required = ("api_key",)
+    key_url = "https://console.anthropic.com/settings/keys"
+    key_fix = f"create a key at {key_url} and update the Anthropic connection"
+    help_text = "One Anthropic key per organization, from the API keys page of the Anthropic console."
+    links = (
         ("Anthropic console keys", key_url),
         ("Accessing the API", "https://docs.anthropic.com/en/api/getting-started#accessing-the-api"),
     )

@@ -2,48 +2,68 @@
 
 from __future__ import annotations
 
+from collections.abc import Callable
 from typing import Any, ClassVar
 
 from pydantic import Field
 
 from .._wire.openai import AzureAIFoundryAdapter, AzureOpenAIAdapter
+from .base import EnvVars
 from .common import HTTP_OPT_IN, ApiKey, EndpointMixin, NamedByField
-from .urls import parse_azure_openai, parse_foundry
+from .urls import AzureTarget, parse_azure_openai, parse_foundry
 
 __all__ = ["AzureAIFoundry", "AzureOpenAI"]
 
 _PORTAL = "https://ai.azure.com/"
+_LEARN = "https://learn.microsoft.com/en-us/azure/"
 
 
-class AzureOpenAI(NamedByField, EndpointMixin):
+class _AzureDeployment(NamedByField, EndpointMixin):
+    """What both Azure connections share: one deployed model each, its endpoint and key found in the
+    Azure AI Foundry portal, and a pasted URL that may carry the api-version as well."""
+
+    key_url = _PORTAL
+    parse_target: ClassVar[Callable[[str], AzureTarget]]
+    """Reads a pasted portal URL (``parse_azure_openai`` or ``parse_foundry``)."""
+
+    @classmethod
+    def normalise(cls, data: dict[str, Any], url: str) -> dict[str, Any]:
+        target = cls.parse_target(url)
+        cls.take_target(data, target)
+        if target.api_version and not data.get("api_version"):
+            data["api_version"] = target.api_version  # an explicit api_version wins over the URL's
+        return data
+
+    @classmethod
+    def take_target(cls, data: dict[str, Any], target: AzureTarget) -> None:
+        """Fill ``data`` from what the pasted URL names (its endpoint first), refusing contradictions."""
+        raise NotImplementedError
+
+
+class AzureOpenAI(_AzureDeployment):
     """One Azure OpenAI deployment (one model). Many per organization, one per deployment."""
 
-    provider: ClassVar[str] = "azure_openai"
-    title: ClassVar[str] = "Azure OpenAI"
-    adapter_class: ClassVar[type[AzureOpenAIAdapter]] = AzureOpenAIAdapter
-    name_field: ClassVar[str] = "deployment"
+    provider = "azure_openai"
+    title = "Azure OpenAI"
+    adapter_class = AzureOpenAIAdapter
+    parse_target = staticmethod(parse_azure_openai)
+    name_field = "deployment"
     # The SDK has no variable for the deployment; AZURE_OPENAI_DEPLOYMENT is the common convention.
-    env_vars: ClassVar[dict[str, tuple[str, ...]]] = {
+    env_vars: ClassVar[EnvVars] = {
         "api_key": ("AZURE_OPENAI_API_KEY",),
         "endpoint": ("AZURE_OPENAI_ENDPOINT",),
         "deployment": ("AZURE_OPENAI_DEPLOYMENT",),
         "api_version": ("OPENAI_API_VERSION",),
     }
-    env_required: ClassVar[tuple[str, ...]] = ("api_key", "endpoint")
-    key_url: ClassVar[str] = _PORTAL
-    key_fix: ClassVar[str] = (
-        "use Key 1 or Key 2 from the resource's 'Keys and Endpoint' page, with that resource's endpoint"
-    )
-    help_text: ClassVar[str] = (
+    env_required = ("api_key", "endpoint")
+    key_fix = "use Key 1 or Key 2 from the resource's 'Keys and Endpoint' page, with that resource's endpoint"
+    help_text = (
         "One connection per deployment; each deployment serves one model. The deployment name, "
         "endpoint (target URI) and key are in the deployment's Details section in the Azure AI "
         "Foundry portal. Add one connection per model you deploy."
     )
-    links: ClassVar[tuple[tuple[str, str], ...]] = (
-        (
-            "Create a resource and deploy a model",
-            "https://learn.microsoft.com/en-us/azure/ai-services/openai/how-to/create-resource",
-        ),
+    links = (
+        ("Create a resource and deploy a model", _LEARN + "ai-services/openai/how-to/create-resource"),
         ("Azure AI Foundry portal", _PORTAL),
     )
 
@@ -54,8 +74,7 @@ class AzureOpenAI(NamedByField, EndpointMixin):
     allow_insecure_http: bool = HTTP_OPT_IN
 
     @classmethod
-    def normalise(cls, data: dict[str, Any], url: str) -> dict[str, Any]:
-        target = parse_azure_openai(url)
+    def take_target(cls, data: dict[str, Any], target: AzureTarget) -> None:
         data["endpoint"] = target.endpoint
         if target.deployment:
             given = data.get("deployment")
@@ -65,35 +84,29 @@ class AzureOpenAI(NamedByField, EndpointMixin):
                     f"({target.deployment!r}); use one of them, or paste the resource URL {target.endpoint}"
                 )
             data["deployment"] = target.deployment
-        if target.api_version and not data.get("api_version"):
-            data["api_version"] = target.api_version
-        return data
 
 
-class AzureAIFoundry(NamedByField, EndpointMixin):
+class AzureAIFoundry(_AzureDeployment):
     """One model deployed in Azure AI Foundry. Many per organization, one per model."""
 
-    provider: ClassVar[str] = "azure_foundry"
-    title: ClassVar[str] = "Azure AI Foundry"
-    adapter_class: ClassVar[type[AzureAIFoundryAdapter]] = AzureAIFoundryAdapter
-    name_field: ClassVar[str] = "model"
-    env_vars: ClassVar[dict[str, tuple[str, ...]]] = {
+    provider = "azure_foundry"
+    title = "Azure AI Foundry"
+    adapter_class = AzureAIFoundryAdapter
+    parse_target = staticmethod(parse_foundry)
+    name_field = "model"
+    env_vars: ClassVar[EnvVars] = {
         "endpoint": ("AZURE_AI_CHAT_ENDPOINT",),
         "api_key": ("AZURE_AI_CHAT_KEY",),
         "model": ("AZURE_AI_CHAT_MODEL",),
     }
-    env_required: ClassVar[tuple[str, ...]] = ("endpoint", "api_key", "model")
-    key_url: ClassVar[str] = _PORTAL
-    key_fix: ClassVar[str] = "use the Key shown with the deployment's Target URI in Azure AI Foundry"
-    help_text: ClassVar[str] = (
+    env_required = ("endpoint", "api_key", "model")
+    key_fix = "use the Key shown with the deployment's Target URI in Azure AI Foundry"
+    help_text = (
         "One connection per deployed model. On the deployed model's Details page, under Endpoint: "
         "the Target URI, the Key, and the model name."
     )
-    links: ClassVar[tuple[tuple[str, str], ...]] = (
-        (
-            "Deploy from the model catalog",
-            "https://learn.microsoft.com/en-us/azure/ai-foundry/how-to/model-catalog-overview",
-        ),
+    links = (
+        ("Deploy from the model catalog", _LEARN + "ai-foundry/how-to/model-catalog-overview"),
         ("Where to find these values", _PORTAL),
     )
 
@@ -106,15 +119,11 @@ class AzureAIFoundry(NamedByField, EndpointMixin):
     allow_insecure_http: bool = HTTP_OPT_IN
 
     @classmethod
-    def normalise(cls, data: dict[str, Any], url: str) -> dict[str, Any]:
-        target = parse_foundry(url)
-        base = target.endpoint
-        if target.route == "deployments":
-            base = f"{target.endpoint}/openai/deployments/{target.deployment}"
-        data["endpoint"] = base
-        if target.api_version and not data.get("api_version"):
-            data["api_version"] = target.api_version
-        return data
+    def take_target(cls, data: dict[str, Any], target: AzureTarget) -> None:
+        # the classic route keeps the deployment in the base URL: /chat/completions lives under it
+        classic = target.route == "deployments"
+        suffix = f"/openai/deployments/{target.deployment}" if classic else ""
+        data["endpoint"] = target.endpoint + suffix
 
     @property
     def route(self) -> str:

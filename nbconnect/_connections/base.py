@@ -20,7 +20,10 @@ from .._secrets import mask
 if TYPE_CHECKING:
     from .._wire.adapter import Adapter, Verification
 
-__all__ = ["Connection"]
+__all__ = ["Connection", "EnvVars"]
+
+EnvVars = dict[str, tuple[str, ...]]
+"""A connection field -> the environment variables it is read from (a class variable of each provider)."""
 
 
 class Connection(BaseModel):
@@ -46,7 +49,7 @@ class Connection(BaseModel):
     """The wire adapter that speaks for this provider (a small subclass per provider)."""
     secret_fields: ClassVar[tuple[str, ...]] = ("api_key",)
     """Fields holding secrets: SecretStr, never in ``describe()``, masked in hints, scrubbed from errors."""
-    env_vars: ClassVar[dict[str, tuple[str, ...]]] = {}
+    env_vars: ClassVar[EnvVars] = {}
     """Field -> the environment variables (the ones the official SDK reads) it is found in, first set wins."""
     env_required: ClassVar[tuple[str, ...]] = ()
     """Fields whose variables must be set before the environment is taken to describe a connection."""

@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from typing import Any, ClassVar, Literal
+from typing import Any, Literal
 from urllib.parse import urlsplit
 
 from pydantic import Field
@@ -16,19 +16,19 @@ __all__ = ["CustomLLM"]
 class CustomLLM(EndpointMixin):
     """A self-hosted or third-party server speaking the OpenAI chat-completions format."""
 
-    provider: ClassVar[str] = "custom"
-    title: ClassVar[str] = "Custom LLM"
-    adapter_class: ClassVar[type[CustomLLMAdapter]] = CustomLLMAdapter
-    secret_fields: ClassVar[tuple[str, ...]] = ("api_key", "auth_token")
-    name_field: ClassVar[str] = "name"  # a field of its own (not NamedByField's property)
-    single_model: ClassVar[bool] = True
-    key_fix: ClassVar[str] = "check the server's --api-key setting or the gateway's token"
-    help_text: ClassVar[str] = (
+    provider = "custom"
+    title = "Custom LLM"
+    adapter_class = CustomLLMAdapter
+    secret_fields = ("api_key", "auth_token")
+    name_field = "name"  # a field of its own (not NamedByField's property)
+    single_model = True
+    key_fix = "check the server's --api-key setting or the gateway's token"
+    help_text = (
         "A server speaking OpenAI's chat-completions format (Ollama, vLLM, sglang, a gateway). The name "
         "must equal the model id the server lists; the endpoint is the base URL ending in /v1. Key and "
         "token are optional."
     )
-    links: ClassVar[tuple[tuple[str, str], ...]] = (
+    links = (
         ("OpenAI-compatible Ollama", "https://ollama.com/blog/openai-compatibility"),
         ("Chat completions format", "https://platform.openai.com/docs/api-reference/chat/create"),
     )

@@ -2,8 +2,6 @@
 
 from __future__ import annotations
 
-from typing import ClassVar
-
 from pydantic import Field
 
 from .._wire.demo import DemoAdapter
@@ -15,13 +13,13 @@ __all__ = ["Demo"]
 class Demo(Connection):
     """A built-in, offline stand-in provider. No key, no network: answers are made up locally."""
 
-    provider: ClassVar[str] = "demo"
-    title: ClassVar[str] = "Demo (offline)"
-    adapter_class: ClassVar[type[DemoAdapter]] = DemoAdapter
-    secret_fields: ClassVar[tuple[str, ...]] = ()
-    one_per_org: ClassVar[bool] = True
-    offline: ClassVar[bool] = True
-    help_text: ClassVar[str] = (
+    provider = "demo"
+    title = "Demo (offline)"
+    adapter_class = DemoAdapter
+    secret_fields = ()
+    one_per_org = True
+    offline = True
+    help_text = (
         "An offline stand-in: no key, no network, made-up answers. Use it to try a notebook end to end; "
         "it is labelled as a demo wherever it appears."
     )

@@ -7,6 +7,7 @@ from typing import ClassVar
 from pydantic import Field
 
 from .._wire.openai import OpenAIAdapter
+from .base import EnvVars
 from .common import ApiKey, OnePerOrg
 
 __all__ = ["OpenAI"]
@@ -15,20 +16,20 @@ __all__ = ["OpenAI"]
 class OpenAI(OnePerOrg):
     """OpenAI platform key. One per organization."""
 
-    provider: ClassVar[str] = "openai"
-    title: ClassVar[str] = "OpenAI"
-    adapter_class: ClassVar[type[OpenAIAdapter]] = OpenAIAdapter
-    env_vars: ClassVar[dict[str, tuple[str, ...]]] = {
+    provider = "openai"
+    title = "OpenAI"
+    adapter_class = OpenAIAdapter
+    env_vars: ClassVar[EnvVars] = {
         "api_key": ("OPENAI_API_KEY",),
         "base_url": ("OPENAI_BASE_URL",),
         "organization": ("OPENAI_ORG_ID",),
         "project": ("OPENAI_PROJECT_ID",),
     }
-    env_required: ClassVar[tuple[str, ...]] = ("api_key",)
-    key_url: ClassVar[str] = "https://platform.openai.com/api-keys"
-    key_fix: ClassVar[str] = f"copy a key from {key_url}"
-    help_text: ClassVar[str] = "One OpenAI key per organization. Find or create it on the API keys page."
-    links: ClassVar[tuple[tuple[str, str], ...]] = (("API keys page", key_url),)
+    env_required = ("api_key",)
+    key_url = "https://platform.openai.com/api-keys"
+    key_fix = f"copy a key from {key_url}"
+    help_text = "One OpenAI key per organization. Find or create it on the API keys page."
+    links = (("API keys page", key_url),)
 
     api_key: ApiKey = Field(description="API key from platform.openai.com/api-keys (starts with sk-).")
     organization: str | None = Field(default=None, description="Optional OpenAI-Organization header.")

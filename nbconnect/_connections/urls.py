@@ -8,7 +8,26 @@ from urllib.parse import parse_qs, urlsplit
 
 from .._wire.http import is_loopback  # the transport's rule; re-exported for the URL checks' callers
 
-__all__ = ["AzureTarget", "check_url", "is_loopback", "parse_azure_openai", "parse_foundry"]
+__all__ = [
+    "AzureTarget",
+    "InsecureHttpError",
+    "check_url",
+    "is_loopback",
+    "parse_azure_openai",
+    "parse_foundry",
+]
+
+
+class InsecureHttpError(ValueError):
+    """Plain http to another host without the opt-in. Carries its parts (field, host, the https form)
+    so a form can word the fix as its own checkbox instead of a keyword argument."""
+
+    def __init__(self, field: str, host: str, fixed: str) -> None:
+        self.field, self.host, self.fixed = field, host, fixed
+        super().__init__(
+            f"{field} uses plain http to {host}, which would send the key unencrypted. "
+            f"Use {fixed}, or pass allow_insecure_http=True if this host is on a network you trust."
+        )
 
 
 def check_url(url: str, *, field: str = "endpoint", allow_insecure_http: bool = False) -> str:
@@ -23,11 +42,7 @@ def check_url(url: str, *, field: str = "endpoint", allow_insecure_http: bool = 
     if parts.username or parts.password:
         raise ValueError(f"{field} must not carry a user name or password; put credentials in the key fields")
     if parts.scheme == "http" and not is_loopback(parts.hostname) and not allow_insecure_http:
-        fixed = "https" + url[4:]
-        raise ValueError(
-            f"{field} uses plain http to {parts.hostname}, which would send the key unencrypted. "
-            f"Use {fixed}, or pass allow_insecure_http=True if this host is on a network you trust."
-        )
+        raise InsecureHttpError(field, parts.hostname, "https" + url[4:])
     return url.rstrip("/")
 
 

@@ -9,6 +9,7 @@ from pydantic import Field, SecretStr, field_validator, model_validator
 
 from .._wire.google import VertexAdapter
 from .._wire.vertex_key import load_service_account
+from .base import EnvVars
 from .common import OnePerOrg
 
 __all__ = ["VertexAI"]
@@ -17,26 +18,24 @@ __all__ = ["VertexAI"]
 class VertexAI(OnePerOrg):
     """Google Cloud Vertex AI through a service-account key. One per organization."""
 
-    provider: ClassVar[str] = "vertex"
-    title: ClassVar[str] = "Vertex AI"
-    adapter_class: ClassVar[type[VertexAdapter]] = VertexAdapter
-    secret_fields: ClassVar[tuple[str, ...]] = ("credentials",)
-    env_vars: ClassVar[dict[str, tuple[str, ...]]] = {
+    provider = "vertex"
+    title = "Vertex AI"
+    adapter_class = VertexAdapter
+    secret_fields = ("credentials",)
+    env_vars: ClassVar[EnvVars] = {
         "credentials": ("GOOGLE_APPLICATION_CREDENTIALS",),
         "project": ("GOOGLE_CLOUD_PROJECT", "GCLOUD_PROJECT"),
         "location": ("GOOGLE_CLOUD_LOCATION",),
     }
-    env_required: ClassVar[tuple[str, ...]] = ("credentials",)
-    key_url: ClassVar[str] = "https://cloud.google.com/iam/docs/keys-create-delete"
-    key_fix: ClassVar[str] = (
-        "check the service account still exists and its key is valid, or create a new JSON key for it"
-    )
-    help_text: ClassVar[str] = (
+    env_required = ("credentials",)
+    key_url = "https://cloud.google.com/iam/docs/keys-create-delete"
+    key_fix = "check the service account still exists and its key is valid, or create a new JSON key for it"
+    help_text = (
         "One Vertex AI service account per organization. Create a JSON key for a service account "
         "(IAM › Service accounts › Keys), then choose the file or paste its text. Project and location "
         "are optional; the project defaults to the key's project_id."
     )
-    links: ClassVar[tuple[tuple[str, str], ...]] = (
+    links = (
         ("Create a service-account key", key_url),
         (
             "Authenticate to Vertex AI",

@@ -12,8 +12,10 @@ from .._results.results import Results
 from .._store.org import Organization
 from .._version import __version__
 from .checks import check_truth
-from .plan import Estimate, estimate_plan, flat_fields, make_plan
+from .options import check_options
+from .plan import Estimate, estimate_plan, flat_fields, make_plan, plan_info
 from .runner import Job, Options, Progress, run_job_blocking
+from .variants import Settings
 
 __all__ = ["arun", "estimate", "resume", "run", "settings", "start", "with_settings"]
 
@@ -31,6 +33,11 @@ def start(
     system: str | None = None,
     temperature: float | None = None,
     max_tokens: int | None = None,
+    reasoning_effort: str | None = None,
+    variants: Any = None,
+    arms: Any = None,
+    repeats: int = 1,
+    save: bool = True,
     concurrency: int = 16,
     per_connection: int | None = None,
     rpm: float | None = None,
@@ -55,10 +62,18 @@ def start(
     """Check the plan (template columns, models, schema) and return a :class:`Job`, not yet started.
 
     Every option is checked here, before any request: a bad value raises :class:`ConfigError`
-    naming the option and the fix. ``resize=`` (pixels) opts in to scaling down images larger than
-    that on their longest side (needs Pillow); without it no image is ever resized.
-    ``await job.arun()`` runs it; ``job.stop()`` ends it early from any thread; ``job.results``
-    shows what has finished. :func:`run` and :func:`arun` are this plus running it.
+    naming the option and the fix (a variant's, naming the variant).
+
+    ``variants={"terse": {}, "cot": {"system": ..., "temperature": 0.7}}``: named versions of the
+    prompt; each overrides what it names (``template``, ``system``, ``temperature``,
+    ``max_tokens``, ``reasoning_effort``) and inherits the rest, and runs on every model, or on
+    the models ``arms=[(variant, model), ...]`` pairs it with. ``repeats=n`` answers every cell n
+    times (a ``sample`` column; a per-sample seed where the API takes one). ``reasoning_effort``
+    ("low" / "medium" / "high") goes to reasoning models as each provider takes it. ``save=False``
+    keeps the finished run out of the run history (``nbc.runs()``). ``resize=`` (pixels) opts in to
+    scaling down images larger than that on their longest side (needs Pillow); without it no image
+    is ever resized. ``await job.arun()`` runs it; ``job.stop()`` ends it early from any thread;
+    ``job.results`` shows what has finished. :func:`run` and :func:`arun` are this plus running it.
     """
     plan = make_plan(
         template,
@@ -72,6 +87,10 @@ def start(
         seed=seed,
         redo=redo,
         allow_constant_prompt=allow_constant_prompt,
+        variants=variants,
+        arms=arms,
+        repeats=repeats,
+        settings=_settings(temperature, max_tokens, reasoning_effort),
         resize=resize,
     )
     check_truth(truth, plan.data.columns, flat_fields(plan.schema.json))  # Job checks the columns only
@@ -82,6 +101,8 @@ def start(
     options = Options(
         temperature=temperature,
         max_tokens=max_tokens,
+        reasoning_effort=reasoning_effort,
+        save=save,
         concurrency=concurrency,
         per_connection=per_connection,
         rpm=rpm,
@@ -99,7 +120,11 @@ def start(
             "batch=True needs the cache database: it keeps the batch ids there so a restarted kernel "
             "re-attaches instead of paying twice. Fix: pass cache=True (the default) or a file path"
         )
-    return Job(plan, options, on_progress=on_progress, clients=clients, truth=truth)
+    job = Job(plan, options, on_progress=on_progress, clients=clients, truth=truth, redo=redo)
+    row_args = dict(limit=limit, sample=sample, seed=seed, allow_constant_prompt=allow_constant_prompt)
+    # meta["run"] of its Results, recorded by the Job so a saved run (Results.load) carries it too
+    job.run_settings = settings(job, template, {"system": system, "truth": truth, **row_args})
+    return job
 
 
 def run(template: str, *, dry_run: bool = False, **kwargs: Any) -> Results | Estimate:
@@ -111,16 +136,14 @@ def run(template: str, *, dry_run: bool = False, **kwargs: Any) -> Results | Est
     """
     if dry_run:
         return estimate(template, **kwargs)
-    job = start(template, **kwargs)
-    return with_settings(_merge(run_job_blocking(job), kwargs.get("redo")), job, template, kwargs)
+    return run_job_blocking(start(template, **kwargs))  # a redo= run merges in the Job
 
 
 async def arun(template: str, *, dry_run: bool = False, **kwargs: Any) -> Results | Estimate:
     """:func:`run` for code that already runs an event loop. Cancelling it returns what finished."""
     if dry_run:
         return estimate(template, **kwargs)
-    job = start(template, **kwargs)
-    return with_settings(_merge(await job.arun(), kwargs.get("redo")), job, template, kwargs)
+    return await start(template, **kwargs).arun()
 
 
 def estimate(template: str, **kwargs: Any) -> Estimate:
@@ -176,9 +199,17 @@ def settings(job: Job, template: str, kwargs: dict[str, Any]) -> dict[str, Any]:
         "truth": dict(truth) if isinstance(truth, dict) else truth,
         "rows": len(job.plan.data),
         "cells": len(job.plan.cells),
+        **_experiment(job),
         "options": options,
         "nbconnect": __version__,
     }
+
+
+def _experiment(job: Job) -> dict[str, Any]:
+    """The variants (their templates and settings), arms and repeats of the run."""
+    info = plan_info(job.plan)
+    arms = [list(pair) for pair in job.plan.arms] if job.plan.arms is not None else None
+    return {"variants": info["variants"], "arms": arms, "repeats": info["repeats"]}
 
 
 def with_settings(results: Results, job: Job, template: str, kwargs: dict[str, Any]) -> Results:
@@ -190,11 +221,12 @@ def _org(org: Organization | None) -> Organization:
     return org if org is not None else Organization()
 
 
-def _merge(results: Results, previous: Results | None) -> Results:
-    """A rerun with ``redo=`` returns the earlier valid cells together with the new ones."""
-    if previous is None:
-        return results
-    return results.merge(previous)
+def _settings(temperature: Any, max_tokens: Any, reasoning_effort: Any) -> Settings:
+    """The run's own request settings, checked (variants inherit them)."""
+    values = check_options(
+        {"temperature": temperature, "max_tokens": max_tokens, "reasoning_effort": reasoning_effort}
+    )
+    return Settings(values["temperature"], values["max_tokens"], values["reasoning_effort"])
 
 
 def _share_signature() -> None:

@@ -42,6 +42,7 @@ log = logging.getLogger("nbconnect.batch")
 
 POLL_GROWTH = 1.5  # each quiet poll waits this much longer...
 POLL_CAP = 8  # ...up to this many times batch_poll
+SUBMIT_GRACE_S = 30.0  # how long a stop waits for a batch the provider is creating, to cancel it
 
 
 @dataclass
@@ -141,7 +142,7 @@ class BatchPhase:
             call = self.job._call(cell)
             mode = adapter.plan(call)[0]  # what to send now; the key is the live path's, whatever mode
             prepared = adapter.prepare(call, mode)
-            key = call_key(cell.ref.conn.provider, adapter, call)
+            key = call_key(cell.ref.conn.provider, adapter, call, sample=cell.sample)
             if key not in pending:
                 hit = self.cache.get(key)
                 if hit is not None:
@@ -205,21 +206,32 @@ class BatchPhase:
         # the custom id is the cell's cache key: 64 hex digits, which every provider's id rules allow
         lines = [api.line(key, pending[key].prepared) for key in keys]
         conn = adapter.conn
+        submit = asyncio.ensure_future(
+            self._retry(lambda: api.submit(lines, model, f"nbconnect-{conn.name}-{len(lines)}"))
+        )
         try:
-            batch_id = await self._retry(
-                lambda: api.submit(lines, model, f"nbconnect-{conn.name}-{len(lines)}")
-            )
+            batch_id = await asyncio.shield(submit)
+        except asyncio.CancelledError:
+            # A stop while the provider creates the batch: let the creation finish, so the batch is
+            # known and cancelled with the others instead of left running (and billing) unseen.
+            with contextlib.suppress(Exception, asyncio.CancelledError):
+                self._accepted(await asyncio.wait_for(submit, SUBMIT_GRACE_S), api, conn, model, keys)
+            raise
         except E.ProviderError as err:
             for key in keys:
                 self._fail(pending[key], None, (str(err), err.kind))
             return None
+        self._accepted(batch_id, api, conn, model, keys)
+        return batch_id
+
+    def _accepted(self, batch_id: str, api: BatchAPI, conn: Any, model: str, keys: list[str]) -> None:
+        """Write down a batch the provider accepted, at once: a restart re-attaches to it."""
         self.store.add(
-            BatchRecord(batch_id, conn.provider, conn.name, model, VALIDATING, len(lines), False),
+            BatchRecord(batch_id, conn.provider, conn.name, model, VALIDATING, len(keys), False),
             {key: key for key in keys},
         )
         self._open[batch_id] = api  # from now on a stop cancels it
-        log.info("batch %s accepted: %d requests for %s", batch_id, len(lines), model)
-        return batch_id
+        log.info("batch %s accepted: %d requests for %s", batch_id, len(keys), model)
 
     async def _wait(
         self, api: BatchAPI, adapter: Adapter, batches: list[str], pending: dict[str, _Pending]

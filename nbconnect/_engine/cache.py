@@ -47,8 +47,10 @@ def default_cache_path() -> Path:
     return Path(user_cache_dir("nbconnect", appauthor=False)) / "replies.sqlite"
 
 
-def cache_key(provider: str, prepared: Prepared) -> str:
-    """SHA-256 of provider, URL (no secrets there) and the canonical JSON body (headers excluded).
+def cache_key(provider: str, prepared: Prepared, *, sample: int | None = None) -> str:
+    """SHA-256 of provider, URL (no secrets there) and the canonical JSON body (headers excluded);
+    with repeats, the sample index too, so repeats of a cell never share one cached answer (even
+    where the API takes no seed).
 
     An image or PDF in the body counts by its content hash, not its bytes: its base64 payload is
     replaced by ``sha256:<hex>`` before hashing (base64 needs no JSON escaping, so it appears
@@ -57,13 +59,18 @@ def cache_key(provider: str, prepared: Prepared) -> str:
     for media in prepared.media:
         if media.b64:
             body = body.replace(media.b64, media.ref)
-    return hashlib.sha256(f"{provider}\n{prepared.method} {prepared.url}\n{body}".encode()).hexdigest()
+    text = f"{provider}\n{prepared.method} {prepared.url}\n{body}"
+    if sample is not None:
+        text += f"\nsample={sample}"
+    return hashlib.sha256(text.encode()).hexdigest()
 
 
-def call_key(provider: str, adapter: Adapter, call: Call) -> str:
+def call_key(provider: str, adapter: Adapter, call: Call, *, sample: int | None = None) -> str:
     """The cache key of a call, live or batched: keyed on the first-choice request, so a fallback
-    discovered later (and remembered by this process) still finds the same entry."""
-    return cache_key(provider, adapter.prepare(call, adapter.modes(call.model)[0]))
+    discovered later (and remembered by this process) still finds the same entry; ``sample`` is
+    the repeat index (batch custom ids are these keys, so repeats stay separate batch lines)."""
+    first = adapter.prepare(call, adapter.call_modes(call)[0])
+    return cache_key(provider, first, sample=sample)
 
 
 class Cache:

@@ -11,7 +11,7 @@ from __future__ import annotations
 
 import os
 from pathlib import Path
-from typing import Any
+from typing import Any, Literal
 
 from pydantic import BaseModel, ConfigDict, Field, ValidationError, field_validator
 
@@ -54,6 +54,24 @@ class RunOptions(BaseModel):
         ge=1,
         description="Most tokens an answer may use; None leaves the provider's default.",
         json_schema_extra=_fix("pass at least 1 (a structured answer needs ~50+), or None for the default"),
+    )
+    reasoning_effort: Literal["low", "medium", "high"] | None = Field(
+        None,
+        description="How hard reasoning models think (OpenAI reasoning_effort, Anthropic extended "
+        "thinking, Gemini thinkingConfig); None leaves the model's default.",
+        json_schema_extra=_fix("pass 'low', 'medium' or 'high', or None"),
+    )
+    repeats: int = Field(
+        1,
+        ge=1,
+        le=1000,
+        description="Answers per cell (a sample column 0..n-1) for self-consistency and error bars.",
+        json_schema_extra=_fix("pass a whole number from 1 (each cell once) to 1000"),
+    )
+    save: bool = Field(
+        True,
+        description="Keep the finished run in nbconnect's data directory (nbc.runs() lists them).",
+        json_schema_extra=_fix("pass True or False"),
     )
     concurrency: int = Field(
         16,
@@ -130,7 +148,13 @@ class RunOptions(BaseModel):
     )
 
     @field_validator(
-        "max_tokens", "concurrency", "per_connection", "max_retries", "batch_size", mode="before"
+        "max_tokens",
+        "concurrency",
+        "per_connection",
+        "max_retries",
+        "batch_size",
+        "repeats",
+        mode="before",
     )
     @classmethod
     def _no_bool(cls, value: Any) -> Any:

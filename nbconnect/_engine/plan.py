@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import dataclasses
 import difflib
 import functools
 import json
@@ -20,7 +21,9 @@ from .._schema.schema import Schema, as_schema
 from .._store.org import Organization
 from .checks import check_constant, check_models_arg, check_redo, check_unique, select_rows
 from .media import MediaStore, check_models, media_tokens
+from .options import check_options
 from .template import Template
+from .variants import Settings, Variant, check_arm_settings, resolve_arms, resolve_variants
 
 __all__ = ["Cell", "Estimate", "Plan", "as_frame", "flat_fields", "make_plan"]
 
@@ -36,12 +39,16 @@ class ModelRef:
 
 @dataclass
 class Cell:
-    """One (input row, model) pair to run."""
+    """One (input row, variant, model, sample) to run; ``variant`` / ``sample`` are ``None`` in a
+    run without variants / repeats, ``settings`` ``None`` for the run's own options."""
 
     row: int
     ref: ModelRef
     user: str
     system: str | None = None
+    variant: str | None = None
+    sample: int | None = None
+    settings: Settings | None = None
     parts: tuple[Any, ...] = ()  # text and media in order when the template has {image:...}
 
 
@@ -53,6 +60,10 @@ class Plan:
     models: list[ModelRef]
     cells: list[Cell] = field(default_factory=list)
     inputs: list[str] = field(default_factory=list)
+    variants: list[Variant] | None = None  # None: a run without variants=
+    system: Template | None = None  # the first variant's system template
+    repeats: int = 1
+    arms: list[tuple[str, str]] | None = None  # (variant, model ref) pairs; None without variants=
 
 
 def as_frame(data: Any) -> pd.DataFrame:
@@ -194,6 +205,10 @@ def make_plan(
     seed: int = 0,
     redo: Any = None,
     allow_constant_prompt: bool = False,
+    variants: Any = None,
+    arms: Any = None,
+    repeats: int = 1,
+    settings: Settings | None = None,
     resize: int | None = None,
 ) -> Plan:
     """Check everything that can be checked offline and list the cells to run.
@@ -201,61 +216,125 @@ def make_plan(
     ``redo`` (an earlier Results) keeps only the cells that have no valid result there.
     ``allow_constant_prompt`` lets a template without placeholders through (the same prompt for
     every row, e.g. to sample one question many times); without it that is refused.
+    ``variants`` / ``arms`` / ``repeats``: see :mod:`.variants`; ``settings`` are the run's own
+    temperature, max_tokens and reasoning effort, which variants inherit.
     ``resize`` (pixels) lets images larger than that on their longest side be scaled down.
     """
-    tmpl = Template.parse(template)
-    sys_tmpl = Template.parse(system) if system else None
     df = as_frame(data)
-    tmpl.check(df.columns)
-    if sys_tmpl is not None:
-        sys_tmpl.check(df.columns)
+    found = resolve_variants(variants, template, system, settings or Settings(), list(df.columns))
+    repeats = check_options({"repeats": repeats})["repeats"]
     parsed_schema = as_schema(schema)
     _check_names(df.columns, parsed_schema)
     refs = _models(models, org)
+    pairs = resolve_arms(found, refs, arms)
+    check_arm_settings(pairs)
     df = select_rows(df, limit, sample, seed)
-    check_constant(tmpl, sys_tmpl, len(df), allow_constant_prompt)
+    for v in found:
+        check_constant(v.template, v.system, len(df), allow_constant_prompt)
     check_redo(redo)
-    done: set[tuple[int, str]] = set()
-    if redo is not None:
-        prev = redo.df
-        done = set(zip(prev.loc[prev["_valid"], ROW].tolist(), prev.loc[prev["_valid"], "model"].tolist()))
-    store = _media_store(tmpl, sys_tmpl, resize)
+    done = _done(redo)
+    named = variants is not None
+    samples = [None] if repeats == 1 else list(range(repeats))
+    store = _media_store(found, resize)
     cells = []
     for row_id, record in zip(df.index, df.to_dict("records")):
-        user = tmpl.render(record)
-        system_text = sys_tmpl.render(record) if sys_tmpl is not None else None
-        parts = _media_parts(tmpl, record, int(row_id), store)
-        for ref in refs:
-            if (int(row_id), ref.ref) not in done:
-                cells.append(Cell(int(row_id), ref, user, system_text, parts))
+        rendered = {v: _render(v, record, int(row_id), store) for v in found}
+        for variant, ref in pairs:
+            user, system_text, parts = rendered[variant]
+            for k in samples:
+                if (int(row_id), variant.name, ref.ref, k) not in done:
+                    cells.append(
+                        Cell(int(row_id), ref, user, system_text, variant.name, k, variant.settings, parts)
+                    )
     if store is not None:
-        check_models(refs, store, {c.row: c.parts for c in cells})
-        df = _media_labels(df, tmpl, store)
-    return Plan(tmpl, parsed_schema, df, refs, cells, inputs=list(df.columns))
+        _check_media(found, pairs, store, cells)
+        df = _media_labels(df, found, store)
+    tmpl = found[0].template
+    return Plan(
+        tmpl,
+        parsed_schema,
+        df,
+        refs,
+        cells,
+        inputs=list(df.columns),
+        variants=found if named else None,
+        repeats=repeats,
+        system=found[0].system,
+        arms=[(v.name, ref.ref) for v, ref in pairs] if named else None,
+    )
 
 
-def _media_store(tmpl: Template, sys_tmpl: Template | None, resize: int | None) -> MediaStore | None:
-    if sys_tmpl is not None and sys_tmpl.media:
+def plan_info(plan: Plan, *, stopped: bool = False) -> dict[str, Any]:
+    """What a saved run's manifest says about its plan: templates and settings, never a secret
+    (connections appear by their reference only)."""
+    variants = {}
+    for v in plan.variants or []:
+        variants[v.name] = {
+            "template": v.template.text,
+            "system": v.system.text if v.system is not None else None,
+            **dataclasses.asdict(v.settings),
+        }
+    return {
+        "template": plan.template.text,
+        "system": plan.system.text if plan.system is not None else None,
+        "variants": variants or None,
+        "models": [m.ref for m in plan.models],
+        "repeats": plan.repeats,
+        "stopped": stopped,
+    }
+
+
+def _render(
+    variant: Variant, record: dict[str, Any], row: int, store: MediaStore | None
+) -> tuple[str, str | None, tuple]:
+    """One variant's user text, system text and (with media placeholders) parts for one row."""
+    system = variant.system.render(record) if variant.system is not None else None
+    return variant.template.render(record), system, _media_parts(variant.template, record, row, store)
+
+
+def _done(redo: Any) -> set[tuple[int, str | None, str, int | None]]:
+    """(row, variant, model, sample) of the valid cells of an earlier run."""
+    if redo is None:
+        return set()
+    prev = redo.df.loc[redo.df["_valid"]]
+    none = [None] * len(prev)
+    variant = prev["variant"].tolist() if "variant" in prev else none
+    sample = [int(k) for k in prev["sample"]] if "sample" in prev else none
+    return set(zip(prev[ROW].tolist(), variant, prev["model"].tolist(), sample))
+
+
+def _media_store(found: list[Variant], resize: int | None) -> MediaStore | None:
+    if any(v.system is not None and v.system.media for v in found):
         raise ConfigError(
             "the system prompt has an {image:...} or {document:...} placeholder; put media in the "
             "prompt template (the user message) instead"
         )
-    return MediaStore(resize) if tmpl.media else None
+    return MediaStore(resize) if any(v.template.media for v in found) else None
+
+
+def _check_media(found: list[Variant], pairs: list, store: MediaStore, cells: list[Cell]) -> None:
+    """Each variant's media against the models that run it (a text-only variant needs no vision)."""
+    for variant in found:
+        if not variant.template.media:
+            continue
+        models = list({ref.ref: ref for v, ref in pairs if v is variant}.values())
+        check_models(models, store, {c.row: c.parts for c in cells if c.variant == variant.name})
 
 
 def _media_parts(tmpl: Template, record: dict[str, Any], row: int, store: MediaStore | None) -> tuple:
-    if store is None:
+    if store is None or not tmpl.media:
         return ()
     return tmpl.render_parts(
         record, lambda col, kind: store.get(record[col], kind, f"row {row}, column {col!r}")
     )
 
 
-def _media_labels(df: pd.DataFrame, tmpl: Template, store: MediaStore) -> pd.DataFrame:
+def _media_labels(df: pd.DataFrame, found: list[Variant], store: MediaStore) -> pd.DataFrame:
     """The input rows as Results show them: a media column holds the path or URL, and bytes, data
     URLs and PIL images become ``<bytes sha256:…>`` labels (never the payload)."""
     df = df.copy()
-    for col, kind in tmpl.media.items():
+    media = {col: kind for v in found for col, kind in v.template.media.items()}
+    for col, kind in media.items():
         df[col] = [store.get(v, kind, f"row {i}, column {col!r}").label for i, v in zip(df.index, df[col])]
     return df
 

@@ -17,6 +17,8 @@ class Options:
 
     temperature: float | None = None
     max_tokens: int | None = None
+    reasoning_effort: str | None = None
+    save: bool = True  # keep the finished run in the data directory (see _results/history.py)
     concurrency: int = 16
     per_connection: int | None = None  # None: the same as ``concurrency``
     rpm: float | None = None

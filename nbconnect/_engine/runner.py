@@ -10,6 +10,7 @@ from dataclasses import dataclass, field
 from typing import Any
 
 from .. import _errors as E
+from .._results.history import save_run
 from .._results.results import Results
 from .._sync import run_sync
 from .._wire.adapter import Adapter, Call, Reply
@@ -20,8 +21,9 @@ from .cache import Cache, call_key
 from .checks import check_truth
 from .limits import Gate
 from .options import check_temperature
-from .plan import Cell, Plan, estimate_plan, flat_fields, per_call_estimate
+from .plan import Cell, Plan, estimate_plan, flat_fields, per_call_estimate, plan_info
 from .progress import ModelProgress, Options, Progress, postfix, progress_bar
+from .variants import Settings
 
 __all__ = ["Job", "ModelProgress", "Options", "Progress"]
 
@@ -94,11 +96,15 @@ class Job:
         on_progress: Callable[[Progress], None] | None = None,
         clients: dict[str, Any] | None = None,
         truth: str | None = None,
+        redo: Results | None = None,
     ) -> None:
         # checked here too, for callers that build a Job themselves (the Playground)
         check_truth(truth, plan.data.columns)
-        check_temperature(options.temperature, plan.models)
-        self.plan, self.options, self.truth = plan, options, truth
+        if plan.variants is None:  # a variant's own settings were checked with the plan
+            check_temperature(options.temperature, plan.models)
+        self.plan, self.options, self.truth, self.redo = plan, options, truth, redo
+        self.run_id: str | None = None  # set when the finished run is saved (nbc.runs())
+        self.run_settings: dict[str, Any] | None = None  # meta["run"], set by api.start
         self._on_progress = on_progress
         self._clients = clients or {}
         self._records: dict[int, dict[str, Any]] = {}
@@ -174,7 +180,14 @@ class Job:
         self._mark_unfinished()
         self.progress.finished = True
         self._notify()
-        return self._results(self._records)
+        results = self._results(self._records)
+        if self.redo is not None:  # a rerun returns the earlier valid cells with the new ones
+            results = results.merge(self.redo)
+        if self.run_settings is not None:  # how the run was made (the report and CLI read it)
+            results = results.with_meta(run=self.run_settings)
+        if self.options.save:
+            self.run_id = save_run(results, plan_info(self.plan, stopped=self._user_stopped))
+        return results
 
     def _batch_phase(self) -> Any:
         """The batch half of a ``batch=True`` job, which owns its batch connections' cells (None: all live)."""
@@ -261,21 +274,24 @@ class Job:
     def _call(self, cell: Cell) -> Call:
         """The request of one cell, the same live or in a batch."""
         opts = self.options
+        settings = cell.settings or Settings(opts.temperature, opts.max_tokens, opts.reasoning_effort)
         return Call(
             model=cell.ref.model,
             user=cell.user,
             schema=self.plan.schema,
             system=cell.system,
+            temperature=settings.temperature,
+            max_tokens=settings.max_tokens,
+            reasoning_effort=settings.reasoning_effort,
+            seed=cell.sample,  # repeats: a seed per sample where the API takes one
             parts=cell.parts,
-            temperature=opts.temperature,
-            max_tokens=opts.max_tokens,
         )
 
     def _cached(self, cell: Cell, adapter: Adapter, call: Call) -> tuple[str | None, Reply | None]:
         cache = self._shared.cache
         if cache is None:
             return None, None
-        key = call_key(cell.ref.conn.provider, adapter, call)
+        key = call_key(cell.ref.conn.provider, adapter, call, sample=cell.sample)
         return key, cache.get(key)
 
     def _reserve(self, cell: Cell) -> float | None:
@@ -377,6 +393,10 @@ class Job:
             "connection": cell.ref.conn.name,
             "provider": cell.ref.conn.provider,
         }
+        if self.plan.variants is not None:
+            rec["variant"] = cell.variant
+        if self.plan.repeats > 1:
+            rec["sample"] = cell.sample
         value = reply.value if reply is not None else None
         for name in self._fields:
             rec[name] = _dig(value, name)

@@ -13,7 +13,7 @@ import numpy as np
 import pandas as pd
 
 from .._errors import ConfigError
-from .score import listing
+from .score import keys, listing
 
 __all__ = [
     "ARM",
@@ -23,6 +23,8 @@ __all__ = [
     "arm_labels",
     "arm_order",
     "check_arm",
+    "consistency",
+    "majority_positions",
     "ran",
     "representatives",
 ]
@@ -86,3 +88,33 @@ def representatives(rows: np.ndarray, arms: np.ndarray, keys: np.ndarray, valid:
     first = frame.drop_duplicates(["row", ARM])  # the fallback, after the valid answers
     chosen = pd.concat([counts[["row", ARM, "pos"]], first[["row", ARM, "pos"]]], ignore_index=True)
     return np.sort(chosen.drop_duplicates(["row", ARM])["pos"].to_numpy())
+
+
+def _answer_keys(df: pd.DataFrame, fields: Sequence[str], kinds: dict[str, str]) -> np.ndarray:
+    """One comparable key per cell for the answer on ``fields`` (a tuple for several)."""
+    cols = [keys(df[f], kinds[f]) for f in fields]
+    if len(cols) == 1:
+        return cols[0]
+    out = np.empty(len(df), dtype=object)
+    out[:] = list(zip(*cols))
+    return out
+
+
+def majority_positions(df: pd.DataFrame, fields: Sequence[str], kinds: dict[str, str]) -> np.ndarray:
+    """Positions of the majority cell of each (row, arm) over its repeats."""
+    answers = _answer_keys(df, fields, kinds)
+    return representatives(df["row"].to_numpy(), arm_labels(df).to_numpy(), answers, df["_valid"].to_numpy())
+
+
+def consistency(df: pd.DataFrame, fields: Sequence[str], kinds: dict[str, str]) -> pd.DataFrame:
+    """Per (row, arm): samples, n_valid, votes for the most common valid answer, and its share."""
+    labels = arm_labels(df)
+    answers = _answer_keys(df, fields, kinds)
+    valid = df["_valid"].to_numpy() & np.array([a is not None for a in answers], dtype=bool)
+    frame = pd.DataFrame({"row": df["row"].to_numpy(), ARM: labels.to_numpy(), "key": answers, "ok": valid})
+    out = frame.groupby(["row", ARM], sort=False).agg(samples=("ok", "size"), n_valid=("ok", "sum"))
+    ok = frame[frame["ok"]]
+    votes = ok.groupby(["row", ARM, "key"], sort=False).size().groupby(level=["row", ARM]).max()
+    out["votes"] = votes.reindex(out.index).fillna(0).astype("int64")
+    out["share"] = (out["votes"] / out["samples"]).where(out["n_valid"] > 0)
+    return out.reset_index().sort_values(["row"], kind="stable").reset_index(drop=True)

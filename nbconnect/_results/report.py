@@ -120,6 +120,7 @@ def _settings(results: Results, truth: Any) -> str:
         )
     if "rows" in run:
         items.append(("rows", escape(f"{run['rows']} rows, {run.get('cells', len(results))} calls planned")))
+    items += _experiment_settings(run)
     options = run.get("options") or {}
     if options:
         text = ", ".join(f"{k}={json.dumps(v)}" for k, v in options.items())
@@ -130,6 +131,30 @@ def _settings(results: Results, truth: Any) -> str:
         items.append(("schema", f"<details><summary>JSON Schema</summary><pre>{schema}</pre></details>"))
     body = "".join(f"<dt>{escape(k)}</dt><dd>{v}</dd>" for k, v in items)
     return f'<section id="settings"><h2>Settings</h2><dl>{body}</dl></section>'
+
+
+def _experiment_settings(run: dict[str, Any]) -> list[tuple[str, str]]:
+    """The variants (what each changes, which models run it) and repeats a run recorded."""
+    items = []
+    variants = run.get("variants") or {}
+    if variants:
+        arms = run.get("arms") or []
+        lines = []
+        for name, v in variants.items():
+            changed = {
+                k: v[k] for k in ("temperature", "max_tokens", "reasoning_effort") if v.get(k) is not None
+            }
+            models = [m for a, m in arms if a == name]
+            lines.append(
+                _td(name) + _td(v.get("template") or "") + _td(v.get("system") or "")
+                + _td(", ".join(f"{k}={json.dumps(x)}" for k, x in changed.items())) + _td(", ".join(models))
+            )  # fmt: skip
+        items.append(
+            ("variants", _table(["variant", "template", "system", "settings", "models"], lines, "variants"))
+        )
+    if (run.get("repeats") or 1) > 1:
+        items.append(("repeats", escape(f"{run['repeats']} samples per row and arm")))
+    return items
 
 
 def _scores(table: pd.DataFrame | None) -> str:

@@ -23,6 +23,7 @@ import pandas as pd
 from .._errors import ConfigError
 from . import arms as _arms
 from . import checks as _checks
+from . import history as _history
 from . import io as _results_io
 from . import plot as _plot
 from . import report as _report
@@ -384,8 +385,10 @@ class Results:
         truths = self._truth_keys(truth, field)
         return _versus.versus(self._df, truths, self._kinds, self.arms, None if a is None else (a, b))
 
-    def summary(self, truth: Any = None) -> pd.DataFrame:
-        """Per model (index, in ``models`` order): ``cells``, ``calls`` (cells sent), ``not_run``
+    def summary(self, truth: Any = None, *, by: str = "model") -> pd.DataFrame:
+        """Per model (index ``model``, in ``models`` order; a model's variants and repeats pooled,
+        clustered by row), or with ``by="arm"`` per arm (index ``arm``: ``"variant|model"`` with
+        variants, else the model): ``cells``, ``calls`` (cells sent), ``not_run``
         (cancelled / over budget / pending), ``valid_pct`` (of calls: ``calls`` is its n) with
         ``valid_pct_se``, ``valid_pct_ci_low``, ``valid_pct_ci_high`` (95% Wilson; clustered by row
         when a model has several cells per row: variants, repeats), ``errors`` (calls without a
@@ -396,11 +399,15 @@ class Results:
         the output), ``cost_usd`` (sums; <NA>/NaN when unknown), ``cached`` (count), ``attempts``, ``wait_s`` (sums).
         """
         df = self._df
-        model = df[MODEL]
+        if by not in ("model", "arm"):
+            raise ConfigError(f"summary(by={by!r}): pass by='model' or by='arm'")
+        per_arm = by == "arm" and VARIANT in df
+        model = _arms.arm_labels(df) if per_arm else df[MODEL]
+        index = pd.Index(self.arms if per_arm else self._models, name=_arms.ARM if per_arm else MODEL)
         ran = ~df["_error_type"].isin(NOT_RUN)
         errors = ran & ~df["_valid"]
         by = df.groupby(model, sort=False)
-        out = pd.DataFrame(index=pd.Index(self._models, name=MODEL))
+        out = pd.DataFrame(index=index)
         out["cells"] = by.size()
         out["calls"] = ran.groupby(model).sum()
         out["not_run"] = (~ran).groupby(model).sum()
@@ -408,7 +415,7 @@ class Results:
         out["valid_pct"] = (
             (df["_valid"] & ran).groupby(model).sum() / out["calls"].where(out["calls"] > 0) * 100
         )
-        out = out.join(_scoring.valid_interval(df, ran.to_numpy(), self._models))
+        out = out.join(_scoring.valid_interval(df, ran.to_numpy(), list(index), model))
         out["errors"] = errors.groupby(model).sum().reindex(out.index, fill_value=0).astype("int64")
         kinds = df.loc[errors, "_error_type"].fillna("unknown").groupby(model[errors]).value_counts()
         out["errors_by_type"] = ""
@@ -418,7 +425,7 @@ class Results:
             try:
                 truths = self._truth_keys(truth, None)
                 table, _ = _scoring.score_arms(df, truths, self._kinds, self.arms, intervals=False)
-                out["accuracy"] = table.groupby("model")["accuracy"].mean()
+                out["accuracy"] = table.groupby(_arms.ARM if per_arm else MODEL)["accuracy"].mean()
             except ConfigError:
                 if truth is not None:  # a default truth that fits no single field leaves accuracy out
                     raise
@@ -437,30 +444,86 @@ class Results:
 
     # -- combining, plotting, saving ------------------------------------------------------------
     def merge(self, other: Results) -> Results:
-        """This run's cells plus ``other``'s cells for the (row, model) pairs this run lacks
-        (a rerun with ``redo=`` keeps the earlier valid cells). Rows sort by row id, then model."""
+        """This run's cells plus ``other``'s cells for the (row, variant, model, sample) cells this
+        run lacks (a rerun with ``redo=`` keeps the earlier valid cells). Rows sort by row id,
+        then variant (first appearance), model (``models`` order) and sample."""
         if other._fields != self._fields:
             raise ConfigError(
                 f"cannot merge results with different fields: {self._fields} vs {other._fields}"
             )
         models = self._models + [m for m in other._models if m not in self._models]
         inputs = self._inputs + [c for c in other._inputs if c not in self._inputs]
-        mine = pd.MultiIndex.from_frame(self._df[[ROW, MODEL]])
-        theirs = other._df.loc[~pd.MultiIndex.from_frame(other._df[[ROW, MODEL]]).isin(mine)]
+        key = _arms.cell_key(self._df)
+        if key != _arms.cell_key(other._df):
+            raise ConfigError(
+                f"cannot merge results keyed by {key} with results keyed by {_arms.cell_key(other._df)}: "
+                "both need the same variant / sample columns"
+            )
+        mine = pd.MultiIndex.from_frame(self._df[key])
+        theirs = other._df.loc[~pd.MultiIndex.from_frame(other._df[key]).isin(mine)]
         both = pd.concat([self._df, theirs], ignore_index=True) if len(theirs) else self._df
-        rank = both[MODEL].map({m: i for i, m in enumerate(models)})
-        both = both.assign(_rank=rank).sort_values([ROW, "_rank"], kind="stable").drop(columns="_rank")
+        order = both.assign(_rank=both[MODEL].map({m: i for i, m in enumerate(models)}))
+        sort = [ROW, "_rank"]
+        if VARIANT in both:
+            codes, _ = pd.factorize(both[VARIANT].astype(object), use_na_sentinel=False)
+            order, sort = order.assign(_variant=codes), [ROW, "_variant", "_rank"]
+        sort += [SAMPLE] if SAMPLE in both else []
+        both = order.sort_values(sort, kind="stable").drop(
+            columns=[c for c in ("_rank", "_variant") if c in order]
+        )
         schema, truth = self._schema or other._schema, self._truth or other._truth
         meta = {**other._meta, **self._meta}
         return Results(
             both, fields=self._fields, models=models, inputs=inputs, schema=schema, truth=truth, meta=meta
         )
 
-    def plot(self, truth: Any = None) -> Any:
-        """A matplotlib Figure with two panels: cost (x) against accuracy (y) per model, or valid %
-        without a truth, and latency p50 / p95 per model. The figure is detached from pyplot so that
-        a notebook shows it once; save it with ``fig.savefig(...)``."""
-        return _plot.figure(self.summary(truth))
+    def majority(self, field: str | None = None) -> Results:
+        """Self-consistency over repeats: one cell per (row, arm), the first cell holding the most
+        common valid answer (the whole answer, or just ``field``), without the ``sample`` column;
+        a row whose repeats are all invalid keeps its first cell (scored as failed). Score it like
+        any Results. Without repeats it equals these Results. See :meth:`consistency` for shares."""
+        if SAMPLE not in self._df:
+            return self
+        if field is not None:
+            self._check_field(field)
+        pick = _arms.majority_positions(self._df, self._fields if field is None else [field], self._kinds)
+        cells = self._df.iloc[pick].drop(columns=SAMPLE)
+        return Results(
+            cells,
+            fields=self._fields,
+            models=self._models,
+            inputs=self._inputs,
+            schema=self._schema,
+            truth=self._truth,
+            meta={**self._meta, "majority_of": field or "(answer)"},
+        )
+
+    def consistency(self, field: str | None = None) -> pd.DataFrame:
+        """Per (row, arm): ``samples`` (cells), ``n_valid``, ``votes`` for the most common valid
+        answer (the whole answer, or ``field``) and ``share`` = votes / samples (failed repeats
+        count against it; NaN when nothing was valid)."""
+        if field is not None:
+            self._check_field(field)
+        return _arms.consistency(self._df, self._fields if field is None else [field], self._kinds)
+
+    def plot(self, truth: Any = None, *, field: str | None = None) -> Any:
+        """A matplotlib Figure with two panels: cost (x) against accuracy (y) per arm (per model
+        without variants), or valid % without a truth, with 95% interval whiskers and the
+        cost–accuracy frontier dashed; and latency p50 / p95 per arm. Whiskers are the Wilson
+        interval of ``score()`` for the one scored field (or ``field``); with several fields the
+        mean accuracy has none. The figure is detached from pyplot so that a notebook shows it
+        once; save it with ``fig.savefig(...)``."""
+        s = self.summary(truth, by="arm")
+        if "accuracy" in s:
+            table = self.score(truth, field=field)
+            if table["field"].nunique() == 1:
+                by = table.set_index(_arms.ARM if VARIANT in self._df else MODEL)
+                s = s.assign(
+                    accuracy=by["accuracy"],
+                    accuracy_ci_low=by["accuracy_ci_low"],
+                    accuracy_ci_high=by["accuracy_ci_high"],
+                )
+        return _plot.figure(s)
 
     def to_labelstudio(self, config_xml: str, **kwargs: Any) -> Any:
         """Label Studio predictions (pre-annotations) for these cells:
@@ -492,6 +555,9 @@ class Results:
 
     @classmethod
     def load(cls, path: str | Path) -> Results:
-        """Read what :meth:`save` wrote."""
-        df, attrs = _results_io.load(path)
+        """Read what :meth:`save` wrote, or a kept run by its id (``nbc.runs()`` lists them)."""
+        target = Path(path)
+        if not target.is_file() and target.suffix.lower() not in (".parquet", ".jsonl"):
+            target = _history.find_run(str(path))
+        df, attrs = _results_io.load(target)
         return cls(df, **attrs)

@@ -203,12 +203,16 @@ def _frame(table: list[dict[str, Any]], variants: bool) -> pd.DataFrame:
     return out
 
 
-def valid_interval(df: pd.DataFrame, sent: np.ndarray, models: list[str]) -> pd.DataFrame:
-    """Per model: standard error and 95% Wilson interval of the valid % of the cells sent,
-    clustered by row when a model has several cells per row (variants, repeats)."""
+def valid_interval(
+    df: pd.DataFrame, sent: np.ndarray, models: list[str], labels: pd.Series | None = None
+) -> pd.DataFrame:
+    """Per model (or per label of ``labels``: arms): standard error and 95% Wilson interval of
+    the valid % of the cells sent, clustered by row when a model has several cells per row
+    (variants, repeats)."""
     out = pd.DataFrame(index=pd.Index(models, name="model"), columns=VALID_COLUMNS, dtype="float64")
-    sub = df.loc[sent, ["row", "model", "_valid"]]
-    for model, cells in sub.groupby("model", sort=False):
+    group = df["model"] if labels is None else labels
+    sub = df.loc[sent, ["row", "_valid"]].assign(_group=group[sent])
+    for model, cells in sub.groupby("_group", sort=False):
         if model not in out.index:
             continue
         ok = cells["_valid"].to_numpy(dtype=float)

@@ -7,7 +7,10 @@ d_r = correct_a(r) − correct_b(r):
 
 - ``difference`` is mean(d_r), with a seeded paired bootstrap interval over rows;
 - ``a_wins`` / ``b_wins`` count the rows with d_r > 0 / d_r < 0 (the discordant pairs; without
-  repeats exactly McNemar's b and c), ``p_value`` is the exact McNemar (sign) test on them;
+  repeats exactly McNemar's b and c), ``p_value`` is the exact McNemar (sign) test on them.
+  With repeats the two can disagree without a bug: the sign test counts only which arm did
+  better on each row, while the mean (and its interval) weighs by how much (notebook 05: 10
+  rows better by 1/3 or 2/3, 2 worse, one of them by 1, gives p = 0.039 and [-0.008, 0.071]);
 - ``rows_needed`` is Connor's (1987) rough number of rows for 80% power at α = 0.05, given
   only when the difference is not significant: a guide, not a promise.
 """

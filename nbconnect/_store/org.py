@@ -115,6 +115,10 @@ class Organization:
             if clash is not None:
                 del conns[clash.name]
             conns[conn.name] = conn
+            with self._lock:  # a check of what was replaced says nothing about the new connection
+                for gone in {conn.name, clash.name if clash is not None else conn.name}:
+                    self._checks.pop(gone, None)
+                    self._live.pop(gone, None)
 
         self._change(change)
         return conn
@@ -167,6 +171,19 @@ class Organization:
         for callback in list(self._listeners):
             callback(self)
         return {c.name: v for c, v in zip(conns, results)}
+
+    def record(self, verification: Verification) -> None:
+        """Remember ``verification`` as the last check of the connection it names (the panel's Test of
+        the very connection it then saved), so the state shown is that check's, not "unverified"."""
+        name = verification.connection
+        if name not in self._conns:
+            raise KeyError(f"no connection named {name!r} to record a check for")
+        with self._lock:
+            self._checks[name] = verification
+            if verification.ok and not self._conns[name].single_model:
+                self._live[name] = list(verification.models)
+        for callback in list(self._listeners):
+            callback(self)
 
     def verify(self, *, timeout: float = 30.0) -> dict[str, Verification]:
         """Sync :meth:`averify` (safe inside a notebook)."""

@@ -8,6 +8,8 @@ a secret is kept is the :class:`Organization` (and its 0600 store file).
 
 from __future__ import annotations
 
+import hashlib
+import json
 import re
 from pathlib import Path
 from typing import Any, ClassVar
@@ -20,109 +22,17 @@ from .._connections.providers import PROVIDERS
 from .._errors import OrganizationRuleError
 from .._secrets import mask, scrub
 from .._store.org import Organization
+from .._wire.verification import Verification
 from .base import Widget, bundle
+from .panel_form import form_errors, form_spec
 
 __all__ = ["ConnectionsPanel", "form_spec"]
-
-# Shown inside a "More options" disclosure: rarely needed, but a gateway or a test server needs them.
-_ADVANCED = frozenset({"base_url", "allow_insecure_http", "api_version", "json_mode"})
-
-_LABELS = {
-    "api_key": "API key",
-    "auth_token": "Auth token",
-    "base_url": "Base URL",
-    "api_version": "API version",
-    "json_mode": "JSON mode",
-    "allow_insecure_http": "Allow plain http to other hosts",
-    "credentials": "Service-account key (JSON)",
-    "project": "Project ID",
-    "organization": "Organization ID",
-    "name": "Name (model id)",
-}
-
-_URL_FIELDS = frozenset({"endpoint", "base_url"})
 
 # What decides where a connection's secret is sent (and for what): a saved secret is reused in an
 # edit only when none of these change (compared after validation, so defaults and normalisation agree).
 _TARGET_FIELDS = frozenset(
     {"base_url", "endpoint", "allow_insecure_http", "deployment", "model", "name", "organization", "project"}
 )
-
-
-def _field_spec(cls: type[Connection], name: str, prop: dict[str, Any], required: bool) -> dict[str, Any]:
-    options = [o for o in prop.get("anyOf", [prop]) if o.get("type") != "null"]
-    kind_of = options[0] if options else {}
-    secret = name in cls.secret_fields
-    if secret:
-        kind = "credentials" if name == "credentials" else "password"
-    elif "enum" in kind_of:
-        kind = "select"
-    elif kind_of.get("type") == "boolean":
-        kind = "checkbox"
-    elif kind_of.get("type") in ("number", "integer"):
-        kind = kind_of["type"]
-    elif name in _URL_FIELDS:
-        kind = "url"
-    else:
-        kind = "text"
-    spec: dict[str, Any] = {
-        "name": name,
-        "label": _LABELS.get(name, prop.get("title") or name),
-        "kind": kind,
-        "secret": secret,
-        "required": required,
-        "advanced": name in _ADVANCED and not required,
-        "description": prop.get("description", ""),
-        "default": None if secret else prop.get("default"),
-    }
-    if kind == "select":
-        spec["options"] = list(kind_of["enum"])
-    for bound in ("minimum", "maximum"):
-        if bound in kind_of:
-            spec[bound] = kind_of[bound]
-    return spec
-
-
-def form_spec(cls: type[Connection]) -> dict[str, Any]:
-    """The browser's form for one provider, derived from the connection class's JSON Schema."""
-    schema = cls.model_json_schema()
-    required = set(schema.get("required", []))
-    fields = [_field_spec(cls, n, p, n in required) for n, p in schema.get("properties", {}).items()]
-    fields.sort(key=lambda f: f["advanced"])  # stable: declaration order, advanced ones last
-    return {
-        "provider": cls.provider,
-        "title": cls.title,
-        "one_per_org": cls.one_per_org,
-        "single_model": cls.single_model,
-        "name_field": cls.name_field,
-        "rule": cls.org_rule(),
-        "demo": cls.offline,
-        "help": cls.help_text,
-        "links": [{"text": label, "href": href} for label, href in cls.links],
-        "env": list(cls.env_variables()),
-        "fields": fields,
-    }
-
-
-def _errors_by_field(exc: ValidationError, fields: list[str]) -> dict[str, str]:
-    """One message per form field. Model-level checks name their field first ("endpoint is empty")."""
-    errors: dict[str, str] = {}
-    for err in exc.errors(include_input=False, include_url=False):
-        message = re.sub(r"^(Value|Assertion) error, ", "", err["msg"])
-        loc = err["loc"][0] if err["loc"] else None
-        if loc not in fields:
-            loc = next(
-                (
-                    f
-                    for f in sorted(fields, key=len, reverse=True)
-                    if re.match(rf"(the key has no )?{f}\b", message)
-                ),
-                None,
-            ) or next((f for f in fields if f"{f}=" in message), "_form")
-        if err["type"] == "missing":
-            message = "required"
-        errors.setdefault(str(loc), message)
-    return errors
 
 
 class ConnectionsPanel(Widget):
@@ -159,6 +69,8 @@ class ConnectionsPanel(Widget):
             )
         super().__init__(**kwargs)
         self._org = Organization() if org is None else org
+        # name -> (what was tested, its outcome); kept in the kernel only, for the Save that follows
+        self._tested: dict[str, tuple[str, Verification]] = {}
         self.set_trait("providers", [form_spec(cls) for cls in PROVIDERS.values()])
         self.set_trait("store", _shown_path(self._org.path))
         self._watch_org(self._org, "_refresh")
@@ -178,9 +90,7 @@ class ConnectionsPanel(Widget):
                     **conn.describe(),
                     "title": conn.title,
                     "status": self._org.state(conn.name),
-                    "message": ""
-                    if check is None or check.ok
-                    else scrub(check.message, conn.secret_values()),
+                    "message": "" if check is None or check.ok else _said(check, conn),
                     "field": None if check is None else check.field,
                     "models": None if check is None else len(check.models),
                 }
@@ -223,10 +133,15 @@ class ConnectionsPanel(Widget):
         try:
             conn = cls(**data)
         except ValidationError as exc:
-            errors = _errors_by_field(exc, names)
+            found = form_errors(cls, data, exc)
             secrets = [v for k, v in data.items() if k in cls.secret_fields and isinstance(v, str)]
-            errors = {k: scrub(v, secrets) for k, v in errors.items()}
-            return {"ok": False, "error": "Check the highlighted fields.", "errors": errors}
+            errors = {k: scrub(v, secrets) for k, v in found.items()}
+            return {
+                "ok": False,
+                "error": "Check the highlighted fields.",
+                "errors": errors,
+                "show": found.show,
+            }
         if kept and any(getattr(conn, f) != getattr(old, f) for f in _TARGET_FIELDS & set(names)):
             # A saved secret goes only where it went before: the browser may not point it elsewhere.
             message = "re-enter the key to use it with a new endpoint"
@@ -244,10 +159,10 @@ class ConnectionsPanel(Widget):
 
         async def check() -> dict[str, Any]:
             v = await conn.averify()
+            self._tested[conn.name] = (_fingerprint(conn), v)  # a Save of this very connection reports it
             n = len(v.models)
-            message = (
-                f"OK · {n} model{'s' if n != 1 else ''}" if v.ok else scrub(v.message, conn.secret_values())
-            )
+            found = "model found" if conn.single_model else f"{n} model{'s' if n != 1 else ''}"
+            message = f"OK · {found}" if v.ok else _said(v, conn)
             return {
                 "ok": v.ok,
                 "name": conn.name,
@@ -292,14 +207,25 @@ class ConnectionsPanel(Widget):
         ):
             self._org.remove(keep)  # an edit that renamed the connection (another deployment, model, name)
         saved = "store" if self._org.path is not None else "memory"
+        check = self._last_test(conn)
+        if check is not None:
+            self._org.record(check)  # the list shows that Test's outcome, failing or OK
+        where = " to the store" if saved == "store" else " (in memory only)"
+        failed = check is not None and not check.ok
         return {
             "name": conn.name,
             "hints": _hints(conn),
             "replaced": None if clash is None or not replace else clash.name,
             "saved": saved,
-            "message": f"Saved '{conn.name}'"
-            + (" to the store" if saved == "store" else " (in memory only)"),
+            "tested": None if check is None else ("ok" if check.ok else "failed"),
+            "message": f"Saved '{conn.name}'{where}"
+            + (f", but its Test failed: {_said(check, conn)}" if failed else ""),
         }
+
+    def _last_test(self, conn: Connection) -> Verification | None:
+        """The outcome of the last Test of exactly ``conn`` (same fields, same secrets), if any."""
+        tested = self._tested.pop(conn.name, None)
+        return tested[1] if tested is not None and tested[0] == _fingerprint(conn) else None
 
     def on_remove(self, content: dict[str, Any]) -> dict[str, Any]:
         name = content.get("name")
@@ -307,6 +233,18 @@ class ConnectionsPanel(Widget):
             return {"ok": False, "error": "no such connection; it may have been removed already"}
         self._org.remove(name)
         return {"name": name, "message": f"Removed '{name}'"}
+
+
+def _said(check: Verification, conn: Connection) -> str:
+    """A failed check's message for the panel, which shows it inside the connection's own section:
+    without the "[OpenAI connection 'openai'] " every provider error starts with, and no secret."""
+    return scrub(re.sub(r"^\[[^\]]* connection '[^']*'\] ", "", check.message), conn.secret_values())
+
+
+def _fingerprint(conn: Connection) -> str:
+    """A digest of every field, secrets included, to tell "the connection just tested" from an edit
+    (a digest, so the panel holds no second copy of the secrets)."""
+    return hashlib.sha256(json.dumps(conn.to_store(), sort_keys=True).encode()).hexdigest()
 
 
 def _hints(conn: Connection) -> dict[str, str]:

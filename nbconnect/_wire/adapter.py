@@ -62,6 +62,8 @@ class Call:
     system: str | None = None
     temperature: float | None = None
     max_tokens: int | None = None
+    reasoning_effort: str | None = None  # "low" / "medium" / "high": see Adapter.reasoning
+    seed: int | None = None  # repeats: the sample index, sent where the API takes a seed
     parts: tuple[Part, ...] = ()
 
     @property
@@ -313,9 +315,24 @@ class Adapter(ABC):
         raise E.ConfigError(f"{self.conn.title} connections do not take images or documents")
 
     # -- the call ------------------------------------------------------------------------
+    def call_modes(self, call: Call) -> list[str]:
+        """The enforcement modes this call may use (a setting can rule some out: Anthropic's
+        extended thinking forbids the forced tool)."""
+        return self.modes(call.model)
+
+    @classmethod
+    def reasoning_refusal(cls, info: Any) -> str | None:
+        """Why ``reasoning_effort`` cannot go to the model the catalog entry ``info`` describes
+        (``None``: it can)."""
+        return None if info.reasoning else "the catalog lists it as not taking a reasoning effort"
+
+    def reasoning(self, call: Call) -> dict[str, Any]:
+        """The body keys that carry ``call.reasoning_effort`` on this wire ({} without one)."""
+        return {}
+
     def plan(self, call: Call) -> list[str]:
         """Enforcement modes to try in order, the remembered one first."""
-        modes = self.modes(call.model)
+        modes = self.call_modes(call)
         known = _REMEMBERED.get(self.memory_key(call))
         if known in modes:
             modes = [known] + [m for m in modes if m != known]
@@ -342,7 +359,7 @@ class Adapter(ABC):
             reply.enforcement = mode
             reply.changes = list(self.adapt(call.schema, mode).changes)
             self.finish(call, mode, reply)
-            if len(self.modes(call.model)) > 1:  # a forced mode (json_mode=...) proves nothing for "auto"
+            if len(self.call_modes(call)) > 1:  # a forced mode (json_mode=...) proves nothing for "auto"
                 _REMEMBERED[self.memory_key(call)] = mode
             return reply
         raise AssertionError("unreachable: plan() returns at least one mode")
@@ -376,11 +393,13 @@ class Adapter(ABC):
         )
 
     def field_for(self, err: E.ProviderError) -> str | None:
-        """Which form field a verification failure concerns."""
+        """Which form field a verification failure concerns (``None``: not a field's fault).
+
+        A network failure or a timeout blames no field: the default endpoint is usually right and the
+        network or the server is what failed; the message names the host it could not reach.
+        """
         if isinstance(err, (E.AuthenticationError, E.PermissionDeniedError)):
             return self.conn.secret_fields[0] if self.conn.secret_fields else None
-        if isinstance(err, (E.NetworkError, E.RequestTimeout)):
-            return "endpoint" if "endpoint" in type(self.conn).model_fields else "base_url"
         if isinstance(err, E.NotFoundError) and self.conn.single_model:
             return self.conn.name_field
         return None

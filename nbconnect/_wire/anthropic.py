@@ -32,6 +32,9 @@ DEFAULT_MAX_TOKENS = 1024  # the API requires max_tokens; this fits any reasonab
 OUTPUT_CONFIG = "output_config"
 FORCED_TOOL = "forced_tool"
 _BILLING = "https://console.anthropic.com/settings/billing"
+#: extended thinking's token budget per reasoning effort (the API's minimum is 1024); the budget
+#: comes on top of max_tokens, which stays the answer's allowance (thinking counts toward max_tokens)
+THINKING_BUDGET = {"low": 1024, "medium": 4096, "high": 16384}
 # An invalid_request_error naming a schema, or one of these, is about the structured-output part.
 _SCHEMA_PARTS = ("output_config", "output_format")
 
@@ -57,6 +60,26 @@ class AnthropicAdapter(Adapter):
             return [FORCED_TOOL, OUTPUT_CONFIG]
         return [OUTPUT_CONFIG, FORCED_TOOL]
 
+    def call_modes(self, call: Call) -> list[str]:
+        # Extended thinking does not allow tool_choice to force a tool, so a call that thinks uses
+        # output_config only: no forced-tool fallback (models that need it are refused up front).
+        modes = self.modes(call.model)
+        return [m for m in modes if m != FORCED_TOOL] if call.reasoning_effort else modes
+
+    @classmethod
+    def reasoning_refusal(cls, info: Any) -> str | None:
+        if info.reasoning and not info.native:
+            return (
+                "it answers in JSON through a forced tool, which Anthropic does not allow with "
+                "extended thinking"
+            )
+        return super().reasoning_refusal(info)
+
+    def reasoning(self, call: Call) -> dict[str, Any]:
+        if call.reasoning_effort is None:
+            return {}
+        return {"thinking": {"type": "enabled", "budget_tokens": THINKING_BUDGET[call.reasoning_effort]}}
+
     def adapt_schema(self, schema: Schema, mode: str) -> Adapted:
         # Strict tools and output_config share one schema subset, so both modes get the same rewrite.
         return for_anthropic(schema.json)
@@ -68,15 +91,20 @@ class AnthropicAdapter(Adapter):
 
     # -- request / response ------------------------------------------------------------------
     def prepare(self, call: Call, mode: str) -> Prepared:
+        thinking = self.reasoning(call)
+        answer = call.max_tokens if call.max_tokens is not None else DEFAULT_MAX_TOKENS
+        budget = thinking["thinking"]["budget_tokens"] if thinking else 0
         body: dict[str, Any] = {
             "model": call.model,
-            "max_tokens": call.max_tokens if call.max_tokens is not None else DEFAULT_MAX_TOKENS,
+            "max_tokens": answer + budget,  # budget_tokens must be below max_tokens
             "messages": [{"role": "user", "content": self.user_content(call)}],
+            **thinking,
         }
         if call.system:
             body["system"] = call.system
         # No temperature: the Messages API version pinned above has no sampling parameters (the
-        # anthropic SDK that sends it dropped temperature/top_p/top_k), so call.temperature is not sent.
+        # anthropic SDK that sends it dropped temperature/top_p/top_k), so call.temperature is not
+        # sent; nor is call.seed (the API takes none: repeats differ by the cache key only).
         schema = self.adapt(call.schema, mode).schema
         if mode == FORCED_TOOL:
             name = call.schema.name  # already [A-Za-z0-9_-]{1,64}, which tool names require

@@ -9,7 +9,12 @@ differently:
   and breaks the schema now and then;
 - ``demo-echo``: free and quickest, mostly guesses, sometimes runs out of tokens.
 
-Everything is deterministic for a given text, model and ``Demo(seed=...)``.
+Everything is deterministic for a given text, model and ``Demo(seed=...)``. Experiments show
+believable differences, still deterministic: a system prompt that asks for care
+("carefully", "step by step") closes part of a model's gap to perfect, each system prompt shifts
+skill a little its own way, a temperature above 1 costs some, and ``reasoning_effort`` helps the
+model that reasons (``demo-careful``, which then thinks longer). Repeats (a request ``seed``)
+re-draw some of the answer's choices per seed, more at higher temperature, none at temperature 0.
 """
 
 from __future__ import annotations
@@ -119,21 +124,41 @@ class _Mind(ValueWalk):
     """How one demo model 'reads' one text: the shared schema walk, with leaves chosen by the
     review's tone (enums, ratings, booleans) and its words (aspects), right with the model's skill."""
 
-    def __init__(self, model: str, text: str, seed: int, schema: Any, seen: Seen | None = None) -> None:
+    def __init__(
+        self,
+        model: str,
+        text: str,
+        seed: int,
+        schema: Any,
+        seen: Seen | None = None,
+        *,
+        skill: float | None = None,
+        draw: tuple[Any, float] | None = None,
+    ) -> None:
         super().__init__(schema)
         self.model, self.text, self.seed = model, text, seed
         self.key = seen.key if seen is not None else text  # media prompts differ by their bytes too
         self.eyes = seen.words if seen is not None else {}  # what an image showed: colour, shape, digit
         self.words = _WORD.findall(text.lower())
-        self.skill = DEMO_MODELS.get(model, DEMO_MODELS["demo-careful"])[1]
+        self.skill = DEMO_MODELS.get(model, DEMO_MODELS["demo-careful"])[1] if skill is None else skill
+        self.draw = draw  # (request seed, share of choices re-drawn per seed), for repeats
         score = sum(w in _POSITIVE for w in self.words) - sum(w in _NEGATIVE for w in self.words)
-        self.sentiment = score if self.reads("sentiment") else int(_unit(seed, model, text, "s") * 3) - 1
+        self.sentiment = score if self.reads("sentiment") else int(self.unit("s") * 3) - 1
+
+    def unit(self, what: str) -> float:
+        """The deterministic number behind one choice; a sampled request re-draws some of them."""
+        if (
+            self.draw is not None
+            and _unit(self.seed, self.model, self.key, what, self.draw[0], "redraw") < self.draw[1]
+        ):
+            return _unit(self.seed, self.model, self.key, what, self.draw[0])
+        return _unit(self.seed, self.model, self.key, what)
 
     def reads(self, what: str) -> bool:
-        return _unit(self.seed, self.model, self.key, what) < self.skill
+        return self.unit(what) < self.skill
 
     def pick(self, options: list[Any], what: str) -> Any:
-        return options[int(_unit(self.seed, self.model, self.key, what) * len(options))]
+        return options[int(self.unit(what) * len(options))]
 
     def saw(self, name: str) -> str | None:
         """What the image showed for a field called ``name`` (colour, shape, digit), if it looked."""
@@ -163,7 +188,7 @@ class _Mind(ValueWalk):
     def boolean(self, name: str) -> bool:
         if self.reads(name):
             return self.sentiment > 0
-        return _unit(self.seed, self.model, self.key, name) < 0.5
+        return self.unit(name) < 0.5
 
     def enum(self, options: list[Any], name: str) -> Any:
         lowered = [str(o).lower() for o in options]
@@ -191,7 +216,7 @@ class _Mind(ValueWalk):
         if any(k in name.lower() for k in ("rating", "stars", "score")) and self.reads(name):
             fraction = {1: 0.95, 0: 0.5, -1: 0.1}[max(-1, min(1, self.sentiment))]
         else:
-            fraction = 0.55 + 0.44 * _unit(self.seed, self.model, self.key, name)
+            fraction = 0.55 + 0.44 * self.unit(name)
         value = low + (high - low) * fraction
         return round(value) if integer else round(value, 2)
 
@@ -301,17 +326,18 @@ class DemoTransport(httpx.AsyncBaseTransport):
         if wait:
             await asyncio.sleep(self.latency * factor * jitter)
         schema = _find_schema(body)
-        mind = _Mind(model, seen.text, self.seed, schema, seen)
+        mind = _Mind(model, seen.text, self.seed, schema, seen, skill=_skill(model, body), draw=_draw(body))
         verdict = grade(mind, seen.text, schema)  # a judge's grading prompt gets a judge's answer
         value = verdict if verdict is not None else mind.value(mind.root)
-        if _unit(self.seed, model, user, "break") < break_rate:
+        if mind.unit("break") < break_rate:
             value = _break(value, mind)
         text = json.dumps(value)
         finish = "stop"
         if _unit(self.seed, model, user, "truncate") < truncate_rate:
             text, finish = text[: max(1, len(text) // 2)], "length"
         prompt = "".join(read_content(m.get("content", "")).text for m in body["messages"])
-        usage = _usage(model, estimate_tokens(prompt) + seen.media_tokens, estimate_tokens(text))
+        tokens_in = estimate_tokens(prompt) + seen.media_tokens
+        usage = _usage(model, tokens_in, estimate_tokens(text), body.get("reasoning_effort"))
         answer = {
             "id": f"chatcmpl-demo{self.calls}",
             "object": "chat.completion",
@@ -330,12 +356,46 @@ class DemoTransport(httpx.AsyncBaseTransport):
 
 
 _THINKS = {"demo-careful"}  # "careful" thinks before answering: as many reasoning tokens as answer ones
+_EFFORT = {"low": 0.2, "medium": 0.4, "high": 0.6}  # share of the gap to perfect that thinking closes
+_THINK_LONGER = {None: 1, "low": 1, "medium": 2, "high": 4}  # reasoning tokens per answer token
+_CUES = ("carefully", "step by step", "think")  # wording that asks for care
+_INSTRUCTION = "Answer with a single JSON object"  # what JSON mode adds to the system prompt
 
 
-def _usage(model: str, prompt: int, answer: int) -> dict[str, object]:
+def _skill(model: str, body: dict[str, Any]) -> float:
+    """How often this request's model reads the text right: the model's own rate, moved a little
+    by what the request says (see the module docstring). A plain request keeps the model's rate."""
+    skill = DEMO_MODELS[model][1]
+    system = "".join(str(m.get("content", "")) for m in body["messages"] if m.get("role") == "system")
+    system = system.split(_INSTRUCTION, 1)[0].strip()
+    if any(cue in system.lower() for cue in _CUES):  # the system prompt's, not the review's words
+        skill += (1 - skill) * 0.35
+    if system:  # each wording helps or hurts a little, its own way
+        skill += 0.06 * (_unit(model, system, "tone") - 0.5)
+    temperature = body.get("temperature")
+    if isinstance(temperature, (int, float)) and temperature > 1:
+        skill -= 0.08 * (temperature - 1)
+    effort = body.get("reasoning_effort")
+    if model in _THINKS and effort in _EFFORT:
+        skill += (1 - skill) * _EFFORT[effort]
+    return min(0.995, max(0.05, skill))
+
+
+def _draw(body: dict[str, Any]) -> tuple[Any, float] | None:
+    """A sampled request (one with a ``seed``) re-draws about 30% of its choices at temperature 1
+    (OpenAI's default when none is sent), none at temperature 0."""
+    seed = body.get("seed")
+    if seed is None:
+        return None
+    temperature = body.get("temperature")
+    t = 1.0 if not isinstance(temperature, (int, float)) else float(temperature)
+    return (seed, min(0.6, 0.3 * t))
+
+
+def _usage(model: str, prompt: int, answer: int, effort: str | None = None) -> dict[str, object]:
     """OpenAI-format usage: half of every prompt is read from the (pretend) prompt cache, and
     reasoning tokens are part of completion_tokens, so the demo's bills show both prices."""
-    reasoning = answer if model in _THINKS else 0
+    reasoning = answer * _THINK_LONGER.get(effort, 1) if model in _THINKS else 0
     return {
         "prompt_tokens": prompt,
         "completion_tokens": answer + reasoning,

@@ -47,6 +47,8 @@ _NOT_STRUCTURED = ("embedding", "tts", "image", "audio", "live")
 # Besides a schema, a complaint about the JSON mode itself is about the structured-output part.
 _SCHEMA_PARTS = ("response_mime_type", "responsemimetype")
 PROBE_MODEL = "gemini-2.5-flash"  # what verify() counts tokens with when the listing names none
+#: thinkingBudget per reasoning effort (Gemini 2.5 Flash takes 0-24576, Pro 128-32768)
+THINKING_BUDGET = {"low": 1024, "medium": 8192, "high": 24576}
 _PING = {"contents": [{"role": "user", "parts": [{"text": "ping"}]}]}
 
 # Keyed by a digest of the whole key file: a replaced key (or a changed quota project or token
@@ -85,15 +87,26 @@ class GoogleAdapter(Adapter):
         return mode == JSON_SCHEMA and isinstance(err, E.SchemaRejectedError)
 
     # -- request / response ------------------------------------------------------------------
+    def reasoning(self, call: Call) -> dict[str, Any]:
+        # Gemini 2.5 takes a thinking token budget (thinkingLevel is Gemini 3's)
+        if call.reasoning_effort is None:
+            return {}
+        return {"thinkingConfig": {"thinkingBudget": THINKING_BUDGET[call.reasoning_effort]}}
+
     def prepare(self, call: Call, mode: str) -> Prepared:
         config: dict[str, Any] = {"responseMimeType": "application/json"}
         config["responseSchema" if mode == LEGACY_SCHEMA else "responseJsonSchema"] = self.adapt(
             call.schema, mode
         ).schema
-        if call.max_tokens is not None:
-            config["maxOutputTokens"] = call.max_tokens
+        thinking = self.reasoning(call)
+        if call.max_tokens is not None:  # on thinking models maxOutputTokens covers the thinking too
+            budget = thinking["thinkingConfig"]["thinkingBudget"] if thinking else 0
+            config["maxOutputTokens"] = call.max_tokens + budget
         if call.temperature is not None:
             config["temperature"] = call.temperature
+        if call.seed is not None:
+            config["seed"] = call.seed
+        config.update(thinking)
         body: dict[str, Any] = {"contents": [{"role": "user", "parts": self.user_parts(call)}]}
         if call.system:  # google-genai sends the system instruction as a user-role Content
             body["systemInstruction"] = {"role": "user", "parts": [{"text": call.system}]}

@@ -93,6 +93,10 @@ class OpenAIChatAdapter(Adapter):
         return Adapted(schema=schema.json, changes=[])
 
     # -- request / response ------------------------------------------------------------------
+    def reasoning(self, call: Call) -> dict[str, Any]:
+        # chat completions take the effort as is ("low" / "medium" / "high"), reasoning models only
+        return {} if call.reasoning_effort is None else {"reasoning_effort": call.reasoning_effort}
+
     def prepare(self, call: Call, mode: str) -> Prepared:
         system = call.system or ""
         if mode in ("json_object", "prompt_only"):
@@ -106,6 +110,9 @@ class OpenAIChatAdapter(Adapter):
             body["temperature"] = call.temperature
         if call.max_tokens is not None:
             body["max_tokens" if self.legacy_max_tokens else "max_completion_tokens"] = call.max_tokens
+        if call.seed is not None:
+            body["seed"] = call.seed
+        body.update(self.reasoning(call))
         if mode == "json_schema_strict":
             adapted = self.adapt(call.schema, mode)
             body["response_format"] = {

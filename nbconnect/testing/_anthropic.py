@@ -9,22 +9,10 @@ from typing import Any
 
 from .._schema.leaves import as_number
 from . import _wire as w
+from ._statuses import ANTHROPIC_TYPES
 from ._wire import ErrorSpec, Exchange, Reply, Wire
 
 __all__ = ["AnthropicWire"]
-
-_ANTHROPIC_TYPES = {
-    400: "invalid_request_error",
-    401: "authentication_error",
-    402: "billing_error",
-    403: "permission_error",
-    404: "not_found_error",
-    413: "request_too_large",
-    429: "rate_limit_error",
-    500: "api_error",
-    504: "timeout_error",
-    529: "overloaded_error",
-}
 
 
 class AnthropicWire(Wire):
@@ -38,7 +26,7 @@ class AnthropicWire(Wire):
 
     def error_body(self, err: ErrorSpec, ids: Mapping[str, str]) -> dict:
         fallback = "api_error" if err.status >= 500 else "invalid_request_error"
-        err_type = err.type or err.code or _ANTHROPIC_TYPES.get(err.status, fallback)
+        err_type = err.type or err.code or ANTHROPIC_TYPES.get(err.status, fallback)
         return {
             "type": "error",
             "error": {"type": err_type, "message": err.message or "Error"},

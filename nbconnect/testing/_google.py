@@ -9,23 +9,11 @@ from typing import Any
 from .._schema.leaves import as_number
 from .._schema.openapi import openapi_to_json_schema
 from . import _wire as w
+from ._statuses import GOOGLE_STATUS
 from ._wire import ErrorSpec, Exchange, Reply, Wire
 
 __all__ = ["GeminiWire", "VertexWire"]
 
-_GOOGLE_STATUS = {
-    400: "INVALID_ARGUMENT",
-    401: "UNAUTHENTICATED",
-    403: "PERMISSION_DENIED",
-    404: "NOT_FOUND",
-    409: "ABORTED",
-    429: "RESOURCE_EXHAUSTED",
-    499: "CANCELLED",
-    500: "INTERNAL",
-    501: "NOT_IMPLEMENTED",
-    503: "UNAVAILABLE",
-    504: "DEADLINE_EXCEEDED",
-}
 _SAFETY = [
     {"category": "HARM_CATEGORY_HATE_SPEECH", "probability": "NEGLIGIBLE"},
     {"category": "HARM_CATEGORY_DANGEROUS_CONTENT", "probability": "HIGH", "blocked": True},
@@ -69,7 +57,7 @@ class GeminiWire(Wire):
         body: dict[str, Any] = {
             "code": err.status,
             "message": err.message or "Error.",
-            "status": err.type or err.code or _GOOGLE_STATUS.get(err.status, "UNKNOWN"),
+            "status": err.type or err.code or GOOGLE_STATUS.get(err.status, "UNKNOWN"),
         }
         if err.details:
             body["details"] = list(err.details)

@@ -9,23 +9,11 @@ from typing import Any
 
 from .._schema.leaves import as_number
 from . import _wire as w
+from ._statuses import OPENAI_MESSAGES
 from ._wire import ErrorSpec, Exchange, Reply, Wire
 
 __all__ = ["AzureWire", "OpenAIWire"]
 
-_OPENAI_MESSAGES = {
-    400: "Invalid request.",
-    401: "Incorrect API key provided.",
-    403: "You are not allowed to access this resource.",
-    404: "The model does not exist or you do not have access to it.",
-    409: "The request conflicted with another request.",
-    422: "The request could not be processed.",
-    429: "Rate limit reached for requests.",
-    500: "The server had an error while processing your request. Sorry about that!",
-    502: "Bad gateway.",
-    503: "The server is overloaded or not ready yet.",
-    504: "The server timed out while processing your request.",
-}
 _QUOTA = "You exceeded your current quota, please check your plan and billing details."
 
 
@@ -54,7 +42,7 @@ class OpenAIWire(Wire):
             type = (
                 "server_error" if status >= 500 else "requests" if status == 429 else "invalid_request_error"
             )
-        message = err.message or _OPENAI_MESSAGES.get(err.status, "Error.")
+        message = err.message or OPENAI_MESSAGES.get(err.status, "Error.")
         return {"error": {"message": message, "type": type, "param": err.param, "code": err.code}}
 
     def auth_error(self, key: str | None) -> Reply:
@@ -208,10 +196,10 @@ class OpenAIWire(Wire):
         )
 
     def overloaded(self, opts: Mapping) -> Reply:
-        return self.fault_error(503, opts, _OPENAI_MESSAGES[503])
+        return self.fault_error(503, opts, OPENAI_MESSAGES[503])
 
     def server_error(self, status: int, opts: Mapping) -> Reply:
-        return self.fault_error(status, opts, _OPENAI_MESSAGES.get(status, _OPENAI_MESSAGES[500]))
+        return self.fault_error(status, opts, OPENAI_MESSAGES.get(status, OPENAI_MESSAGES[500]))
 
     # -- models ----------------------------------------------------------------------------------
     def model_object(self, model_id: str, index: int, azure_classic: bool = False) -> dict:
@@ -250,7 +238,7 @@ class AzureWire(OpenAIWire):
     def error_body(self, err: ErrorSpec, ids: Mapping[str, str]) -> dict:
         body: dict[str, Any] = {
             "code": err.code if err.code is not None else str(err.status),
-            "message": err.message or _OPENAI_MESSAGES.get(err.status, "Error."),
+            "message": err.message or OPENAI_MESSAGES.get(err.status, "Error."),
         }
         if err.param is not None:
             body["param"] = err.param

@@ -17,7 +17,7 @@ import secrets
 import threading
 import time
 from collections import deque
-from collections.abc import Coroutine, Iterable, Mapping, Sequence
+from collections.abc import Coroutine, Iterable, Iterator, Mapping, Sequence
 from dataclasses import dataclass, field
 from typing import Any
 
@@ -113,6 +113,7 @@ class FakeProvider:
         self._scripts: dict[str, deque[Fault]] = {}
         self._attempts: dict[bytes, int] = {}
         self._in_flight = self._max_in_flight = 0  # requests being answered now / at most so far
+        self._gate: asyncio.Event | None = None  # set while holding(): answers wait for it
         self._loop: asyncio.AbstractEventLoop | None = None
         self._thread: threading.Thread | None = None
         self._server: asyncio.AbstractServer | None = None
@@ -199,6 +200,20 @@ class FakeProvider:
         a client really used, seen from the server's side."""
         with self._lock:
             return self._max_in_flight
+
+    @contextlib.contextmanager
+    def holding(self) -> Iterator[None]:
+        """Hold every answer until the block ends (requests are still received, recorded and counted
+        in flight), so a test can see how many a client has outstanding at once without a clock."""
+        loop = self._loop
+        if loop is None:
+            raise RuntimeError("FakeProvider is not running; use `with FakeProvider() as server:`")
+        gate = self._gate = asyncio.Event()  # binds to the server's loop on its first wait
+        try:
+            yield
+        finally:
+            self._gate = None
+            loop.call_soon_threadsafe(gate.set)
 
     def script(self, path_contains: str, faults: Iterable[Fault | str]) -> None:
         """Queue responses for requests whose path contains ``path_contains``, consumed in order.
@@ -330,6 +345,9 @@ class FakeProvider:
         assert reply is not None
         if fault is not None and "headers" in fault.opts:
             reply.headers.update({k.lower(): str(v) for k, v in fault.opts["headers"].items()})
+        gate = self._gate
+        if gate is not None:
+            await gate.wait()
         if delay > 0:
             await asyncio.sleep(delay)
         if fault is not None and fault.kind == "reset":

@@ -72,3 +72,20 @@ test("Verify's reply names the failing connections", async () => {
   assert.equal(el.querySelector(".nbc-picker-status").textContent, "Checked 2; failing: openai");
   cleanup();
 });
+
+test("Verify's line goes once the connections change after it (each group shows its own state)", async () => {
+  const { el, model, cleanup } = mount();
+  el.querySelector(".nbc-verify").click();
+  // Python's verify updates the groups before it replies: that change must not wipe the answer
+  model.update("connections", [{ name: "openai", title: "OpenAI", status: "failing", message: "the key was not accepted" }]);
+  model.reply(model.sent[0].id, { ok: true, checked: 1, failing: ["openai"] });
+  await new Promise((resolve) => setImmediate(resolve));
+  const status = el.querySelector(".nbc-picker-status");
+  assert.equal(status.textContent, "Checked 1; failing: openai");
+  assert.equal(el.querySelector(".nbc-group-message").textContent, "the key was not accepted"); // by its group
+  model.update("connections", [{ name: "openai", title: "OpenAI", status: "unverified" }]); // replaced in the panel
+  assert.equal(status.textContent, "");
+  assert.equal(status.dataset.state, "");
+  assert.equal(el.querySelector(".nbc-group-message"), null);
+  cleanup();
+});

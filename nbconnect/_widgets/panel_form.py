@@ -1,0 +1,203 @@
+"""The ConnectionsPanel's forms: one spec per provider from its pydantic fields, and validation errors
+worded for the form (every field's problem at once, by its field, in the form's own words).
+
+The connection classes stay the one source of truth for what a provider asks; this module only
+translates their JSON Schema and their errors for a person filling in the form.
+"""
+
+from __future__ import annotations
+
+import functools
+import re
+from typing import Annotated, Any
+
+from pydantic import TypeAdapter, ValidationError
+
+from .._connections.base import Connection
+from .._connections.urls import InsecureHttpError, check_url
+
+__all__ = ["URL_FIELDS", "FormErrors", "form_errors", "form_spec", "label"]
+
+# Shown inside a "More options" disclosure: rarely needed, but a gateway or a test server needs them.
+_ADVANCED = frozenset({"base_url", "allow_insecure_http", "api_version", "json_mode"})
+
+_LABELS = {
+    "api_key": "API key",
+    "auth_token": "Auth token",
+    "base_url": "Base URL",
+    "api_version": "API version",
+    "json_mode": "JSON mode",
+    "allow_insecure_http": "Allow plain http to other hosts",
+    "credentials": "Service-account key (JSON)",
+    "project": "Project ID",
+    "organization": "Organization ID",
+    "name": "Name (model id)",
+}
+
+URL_FIELDS = frozenset({"endpoint", "base_url"})
+
+
+def _field_spec(cls: type[Connection], name: str, prop: dict[str, Any], required: bool) -> dict[str, Any]:
+    options = [o for o in prop.get("anyOf", [prop]) if o.get("type") != "null"]
+    kind_of = options[0] if options else {}
+    secret = name in cls.secret_fields
+    if secret:
+        kind = "credentials" if name == "credentials" else "password"
+    elif "enum" in kind_of:
+        kind = "select"
+    elif kind_of.get("type") == "boolean":
+        kind = "checkbox"
+    elif kind_of.get("type") in ("number", "integer"):
+        kind = kind_of["type"]
+    elif name in URL_FIELDS:
+        kind = "url"
+    else:
+        kind = "text"
+    spec: dict[str, Any] = {
+        "name": name,
+        "label": label(cls, name),
+        "kind": kind,
+        "secret": secret,
+        "required": required,
+        "advanced": name in _ADVANCED and not required,
+        "description": prop.get("description", ""),
+        "default": None if secret else prop.get("default"),
+    }
+    if kind == "select":
+        spec["options"] = list(kind_of["enum"])
+    for bound in ("minimum", "maximum"):
+        if bound in kind_of:
+            spec[bound] = kind_of[bound]
+    return spec
+
+
+def form_spec(cls: type[Connection]) -> dict[str, Any]:
+    """The browser's form for one provider, derived from the connection class's JSON Schema."""
+    schema = cls.model_json_schema()
+    required = set(schema.get("required", []))
+    fields = [_field_spec(cls, n, p, n in required) for n, p in schema.get("properties", {}).items()]
+    fields.sort(key=lambda f: f["advanced"])  # stable: declaration order, advanced ones last
+    return {
+        "provider": cls.provider,
+        "title": cls.title,
+        "one_per_org": cls.one_per_org,
+        "single_model": cls.single_model,
+        "name_field": cls.name_field,
+        "rule": cls.org_rule(),
+        "demo": cls.offline,
+        "help": cls.help_text,
+        "links": [{"text": label, "href": href} for label, href in cls.links],
+        "env": list(cls.env_variables()),
+        "fields": fields,
+    }
+
+
+def label(cls: type[Connection], name: str) -> str:
+    """The form's label for field ``name`` of ``cls`` (what its input is labelled in the browser)."""
+    prop = _properties(cls).get(name, {})
+    return _LABELS.get(name, prop.get("title") or name)
+
+
+@functools.cache
+def _properties(cls: type[Connection]) -> dict[str, Any]:
+    return cls.model_json_schema().get("properties", {})
+
+
+class FormErrors(dict[str, str]):
+    """Field -> message; ``show`` lists fields the fix involves (so a folded "More options" opens)."""
+
+    show: list[str]
+
+    def __init__(self) -> None:
+        super().__init__()
+        self.show = []
+
+
+def form_errors(cls: type[Connection], data: dict[str, Any], exc: ValidationError) -> FormErrors:
+    """Every field's problem at once, worded for the form.
+
+    pydantic stops at the first failing model-level check (the endpoint's, which runs before the
+    fields), so a form fixed one error per press would keep finding the next. Each field is also
+    checked on its own, and each URL field with the same rule the class applies.
+    """
+    names = list(cls.model_fields)
+    errors = FormErrors()
+    for name, err in _model_errors(exc, names):
+        errors.setdefault(name, _worded(cls, name, err, errors))
+    for name in names:
+        if name in errors:
+            continue
+        if name not in data:
+            if cls.model_fields[name].is_required():
+                errors[name] = "required"
+            continue
+        err = _alone(cls, name, data)
+        if err is not None:
+            errors[name] = _worded(cls, name, err, errors)
+    return errors
+
+
+def _model_errors(exc: ValidationError, fields: list[str]) -> list[tuple[str, dict[str, Any]]]:
+    """(field, error) pairs; model-level checks name their field first ("endpoint is empty")."""
+    out = []
+    for err in exc.errors(include_input=False, include_url=False):
+        message = _text(err)
+        loc = err["loc"][0] if err["loc"] else None
+        if loc not in fields:
+            loc = next(
+                (
+                    f
+                    for f in sorted(fields, key=len, reverse=True)
+                    if re.match(rf"(the key has no )?{f}\b", message)
+                ),
+                None,
+            ) or next((f for f in fields if f"{f}=" in message), "_form")
+        out.append((str(loc), err))
+    return out
+
+
+def _alone(cls: type[Connection], name: str, data: dict[str, Any]) -> dict[str, Any] | None:
+    """The first error of field ``name`` validated by itself (URL fields by the URL rule too)."""
+    try:
+        _adapter(cls, name).validate_python(data[name])
+        if name in URL_FIELDS and isinstance(data[name], str):
+            check_url(data[name], field=name, allow_insecure_http=bool(data.get("allow_insecure_http")))
+    except ValidationError as exc:
+        return exc.errors(include_input=False, include_url=False)[0]
+    except ValueError as exc:
+        return {"type": "value_error", "msg": str(exc), "ctx": {"error": exc}}
+    return None
+
+
+@functools.cache
+def _adapter(cls: type[Connection], name: str) -> TypeAdapter[Any]:
+    info = cls.model_fields[name]
+    return TypeAdapter(Annotated[info.annotation, info])
+
+
+def _text(err: dict[str, Any]) -> str:
+    return re.sub(r"^(Value|Assertion) error, ", "", err["msg"])
+
+
+def _worded(cls: type[Connection], name: str, err: dict[str, Any], errors: FormErrors) -> str:
+    """One error in the form's words: its labels, its checkbox, no Python keyword arguments."""
+    if err["type"] == "missing":
+        return "required"
+    cause = (err.get("ctx") or {}).get("error")
+    if isinstance(cause, InsecureHttpError) and "allow_insecure_http" in cls.model_fields:
+        opt_in = label(cls, "allow_insecure_http")
+        where = " under More options" if "allow_insecure_http" in _ADVANCED else ""
+        errors.show.append("allow_insecure_http")
+        return (
+            f"Plain http to {cause.host} would send the key unencrypted. Use {cause.fixed}, or tick "
+            f"“{opt_in}”{where} if this host is on a network you trust."
+        )
+    message = _text(err)
+    # "api_key has a line break…" / "key has…" (a field checked alone): the label, capitalised
+    for prefix in (name, "key") if name in cls.secret_fields else (name,):
+        if re.match(rf"{re.escape(prefix)}\b", message):
+            message = label(cls, name) + message[len(prefix) :]
+            break
+    else:
+        message = message[:1].upper() + message[1:]
+    return message
