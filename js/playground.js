@@ -3,16 +3,19 @@
 //
 // Editors write their text into synced traits (template, system, schema_text, options); Python
 // answers with derived traits (variables, schema_status, problems, estimate, progress, table,
-// summary, plots, judge). Actions are custom messages: run, stop, page, cell, judge, judge_stop. The
+// summary, plots, compare, judge). Actions are custom messages: run, stop, page, cell, judge,
+// judge_stop, save_version, delete_version. The
 // browser only ever holds one results page. Layout, top to bottom: the Run bar (right under the model
-// picker, so Run and its status never sit below a long schema), prompt, schema, data and options
-// (folded), results, the judge panel (folded).
+// picker, so Run and its status never sit below a long schema), prompt, versions, schema, data and
+// options (folded), results, the compare view and the judge panel (folded).
 
 import { h, listen, messageCheck, requester } from "./_shared.js";
 import { estimateText, fixFirstText, liveRoutesText, modelProgressText, progressText, routeTexts } from "./playground_text.js";
 import { dataSection, optionsSection, problemList, promptSection, schemaSection } from "./playground_edit.js";
 import { resultsSection } from "./playground_results.js";
 import { judgeSection } from "./playground_judge.js";
+import { versionsSection } from "./playground_versions.js";
+import { compareSection } from "./playground_compare.js";
 
 /** Run: Run / Stop, the estimate, what to fix first, the status line (also where a failed action
  * says why, until something changes), progress with retries and waits. */
@@ -86,7 +89,8 @@ function render({ model, el, noteAfter }) {
     else if (reply.error) (failed || ui.say)(reply.error);
   };
   const root = h("div", { class: "pg-root", "data-lm-suppress-shortcuts": "true" }, check.slot,
-    runSection(ui), promptSection(ui), schemaSection(ui), dataSection(ui), optionsSection(ui), resultsSection(ui), judgeSection(ui));
+    runSection(ui), promptSection(ui), versionsSection(ui), schemaSection(ui), dataSection(ui), optionsSection(ui), resultsSection(ui),
+    compareSection(ui), judgeSection(ui));
   keepKeys(root);
   el.append(root);
   return () => subs.off();

@@ -70,7 +70,7 @@ export function cellDetailText(c) {
   return `${head}\n${c.error ? `error: ${c.error}\n` : ""}${c.raw ?? ""}`;
 }
 
-export const SUMMARY_COLUMNS = ["model", "answered", "not_run", "valid_pct", "accuracy", "latency_p50", "latency_p95",
+export const SUMMARY_COLUMNS = ["arm", "model", "answered", "not_run", "valid_pct", "accuracy", "latency_p50", "latency_p95",
   "input_tokens", "output_tokens", "cost_usd", "errors_by_type"];
 
 const HEADERS = { not_run: "not run", valid_pct: "valid %", latency_p50: "latency p50", latency_p95: "latency p95",

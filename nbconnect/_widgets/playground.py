@@ -32,6 +32,7 @@ from .playground_checks import FIELDS, run_refusal, schema_check, template_check
 from .playground_core import PlaygroundCore
 from .playground_judge import JudgePanel
 from .playground_show import ResultsView
+from .playground_versions import VersionsPanel
 from .playground_view import PAGE, answered_counts, batch_estimate, table_page
 
 __all__ = ["PAGE", "Playground", "table_page"]
@@ -41,7 +42,7 @@ PROGRESS_EVERY = 0.1  # seconds: at most ~10 progress updates a second, whatever
 TICK = 0.5  # seconds between looks at a run's progress when no cell finishes
 
 
-class Playground(ResultsView, JudgePanel, ipywidgets.VBox):
+class Playground(ResultsView, JudgePanel, VersionsPanel, ipywidgets.VBox):
     """``nbc.Playground(org, data=None, prompt=None, schema=None, models=None)``."""
 
     def __init__(
@@ -60,6 +61,7 @@ class Playground(ResultsView, JudgePanel, ipywidgets.VBox):
         self.picker = ModelPicker(self.org)
         self.core = PlaygroundCore()
         super().__init__([self.picker, self.core])
+        self._load_versions()  # before any observer asks which versions run
         self._data: pd.DataFrame | None = None
         self._schema: Schema | None = None
         self._job: Job | None = None
@@ -75,15 +77,27 @@ class Playground(ResultsView, JudgePanel, ipywidgets.VBox):
         core.on_cell = self._on_cell
         core.on_judge = self._on_judge
         core.on_judge_stop = self._on_judge_stop
+        core.on_save_version = self._on_save_version
+        core.on_delete_version = self._on_delete_version
         core.observe(lambda _: self._check_template(), names=["template", "system"])
         core.observe(lambda _: self._check_schema(), names=["schema_text"])
         core.observe(
             lambda _: self._refresh_estimate(),
-            names=["selection", "n", "seed", "max_tokens", "template", "as_batch"],
+            names=[
+                "selection",
+                "n",
+                "seed",
+                "max_tokens",
+                "template",
+                "as_batch",
+                "chosen_versions",
+                "excluded_arms",
+            ],
         )
-        core.observe(lambda _: self._refresh_results(), names=["compare_field", "truth"])
+        core.observe(lambda _: self._refresh_results(), names=["compare_field", "truth", "compare_pair"])
         self.picker.observe(lambda _: (self._check_schema(), self._refresh_estimate()), names=["value"])
         self.picker.observe(lambda _: self._judge_choices(), names=["rows"])
+        self.picker.observe(lambda ch: setattr(core, "chosen_models", list(ch["new"])), names=["value"])
         self._judge_choices()
         if models:
             self.picker.value = list(models)
@@ -205,6 +219,7 @@ class Playground(ResultsView, JudgePanel, ipywidgets.VBox):
             "sample": core.n if sel == "sample" else None,
             "seed": core.seed,
             "redo": self._results if sel == "missing" else None,
+            **self._variant_kwargs(),
         }
 
     def _refresh_estimate(self) -> None:

@@ -46,7 +46,7 @@ def compare_state(
             "Choose a ground-truth column (Data) for the field compared to see scores with intervals."
         )
     chosen = list(pair)[:2] if len(pair) >= 2 else arms[:2]  # default: the first two arms
-    a, b = (chosen + ["", ""])[:2]
+    a, b = [*chosen, "", ""][:2]
     if a in arms and b in arms and a != b:
         out.update(pair=[a, b], **_disagreements(results, field, a, b, input_column))
     return out

@@ -18,7 +18,7 @@ class PlaygroundCore(Widget):
 
     _esm = bundle("playground.js")
     _css = bundle("_shared.css", "playground.css")
-    handlers = ("run", "stop", "page", "cell", "judge", "judge_stop")
+    handlers = ("run", "stop", "page", "cell", "judge", "judge_stop", "save_version", "delete_version")
 
     template = t.Unicode("").tag(sync=True)
     """The prompt template; ``{column}`` placeholders, ``{{``/``}}`` for literal braces."""
@@ -85,6 +85,19 @@ class PlaygroundCore(Widget):
     text. Colours are CSS variables, so the notebook's theme restyles them ({} before a run)."""
     arm_filter = t.Unicode("").tag(sync=True)
     """The arm (table column) the comparison table is narrowed to by a click on the plot ("" for all)."""
+    chosen_models = t.List().tag(sync=True)
+    """The models ticked in the picker above (Python mirrors them: the versions grid's columns)."""
+    versions = t.List().tag(sync=True)
+    """The saved prompt versions: ``[{"name", "template", "system", "temperature", "max_tokens"}]``."""
+    chosen_versions = t.List().tag(sync=True)
+    """The versions ticked to run ([]: the editor's prompt runs, as before versions)."""
+    excluded_arms = t.List().tag(sync=True)
+    """``"version|model"`` pairs unticked in the grid: every other chosen version × model runs."""
+    compare_pair = t.List().tag(sync=True)
+    """The two arms whose disagreements the compare view lists ([]: the first two)."""
+    compare = t.Dict().tag(sync=True)
+    """The compare view: ``{"arms", "score": {columns, rows}, "versus": {columns, rows}, "pair",
+    "disagree": [{row, input, a, b}], "n_disagree", "n_both", "note"}`` ({} before a run)."""
     judge_rubric = t.Unicode("").tag(sync=True)
     """The judge panel's rubric: what a good answer is."""
     judge_models = t.List().tag(sync=True)

@@ -21,6 +21,7 @@ from .._errors import NbconnectError
 from .._results import svg
 from .._results.arms import arm_labels
 from .._results.results import Results
+from .playground_compare import compare_state
 from .playground_view import answered_summary, cell_detail, table_page
 
 if TYPE_CHECKING:
@@ -63,10 +64,14 @@ class ResultsView:
         field = self._truth_field()
         truth = {field: self.core.truth} if field else None
         summary = answered_summary(results, truth)
+        used = [v["name"] for v in self.core.variables if v["ok"]]
         return {
             "summary": json.loads(summary.reset_index().to_json(orient="records")),
             "plots": plots_state(results, truth, field),
             "table": self._table_state(page),
+            "compare": compare_state(
+                results, self.core.compare_field, truth, list(self.core.compare_pair), next(iter(used), None)
+            ),
         }
 
     def _truth_arg(self) -> str | dict[str, str] | None:

@@ -21,6 +21,7 @@ from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
 from .._errors import NbconnectError
+from .._results.history import runs_dir
 
 if TYPE_CHECKING:
     from .picker import ModelPicker
@@ -34,13 +35,8 @@ FILE = "playground-versions.json"
 
 
 def data_dir() -> Path:
-    """nbconnect's data directory: ``$NBCONNECT_HOME``, else the user data dir (platformdirs)."""
-    home = os.environ.get("NBCONNECT_HOME")
-    if home:
-        return Path(home).expanduser()
-    from platformdirs import user_data_dir
-
-    return Path(user_data_dir("nbconnect", appauthor=False))
+    """nbconnect's data directory (``$NBCONNECT_HOME``, else the user data dir): the run history's parent."""
+    return runs_dir().parent
 
 
 def versions_path() -> Path:

@@ -11,6 +11,7 @@ from typing import Any
 import pandas as pd
 
 from .._engine.media_preview import thumbnail
+from .._results.arms import VARIANT, arm_labels
 from .._results.results import NOT_RUN, Results
 
 __all__ = ["PAGE", "answered_counts", "answered_summary", "batch_estimate", "cell_detail", "table_page"]
@@ -72,23 +73,28 @@ def answered_summary(results: Results, truth: Any = None) -> pd.DataFrame:
 
     A stopped run's unsent cells would count as wrong in the accuracy over all cells (a model with
     23 of 80 answered would show 0.21): here they are counted, not scored. A model with nothing
-    answered has no accuracy at all rather than 0.
+    answered has no accuracy at all rather than 0. With versions (a ``variant`` column) one row per
+    arm (index ``arm``: ``"version|model"``), else per model (index ``model``).
     """
     df = results.df
-    full = results.summary()
+    by = "arm" if VARIANT in df.columns else "model"
+    full = results.summary(by=by)
     ran = df[~df["_error_type"].isin(NOT_RUN)]
-    out = _subset(results, ran, results.models).summary(truth)
+    out = _subset(results, ran, results.models).summary(truth, by=by)
     out = out.drop(columns=["cells", "calls", "not_run"])
     out.insert(0, "answered", full["calls"])
     out.insert(1, "not_run", full["not_run"])
     if "accuracy" in out:
-        # per model over its own answered rows: scored together, a row another model answered
-        # would count as wrong for a model that never got to it
+        # per arm over its own answered rows: scored together, a row another arm answered
+        # would count as wrong for an arm that never got to it
+        labels = arm_labels(ran)
         out["accuracy"] = [
-            _subset(results, ran[ran["model"] == m], [m]).summary(truth)["accuracy"].iloc[0]
-            if out.loc[m, "answered"]
+            _subset(results, ran[(labels == a).to_numpy()], results.models)
+            .summary(truth, by=by)["accuracy"]
+            .loc[a]
+            if out.loc[a, "answered"]
             else None
-            for m in out.index
+            for a in out.index
         ]
     return out
 
