@@ -20,7 +20,7 @@ function recordsTable(cls, t) {
   if (!t?.rows?.length) return "";
   return h("table", { class: `pg-table-small ${cls}` },
     h("thead", {}, h("tr", {}, t.columns.map((c) => h("th", { "data-column": c, text: HEADERS[c] ?? c })))),
-    h("tbody", {}, t.rows.map((r) => h("tr", {}, r.map((v, i) => h("td", { "data-column": t.columns[i], text: compareCell(v) }))))));
+    h("tbody", {}, t.rows.map((r) => h("tr", {}, r.map((v, i) => h("td", { class: "pg-cmp-cell", "data-column": t.columns[i], text: compareCell(v) }))))));
 }
 
 function armSelect(model, index, arms, pair) {

@@ -175,3 +175,96 @@ def test_a_judge_from_the_panel_grades_the_results_and_the_batch_option_prices_t
     )
     assert kernel_json(lab, name, "pg.core.as_batch") is True
     assert_no_page_errors(page)
+
+
+def wait_kernel(lab, name: str, expression: str, want) -> None:
+    """Until the kernel's ``expression`` is ``want`` (typed text reaches it after a pause)."""
+    deadline = time.monotonic() + 20
+    while kernel_json(lab, name, expression) != want:
+        assert time.monotonic() < deadline, f"{expression} never became {want!r}"
+        time.sleep(0.1)
+
+
+CAREFUL = "Read this review and say whether its sentiment is positive, negative or neutral: {text}"
+ARMS = [f"{v}|{m}" for v in ("terse", "careful") for m in ("demo:demo-careful", "demo:demo-fast")]
+
+
+def test_two_saved_versions_run_on_two_demo_models_with_intervals_and_the_versus_table(
+    lab, page, fake, tmp_path
+):
+    name = "versions.ipynb"
+    page.set_viewport_size({"width": 1400, "height": 900})
+    store = tmp_path / "store" / "connections.json"
+    playground_notebook(lab.root_dir / name, store, f"{fake.url}/v1", rows=ROWS, prompt=PROMPT)
+    open_notebook(page, lab, name)
+    page.evaluate("() => window.jupyterapp.shell.collapseLeft()")
+    run_all_cells(page)
+    assert_no_cell_errors(page)
+    root = page.locator(".pg-root")
+    # two demo models: tick demo-fast, untick the loopback server
+    page.locator("input.nbc-model-check[aria-label='demo:demo-fast']").check()
+    page.locator("input.nbc-model-check[aria-label='gpt-4.1-mini']").uncheck()
+    wait_kernel(lab, name, "pg.picker.value", ["demo:demo-careful", "demo:demo-fast"])
+
+    version_name = root.locator("input.pg-version-name")
+    version_name.fill("terse")
+    root.locator("button.pg-save-version").click()
+    expect(root.locator(".pg-version[data-name='terse']")).to_be_visible()
+    template = root.locator("textarea.pg-template")
+    template.fill(CAREFUL)
+    root.locator("textarea.pg-system").fill("You read reviews carefully.")
+    wait_kernel(lab, name, "[pg.core.template, pg.core.system]", [CAREFUL, "You read reviews carefully."])
+    version_name.fill("careful")
+    root.locator("button.pg-save-version").click()
+    expect(root.locator(".pg-version")).to_have_count(2)
+    expect(root.locator(".pg-version[data-name='careful']")).to_contain_text("system: You read reviews")
+    expect(root.locator("input.pg-version-run:checked")).to_have_count(2)
+    expect(root.locator("input.pg-arm-check:checked")).to_have_count(4)
+    expect(root.locator(".pg-estimate")).to_contain_text(f"{ROWS * 4} calls")
+    saved = kernel_json(lab, name, "nbc.Playground(org).versions")  # a new Playground reads them from disk
+    assert saved["careful"]["template"] == CAREFUL and saved["terse"]["template"] == PROMPT
+
+    root.locator("button.pg-run").click()
+    expect(root.locator(".pg-message")).to_contain_text("done: ", timeout=60_000)
+    assert columns(root) == ARMS
+    root.locator(".pg-compare > summary").click()
+    # the intervals: the score table as results.score(pretty=True) gives it
+    pretty = kernel_json(
+        lab,
+        name,
+        "pg.results.score({'sentiment': 'gold'}, field='sentiment', pretty=True)[['arm', 'accuracy']].values.tolist()",
+    )
+    table = root.locator("table.pg-score-table")
+    expect(table.locator("tbody tr")).to_have_count(4)
+    shown = table.locator("tbody tr").evaluate_all(
+        "trs => trs.map(tr => [tr.querySelector('[data-column=arm]').textContent, tr.querySelector('[data-column=accuracy]').textContent])"
+    )
+    assert shown == pretty, (shown, pretty)
+    assert all(re.fullmatch(r"\d\.\d\d \[\d\.\d\d, \d\.\d\d\]", acc) for _, acc in shown), shown
+    # the versus table: every pair of the four arms, differences as results.versus has them
+    versus = kernel_json(
+        lab,
+        name,
+        "pg.results.versus(field='sentiment', truth={'sentiment': 'gold'})[['a', 'b', 'difference']].values.tolist()",
+    )
+    rows = root.locator("table.pg-versus-table tbody tr")
+    expect(rows).to_have_count(6)
+    got = rows.evaluate_all(
+        "trs => trs.map(tr => ['a', 'b', 'difference'].map(c => tr.querySelector(`[data-column=${c}]`).textContent))"
+    )
+    assert [[a, b] for a, b, _ in got] == [[a, b] for a, b, _ in versus]
+    assert [float(d) for *_, d in got] == pytest.approx([d for *_, d in versus], abs=5e-4)
+    # the disagreements of two chosen arms
+    root.locator("select.pg-pair-a").select_option(ARMS[0])
+    root.locator("select.pg-pair-b").select_option(ARMS[3])
+    expect(root.locator("select.pg-pair-b")).to_have_value(ARMS[3])
+    n, both = kernel_json(
+        lab,
+        name,
+        f"(lambda w, a, b: [int((w[a].notna() & w[b].notna() & (w[a] != w[b])).sum()), int((w[a].notna() & w[b].notna()).sum())])"
+        f"(pg.results.compare('sentiment', inputs=False), {ARMS[0]!r}, {ARMS[3]!r})",
+    )
+    assert n > 0
+    expect(root.locator(".pg-disagree-count")).to_have_text(f"{n} of {both} rows both answered differ")
+    expect(root.locator("table.pg-disagree tbody tr")).to_have_count(n)
+    assert_no_page_errors(page)

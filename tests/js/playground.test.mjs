@@ -4,6 +4,8 @@ import { test } from "node:test";
 import view from "../../js/playground.js";
 import { batchesText, cellDetailText, estimateText, liveRoutesText, modelProgressText, progressText, routeTexts, shownArms, summaryCell, summaryColumns, summaryHeader } from "../../js/playground_text.js";
 import { toggledArm } from "../../js/playground_plot.js";
+import { toggled, versionText } from "../../js/playground_versions.js";
+import { compareCell } from "../../js/playground_compare.js";
 import { installDom } from "./fake_dom.mjs";
 import { FakeModel } from "./fake_model.mjs";
 
@@ -272,5 +274,54 @@ test("judge: the grades show as badges, Judge asks Python, its error and summary
   model.update("judge", { running: true, progress: { total: 2, done: 0 } });
   assert.equal(find(".pg-judge-run").disabled, true);
   assert.equal(find(".pg-judge-stop").disabled, false);
+  cleanup();
+});
+
+test("versions: Save sends the name, a tick chooses a version, the grid unticks one arm", async () => {
+  assert.equal(versionText({ template: "Classify: {text}", system: "Be brief.", temperature: 0.7, max_tokens: 256 }),
+    "temperature 0.7 · max tokens 256 · system: Be brief. · Classify: {text}");
+  assert.deepEqual(toggled(["a", "b"], "a", false), ["b"]);
+  assert.deepEqual(toggled(["b"], "a", true), ["b", "a"]);
+  const versions = [{ name: "terse", template: "T {text}", system: null, temperature: 0, max_tokens: 1024 },
+    { name: "cot", template: "C {text}", system: "Think.", temperature: 0.7, max_tokens: 1024 }];
+  const { model, el, find, cleanup } = mount({ versions, chosen_versions: ["terse"], chosen_models: ["m", "j"], excluded_arms: [] });
+  find(".pg-version-name").value = "cot";
+  find(".pg-save-version").click();
+  const request = model.sent.at(-1);
+  assert.deepEqual([request.kind, request.name], ["save_version", "cot"]);
+  model.reply(request.id, { ok: false, error: "write a prompt before saving it as a version" });
+  await new Promise((resolve) => setImmediate(resolve));
+  assert.equal(find(".pg-version-status").textContent, "write a prompt before saving it as a version");
+  const ticks = el.querySelectorAll(".pg-version-run");
+  const ticked = (t) => t.getAttribute("checked") !== null; // rendered ticked (the attribute sets the default)
+  assert.deepEqual(ticks.map(ticked), [true, false]);
+  ticks[1].checked = true;
+  ticks[1].dispatch("change", { target: ticks[1] });
+  assert.deepEqual(model.get("chosen_versions"), ["terse", "cot"]);
+  const arms = el.querySelectorAll(".pg-arm-check");
+  assert.deepEqual(arms.map((a) => a.getAttribute("data-arm")), ["terse|m", "terse|j", "cot|m", "cot|j"]);
+  arms[3].checked = false;
+  arms[3].dispatch("change", { target: arms[3] });
+  assert.deepEqual(model.get("excluded_arms"), ["cot|j"]);
+  assert.deepEqual(el.querySelectorAll(".pg-arm-check").map(ticked), [true, true, true, false]);
+  cleanup();
+});
+
+test("compare: the score and versus tables, and the disagreements of the chosen pair", () => {
+  const compare = { arms: ["v|m", "v|j"], note: "",
+    score: { columns: ["arm", "n", "accuracy"], rows: [["v|m", 20, "0.85 [0.64, 0.95]"], ["v|j", 20, "0.75 [0.53, 0.89]"]] },
+    versus: { columns: ["a", "b", "difference", "p_value"], rows: [["v|m", "v|j", 0.1, 0.6875]] },
+    pair: ["v|m", "v|j"], n_disagree: 1, n_both: 20, disagree: [{ row: 3, input: "meh", a: "positive", b: "neutral" }] };
+  const { model, el, find, cleanup } = mount({ compare });
+  assert.deepEqual(el.querySelectorAll(".pg-score-table")[0].querySelectorAll(".pg-cmp-cell").filter((td) => td.getAttribute("data-column") === "accuracy")
+    .map((td) => td.textContent), ["0.85 [0.64, 0.95]", "0.75 [0.53, 0.89]"]);
+  assert.equal(find(".pg-versus-table").textContent.includes("0.688"), true);
+  assert.equal(compareCell(0.68754), "0.688");
+  assert.equal(find(".pg-disagree-count").textContent, "1 of 20 rows both answered differ");
+  assert.equal(find(".pg-disagree-a").textContent, "positive");
+  const b = find(".pg-pair-b");
+  b.value = "v|m";
+  b.dispatch("change");
+  assert.deepEqual(model.get("compare_pair"), ["v|m", "v|m"]);
   cleanup();
 });
