@@ -125,3 +125,17 @@ def test_an_unticked_pair_is_left_out_and_no_ticked_version_runs_the_editor():
     assert pg.core.estimate["calls"] == 2 * len(DATA)  # the editor's prompt, on each model
     pg.run()
     assert "variant" not in pg.wait(60).df.columns
+
+
+def test_a_version_runs_with_its_own_settings_not_the_editors():
+    """A version saved without system text or with the provider's default temperature keeps them,
+    whatever the editor holds when it runs."""
+    pg = playground()
+    pg.core.temperature = None
+    pg.save_version("plain")
+    pg.core.chosen_versions = ["plain"]
+    pg.core.system, pg.core.temperature, pg.core.max_tokens = "Be careful.", 0.9, 64
+    pg.run()
+    ran = pg.wait(60).meta["run"]["variants"]["plain"]
+    assert ran["system"] is None and ran["temperature"] is None and ran["max_tokens"] == 1024
+    assert ran["template"] == TERSE

@@ -262,8 +262,7 @@ class Playground(ResultsView, JudgePanel, VersionsPanel, ipywidgets.VBox):
         job = start(
             core.template,
             **self._plan_kwargs(),
-            temperature=core.temperature,
-            max_tokens=core.max_tokens,
+            **self._run_settings(),
             concurrency=core.concurrency,
             budget_usd=core.budget_usd,
             cache=self._cache,

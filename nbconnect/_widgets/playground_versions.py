@@ -162,4 +162,12 @@ class VersionsPanel:
         if not pairs:
             raise NbconnectError("every (version, model) pair is unticked: tick at least one to run")
         everything = len(pairs) == len(chosen) * len(self.picker.value)
-        return {"variants": variants, "arms": None if everything else pairs}
+        # system None: a version saved without system text runs without one, not with the editor's
+        return {"variants": variants, "arms": None if everything else pairs, "system": None}
+
+    def _run_settings(self) -> dict[str, Any]:
+        """The run's own temperature and max tokens: the editor's, or none when versions run (each
+        version carries its own; one saved with the provider's default must not take the editor's)."""
+        if self._variant_kwargs():
+            return {"temperature": None, "max_tokens": None}
+        return {"temperature": self.core.temperature, "max_tokens": self.core.max_tokens}

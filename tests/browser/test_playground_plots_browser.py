@@ -1,11 +1,13 @@
-"""The Playground's interactive plots, its judge panel and its batch option in a real JupyterLab.
+"""The Playground's interactive plots, judge panel, batch option and versions in a real JupyterLab.
 
 The same notebook as the other Playground tests (Demo + a loopback OpenAI-format server reached
 as a Custom LLM, 40 reviews with a ``gold`` column). After a run: hovering an arm of the plot
 shows its card (the score with its interval, cost, latency, n: read against the kernel's own
 score table), a click narrows the comparison table to that arm and a second click shows every arm
 again; a judge run from the panel grades the table and summarises each arm; ticking "run as batch"
-prices the run at batch rates and says which connection goes live and why.
+prices the run at batch rates and says which connection goes live and why; two versions saved in
+the page run on two demo models, and the compare view shows their intervals, the versus table and
+the rows two arms disagree on.
 """
 
 from __future__ import annotations
@@ -40,7 +42,8 @@ def fake():
         yield server
 
 
-def ran(page: Page, lab, fake, tmp_path, name: str) -> Locator:
+def opened(page: Page, lab, fake, tmp_path, name: str) -> Locator:
+    """Write and open the Playground notebook, run its cells, and return the widget's root."""
     page.set_viewport_size({"width": 1400, "height": 900})
     store = tmp_path / "store" / "connections.json"
     playground_notebook(lab.root_dir / name, store, f"{fake.url}/v1", rows=ROWS, prompt=PROMPT)
@@ -48,7 +51,12 @@ def ran(page: Page, lab, fake, tmp_path, name: str) -> Locator:
     page.evaluate("() => window.jupyterapp.shell.collapseLeft()")
     run_all_cells(page)
     assert_no_cell_errors(page)
-    root = page.locator(".pg-root")
+    return page.locator(".pg-root")
+
+
+def ran(page: Page, lab, fake, tmp_path, name: str) -> Locator:
+    """:func:`opened`, then one run of the Playground to its end."""
+    root = opened(page, lab, fake, tmp_path, name)
     expect(root.locator("button.pg-run")).to_be_enabled()
     root.locator("button.pg-run").click()
     expect(root.locator(".pg-message")).to_contain_text("done: ", timeout=60_000)
@@ -193,14 +201,7 @@ def test_two_saved_versions_run_on_two_demo_models_with_intervals_and_the_versus
     lab, page, fake, tmp_path
 ):
     name = "versions.ipynb"
-    page.set_viewport_size({"width": 1400, "height": 900})
-    store = tmp_path / "store" / "connections.json"
-    playground_notebook(lab.root_dir / name, store, f"{fake.url}/v1", rows=ROWS, prompt=PROMPT)
-    open_notebook(page, lab, name)
-    page.evaluate("() => window.jupyterapp.shell.collapseLeft()")
-    run_all_cells(page)
-    assert_no_cell_errors(page)
-    root = page.locator(".pg-root")
+    root = opened(page, lab, fake, tmp_path, name)
     # two demo models: tick demo-fast, untick the loopback server
     page.locator("input.nbc-model-check[aria-label='demo:demo-fast']").check()
     page.locator("input.nbc-model-check[aria-label='gpt-4.1-mini']").uncheck()
