@@ -163,17 +163,30 @@ export function dataSection(ui) {
     h("div", { class: "pg-row" }, selection, numberBox(ui, "n", "N", { min: 1 }), numberBox(ui, "seed", "seed"), truth));
 }
 
+/** A checkbox bound to a boolean trait. */
+export function bindCheck({ model, subs }, el, trait) {
+  el.addEventListener("change", () => { model.set(trait, !!el.checked); model.save_changes(); });
+  const show = () => { el.checked = !!model.get(trait); };
+  subs.on(`change:${trait}`, show);
+  show();
+  return el;
+}
+
 export function optionsSection(ui) {
   const { model, subs } = ui;
   const note = h("span", { class: "pg-muted" });
   const renderNote = () => {
     const t = model.get("temperature");
     note.textContent = `— temperature ${t ?? "default"}, max tokens ${model.get("max_tokens") ?? "default"}, ` +
-      `${model.get("concurrency")} at once, budget ${model.get("budget_usd") == null ? "none" : `$${model.get("budget_usd")}`}`;
+      `${model.get("concurrency")} at once, budget ${model.get("budget_usd") == null ? "none" : `$${model.get("budget_usd")}`}` +
+      `${model.get("as_batch") ? ", as batch" : ""}`;
   };
-  for (const trait of ["temperature", "max_tokens", "concurrency", "budget_usd"]) subs.on(`change:${trait}`, renderNote);
+  for (const trait of ["temperature", "max_tokens", "concurrency", "budget_usd", "as_batch"]) subs.on(`change:${trait}`, renderNote);
   renderNote();
+  const batch = h("label", { class: "pg-opt", title: "Send the cells through each provider's batch API where it has one " +
+    "(about half price, answers within hours); connections without one run live. The estimate says which." },
+  bindCheck(ui, h("input", { type: "checkbox", class: "pg-as-batch", "aria-label": "Run as batch" }), "as_batch"), "run as batch");
   return folded("Options", "pg-options", note, h("div", { class: "pg-row" }, numberBox(ui, "temperature", "temperature", { step: 0.1, min: 0, max: 2 }),
     numberBox(ui, "max_tokens", "max tokens", { min: 1 }), numberBox(ui, "concurrency", "concurrency", { min: 1 }),
-    numberBox(ui, "budget_usd", "budget $", { step: 0.01, min: 0 })));
+    numberBox(ui, "budget_usd", "budget $", { step: 0.01, min: 0 }), batch));
 }

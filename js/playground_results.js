@@ -1,11 +1,20 @@
 // The Playground's results: one page of the side-by-side table (scrolling inside its own box), a
-// cell's details (saying which row and model they show), the summary of what was answered, the plot.
-// While a new run goes on, the last run's results stay, marked as the previous run's.
+// cell's details (saying which row and model they show), the summary of what was answered, the
+// interactive plots (playground_plot.js; a click on an arm narrows the table to it), and the judge's
+// grade as a badge in each graded cell. While a new run goes on, the last run's results stay, marked
+// as the previous run's.
 
 import { h } from "./_shared.js";
 import { fmt } from "./format.js";
-import { cellDetailText, summaryCell, summaryColumns, summaryHeader } from "./playground_text.js";
+import { cellDetailText, shownArms, summaryCell, summaryColumns, summaryHeader } from "./playground_text.js";
 import { bindSelect } from "./playground_edit.js";
+import { plotSection } from "./playground_plot.js";
+
+/** The judges' majority grade of a cell, as a badge (none when the cell was not graded). */
+function gradeBadge(c) {
+  if (c.grade == null) return null;
+  return h("span", { class: `pg-grade pg-grade-${String(c.grade).replace(/[^\w-]/g, "")}`, title: "the judges' majority grade", text: c.grade });
+}
 
 /** A row's input: its text, or the thumbnail Python drew when it is an image (its path as alt). */
 function inputCell(r) {
@@ -25,22 +34,24 @@ function resultsTable(ui, table, pager, [where, detail]) {
       c.right === true ? "pg-right" : c.right === false ? "pg-wrong" : ""];
     // a cell never sent (stopped, over budget) is "not run": not an error, not a wrong answer
     const text = c.valid ? fmt(c.value) : c.not_run ? "not run" : `⚠ ${c.error || "no result"}`;
-    return h("td", { class: cls.filter(Boolean).join(" "), "data-model": m, title: c.valid ? "" : c.error || "not run", tabindex: 0,
+    return h("td", { class: cls.filter(Boolean).join(" "), "data-model": m, "data-grade": c.grade ?? null,
+      title: c.valid ? "" : c.error || "not run", tabindex: 0,
       onclick: () => showCell(r.row, m),
-      onkeydown: (ev) => { if (ev.key === "Enter") showCell(r.row, m); },
-      text });
+      onkeydown: (ev) => { if (ev.key === "Enter") showCell(r.row, m); } },
+    h("span", { class: "pg-value", text }), gradeBadge(c));
   };
   return () => {
     const t = ui.model.get("table") || {};
     where.textContent = detail.textContent = ""; // a new page or run: the details were of another cell
     if (!t.rows) { table.replaceChildren(); pager.replaceChildren(); return; }
     const hasTruth = t.rows.some((r) => r.truth != null);
+    const arms = shownArms(t.models, ui.model.get("arm_filter") || "");
     const head = h("tr", {}, h("th", { text: "row" }), h("th", { text: "input" }), hasTruth ? h("th", { text: "truth" }) : null,
-      t.models.map((m) => h("th", { text: m })));
+      arms.map((m) => h("th", { text: m, "data-model": m })));
     const body = t.rows.map((r) => h("tr", { class: r.differ ? "pg-differ" : "", "data-row": r.row },
       h("td", { text: r.row }), inputCell(r),
       hasTruth ? h("td", { class: "pg-truth-cell", text: fmt(r.truth) }) : null,
-      t.models.map((m) => cell(r, m))));
+      arms.map((m) => cell(r, m))));
     table.replaceChildren(h("table", { class: "pg-table" }, h("thead", {}, head), h("tbody", {}, body)));
     pager.replaceChildren(
       h("button", { class: "pg-prev", type: "button", text: "‹ prev", disabled: t.page <= 0, onclick: () => ui.send("page", { page: t.page - 1 }) }),
@@ -70,15 +81,11 @@ export function resultsSection(ui) {
   const pager = h("div", { class: "pg-pager" });
   const renderTable = resultsTable(ui, table, pager, [where, detail]);
   subs.on("change:table", renderTable);
+  subs.on("change:arm_filter", renderTable);
   const summary = h("div", { class: "pg-summary" });
-  const plot = h("img", { class: "pg-plot", alt: "cost against accuracy and latency per model" });
-  const renderSummary = () => {
-    summary.replaceChildren(summaryTable(model.get("summary") || []));
-    plot.src = model.get("plot") || "";
-    plot.hidden = !model.get("plot");
-  };
+  const plot = plotSection(ui);
+  const renderSummary = () => summary.replaceChildren(summaryTable(model.get("summary") || []));
   subs.on("change:summary", renderSummary);
-  subs.on("change:plot", renderSummary);
   const stale = h("div", { class: "pg-stale-note", role: "status", text: "" });
   const body = h("div", { class: "pg-results-body" }, table, pager, where, detail, summary, plot);
   const renderStale = () => {

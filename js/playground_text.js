@@ -3,10 +3,32 @@
 
 import { fmt, money, secs } from "./format.js";
 
-/** The estimate line under Run: an error, "80 calls, about $0.0123", or nothing. */
+/** The estimate line under Run: an error, "80 calls, about $0.0123", or nothing. A batch run
+ * (`live_cost_usd` present) says its cost at batch prices and the saving against the same calls live. */
 export function estimateText(e = {}) {
   if (e.error) return e.error;
-  return e.calls ? `${e.calls} calls, about ${money(e.cost_usd)}` : "";
+  if (!e.calls) return "";
+  if (!("live_cost_usd" in e)) return `${e.calls} calls, about ${money(e.cost_usd)}`;
+  const saving = e.saving_usd == null ? "" : `, saving ${money(e.saving_usd)}`;
+  return `${e.calls} calls as batch, about ${money(e.cost_usd)} (live ${money(e.live_cost_usd)}${saving})`;
+}
+
+/** Per model of a batch estimate, where its calls go: "demo:demo-fast: batch" or "x: live: why". */
+export function routeTexts(e = {}) {
+  return (e.routes || []).map((r) => `${r.model}: ${r.route}`);
+}
+
+/** A batch run's provider batches per state ("" for a live run): " · batches: 1 in_progress, 2 completed". */
+export function batchesText(p = {}) {
+  const states = Object.entries(p.batches || {}).filter(([, n]) => n);
+  if (!p.routes) return "";
+  return states.length ? ` · batches: ${states.map(([s, n]) => `${n} ${s.replace("_", " ")}`).join(", ")}` : " · batches: none yet";
+}
+
+/** Which connections of a batch run went live, and why ("" when all batch or for a live run). */
+export function liveRoutesText(p = {}) {
+  const live = Object.entries(p.routes || {}).filter(([, r]) => r !== "batch");
+  return live.length ? `live: ${live.map(([c, r]) => `${c} (${r.replace(/^live: /, "")})`).join("; ")}` : "";
 }
 
 /** Retries and the time waited before them, once there were any ("" otherwise). */
@@ -25,7 +47,7 @@ function endText(p) {
 /** The run's total progress line ("" before a run). */
 export function progressText(p = {}) {
   if (!p.total) return "";
-  return `${p.done}/${p.total} done · ${p.errors} errors · ${money(p.spend_usd)}${retriesText(p)}${endText(p)}`;
+  return `${p.done}/${p.total} done · ${p.errors} errors · ${money(p.spend_usd)}${retriesText(p)}${batchesText(p)}${endText(p)}`;
 }
 
 /** One model's progress line. */
@@ -48,7 +70,7 @@ export function cellDetailText(c) {
   return `${head}\n${c.error ? `error: ${c.error}\n` : ""}${c.raw ?? ""}`;
 }
 
-export const SUMMARY_COLUMNS = ["model", "answered", "not_run", "valid_pct", "accuracy", "latency_p50", "latency_p95",
+export const SUMMARY_COLUMNS = ["arm", "model", "answered", "not_run", "valid_pct", "accuracy", "latency_p50", "latency_p95",
   "input_tokens", "output_tokens", "cost_usd", "errors_by_type"];
 
 const HEADERS = { not_run: "not run", valid_pct: "valid %", latency_p50: "latency p50", latency_p95: "latency p95",
@@ -70,4 +92,28 @@ export function summaryColumns(rows) {
 export function summaryCell(column, value) {
   if (column === "cost_usd") return money(value);
   return typeof value === "number" && !Number.isInteger(value) ? value.toFixed(2) : fmt(value);
+}
+
+/** A percentage with one decimal ("–" for none). */
+export function pct(x) {
+  return x == null || Number.isNaN(Number(x)) ? "–" : `${(Number(x) * 100).toFixed(1)}%`;
+}
+
+/** One arm's line in the judge summary: "demo:demo-fast: 72.5% pass [61.8%, 81.1%], n = 40". */
+export function judgeArmText(r) {
+  return `${r.arm}: ${pct(r.score)} pass [${pct(r.score_ci_low)}, ${pct(r.score_ci_high)}], n = ${r.n}`;
+}
+
+/** The judge's progress and cost, apart from the run's. */
+export function judgeText(j = {}) {
+  const p = j.progress || {};
+  const parts = [j.message || ""];
+  if (p.total) parts.push(`${p.done ?? 0}/${p.total} graded · ${money(p.spend_usd)}`);
+  if ("cost_usd" in j) parts.push(`judge cost ${money(j.cost_usd)} (the run's: ${money(j.run_cost_usd)})`);
+  return parts.filter(Boolean).join(" · ");
+}
+
+/** The table's columns: every arm, or only the one a click on the plot chose (when it is one). */
+export function shownArms(models = [], filter = "") {
+  return filter && models.includes(filter) ? [filter] : models;
 }

@@ -75,7 +75,7 @@ def test_run_through_messages_fills_results_table_and_summary():
     assert all("right" in c for c in first["cells"].values())
     summary = {row["model"]: row for row in pg.core.summary}
     assert summary["demo:demo-careful"]["accuracy"] >= summary["demo:demo-fast"]["accuracy"]
-    assert pg.core.plot.startswith("data:image/png;base64,")
+    assert pg.core.plots["cost"].startswith("<svg") and pg.core.plots["arms"] == MODELS
     assert pg.core.progress["done"] == 80 and pg.core.progress["finished"]
     detail = send(pg, "cell", row=0, model="demo:demo-careful")
     assert detail["ok"] and json.loads(detail["cell"]["raw"])["label"] in ("positive", "negative", "neutral")
@@ -167,3 +167,23 @@ def test_truth_marks_only_the_field_it_answers():
     pg.core.compare_field = "label"
     assert all("right" in c for c in pg.core.table["rows"][0]["cells"].values())
     assert all(row["accuracy"] is not None for row in pg.core.summary)
+
+
+def test_plots_are_the_reports_svg_with_each_arms_hover_figures():
+    pg = playground(truth="gold")
+    send(pg, "run")
+    results = pg.wait(30)
+    plots = pg.core.plots
+    assert plots["label"] == "accuracy on label" and plots["arms"] == MODELS
+    score = results.score({"label": "gold"}).set_index("model")
+    for ref in MODELS:
+        for svg_text in (plots["cost"], plots["latency"]):
+            assert f'<g class="nbc-arm" data-arm="{ref}"><title>' in svg_text
+        row = score.loc[ref]
+        # the hover card: score with its Wilson interval, as the score table has them
+        card = f"accuracy on label: {row['accuracy'] * 100:.1f}% [{row['accuracy_ci_low'] * 100:.1f}%, "
+        assert card in plots["cost"], card
+        assert f"n = {int(row['n'])}" in plots["cost"]
+    assert "var(--nbc-fg" in plots["cost"]  # the theme's ink, not a fixed colour
+    pg.core.truth = ""  # no truth: the share of valid answers instead
+    assert pg.core.plots["label"] == "valid answers"

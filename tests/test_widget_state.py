@@ -69,7 +69,7 @@ def test_progress_flows_while_a_cell_blocks_and_the_final_state_arrives_whole():
     final = [i for i, (_, s) in enumerate(updates) if s.get("running") is False]
     assert len(final) == 1, [s.keys() for _, s in updates]
     state = updates[final[0]][1]
-    assert {"table", "summary", "message", "plot"} <= set(state), sorted(state)
+    assert {"table", "summary", "message", "plots"} <= set(state), sorted(state)
     # nothing the run wrote came after it: no late progress overwrote the finished one
     assert all("progress" not in s for _, s in updates[final[0] + 1 :])
     last = next(s["progress"] for _, s in reversed(updates) if "progress" in s)

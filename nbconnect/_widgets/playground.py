@@ -16,6 +16,7 @@ import ipywidgets
 import pandas as pd
 
 from .._engine.api import start
+from .._engine.batch_routes import annotate_estimate
 from .._engine.media_preview import cell_text, media_columns, thumbnail
 from .._engine.plan import as_frame, estimate_plan, make_plan
 from .._engine.runner import Job, Progress
@@ -29,8 +30,10 @@ from .base import Throttle, background
 from .picker import ModelPicker
 from .playground_checks import FIELDS, run_refusal, schema_check, template_check
 from .playground_core import PlaygroundCore
-from .playground_plot import plot_png
-from .playground_view import PAGE, answered_counts, answered_summary, cell_detail, table_page
+from .playground_judge import JudgePanel
+from .playground_show import ResultsView
+from .playground_versions import VersionsPanel
+from .playground_view import PAGE, answered_counts, batch_estimate, table_page
 
 __all__ = ["PAGE", "Playground", "table_page"]
 
@@ -39,7 +42,7 @@ PROGRESS_EVERY = 0.1  # seconds: at most ~10 progress updates a second, whatever
 TICK = 0.5  # seconds between looks at a run's progress when no cell finishes
 
 
-class Playground(ipywidgets.VBox):
+class Playground(ResultsView, JudgePanel, VersionsPanel, ipywidgets.VBox):
     """``nbc.Playground(org, data=None, prompt=None, schema=None, models=None)``."""
 
     def __init__(
@@ -58,6 +61,7 @@ class Playground(ipywidgets.VBox):
         self.picker = ModelPicker(self.org)
         self.core = PlaygroundCore()
         super().__init__([self.picker, self.core])
+        self._load_versions()  # before any observer asks which versions run
         self._data: pd.DataFrame | None = None
         self._schema: Schema | None = None
         self._job: Job | None = None
@@ -71,14 +75,30 @@ class Playground(ipywidgets.VBox):
         core.on_stop = self._on_stop
         core.on_page = self._on_page
         core.on_cell = self._on_cell
+        core.on_judge = self._on_judge
+        core.on_judge_stop = self._on_judge_stop
+        core.on_save_version = self._on_save_version
+        core.on_delete_version = self._on_delete_version
         core.observe(lambda _: self._check_template(), names=["template", "system"])
         core.observe(lambda _: self._check_schema(), names=["schema_text"])
         core.observe(
-            lambda _: self._refresh_estimate(), names=["selection", "n", "seed", "max_tokens", "template"]
+            lambda _: self._refresh_estimate(),
+            names=[
+                "selection",
+                "n",
+                "seed",
+                "max_tokens",
+                "template",
+                "as_batch",
+                "chosen_versions",
+                "excluded_arms",
+            ],
         )
-        core.observe(lambda _: self._refresh_results(), names=["compare_field", "truth"])
-        core.observe(lambda _: self._refresh_plot(), names=["theme"])
+        core.observe(lambda _: self._refresh_results(), names=["compare_field", "truth", "compare_pair"])
         self.picker.observe(lambda _: (self._check_schema(), self._refresh_estimate()), names=["value"])
+        self.picker.observe(lambda _: self._judge_choices(), names=["rows"])
+        self.picker.observe(lambda ch: setattr(core, "chosen_models", list(ch["new"])), names=["value"])
+        self._judge_choices()
         if models:
             self.picker.value = list(models)
         if data is not None:
@@ -199,6 +219,7 @@ class Playground(ipywidgets.VBox):
             "sample": core.n if sel == "sample" else None,
             "seed": core.seed,
             "redo": self._results if sel == "missing" else None,
+            **self._variant_kwargs(),
         }
 
     def _refresh_estimate(self) -> None:
@@ -221,11 +242,10 @@ class Playground(ipywidgets.VBox):
             core.estimate = {"calls": 0, "cost_usd": None, "error": str(exc)}
             return
         cost = est.cost_usd
-        core.estimate = {
-            "calls": est.calls,
-            "cost_usd": None if pd.isna(cost) else round(cost, 6),
-            "error": None,
-        }
+        estimate = {"calls": est.calls, "cost_usd": None if pd.isna(cost) else round(cost, 6), "error": None}
+        if core.as_batch:  # priced at batch rates where a connection batches, and what live would cost
+            estimate.update(batch_estimate(annotate_estimate(est, plan)))
+        core.estimate = estimate
 
     # -- run / stop ---------------------------------------------------------------------------------
     # Everything a run writes after it starts comes from the background loop's thread (progress
@@ -233,8 +253,8 @@ class Playground(ipywidgets.VBox):
     # base.py), and the final state goes out as one message after the last progress update.
     def _on_run(self, _msg: dict[str, Any]) -> dict[str, Any]:
         core = self.core
-        if core.running:
-            raise NbconnectError("a run is already in flight; press Stop first")
+        if core.running or core.judge.get("running"):
+            raise NbconnectError("a run or a judge is already in flight; press Stop first")
         refusal = run_refusal(core.problems)
         if refusal or self._schema is None:
             raise NbconnectError(refusal or "no valid schema yet")
@@ -242,11 +262,11 @@ class Playground(ipywidgets.VBox):
         job = start(
             core.template,
             **self._plan_kwargs(),
-            temperature=core.temperature,
-            max_tokens=core.max_tokens,
+            **self._run_settings(),
             concurrency=core.concurrency,
             budget_usd=core.budget_usd,
             cache=self._cache,
+            batch=core.as_batch,
             progress=False,
             truth=self._truth_arg(),
             on_progress=lambda p: throttle.offer(lambda: self._push_progress(p), force=p.finished),
@@ -283,6 +303,7 @@ class Playground(ipywidgets.VBox):
             ticker.cancel()
         throttle.close()  # no progress update may land after (and overwrite) the final state
         self._results = results.merge(previous) if previous is not None else results
+        self._verdicts = None  # a judge graded the last results, not these
         counts = answered_counts(self._results)
         message = f"done: {counts['valid']} valid of {counts['cells']} cells"
         if counts["not_run"]:
@@ -290,8 +311,8 @@ class Playground(ipywidgets.VBox):
                 f"done: {counts['valid']} valid of {counts['answered']} answered, "
                 f"{counts['not_run']} not run ({counts['ended']})"
             )
-        try:  # computed before taking the lock: drawing the plot takes a moment
-            view = {**self._summary_state(), "table": self._table_state(0)}
+        try:  # computed before taking the lock: drawing the plots takes a moment
+            view = {**self._view_state(0), "judge": {}}
         except Exception as exc:  # a view problem must not hide that the run finished
             view = {}
             message += f"; could not draw the results: {exc}"
@@ -324,74 +345,9 @@ class Playground(ipywidgets.VBox):
             "wait_s": round(sum(m.get("wait_s", 0.0) for m in models.values()), 3),
             "models": models,
         }
+        if progress.routes:  # a batch run: provider batches per state, and which connections went live
+            state.update(batches=dict(progress.batches), routes=dict(progress.routes))
         with self.core.batch():
             if state != self.core.progress:
                 self.progress_messages += 1
             self.core.progress = state
-
-    # -- results view ---------------------------------------------------------------------------------
-    def _summary_state(self) -> dict[str, Any]:
-        results = self._results
-        if results is None:
-            return {}
-        # The truth column holds the answer for one field: the one its name mentions, else the first.
-        field = self._truth_field()
-        truth = {field: self.core.truth} if field else None
-        summary = answered_summary(results, truth)
-        return {
-            "summary": json.loads(summary.reset_index().to_json(orient="records")),
-            "plot": plot_png(summary, theme=self.core.theme),
-        }
-
-    def _truth_arg(self) -> str | dict[str, str] | None:
-        """``truth=`` for the engine: the Playground decides which field the column answers (a column
-        the data lacks goes as it is, so the engine's refusal names it)."""
-        field, truth = self._truth_field(), self.core.truth or None
-        return {field: truth} if truth and field and truth in self.core.columns else truth
-
-    def _truth_field(self) -> str | None:
-        """The schema field the ground-truth column answers (``gold_sentiment`` -> ``sentiment``)."""
-        truth, fields = self.core.truth, self.core.schema_status.get("fields") or []
-        if not truth or not fields:
-            return None
-        named = [f for f in fields if f.split(".")[-1] in truth]
-        return max(named, key=len) if named else fields[0]
-
-    def _refresh_results(self) -> None:
-        if self._results is not None and not self.core.running:
-            view = {**self._summary_state(), "table": self._table_state(0)}
-            with self.core.batch():
-                for name, value in view.items():
-                    setattr(self.core, name, value)
-
-    def _refresh_plot(self) -> None:
-        if self._results is not None and not self.core.running:
-            self.core.plot = self._summary_state()["plot"]
-
-    def _on_page(self, msg: dict[str, Any]) -> dict[str, Any]:
-        self.core.table = self._table_state(int(msg.get("page", 0)))
-        return {}
-
-    def _table_state(self, page: int) -> dict[str, Any]:
-        results, field = self._results, self.core.compare_field
-        if results is None or not field or field not in results.fields:
-            return {}
-        # the input shown per row: the first column the template uses (not merely the data's first)
-        used = [v["name"] for v in self.core.variables if v["ok"]]
-        return table_page(
-            results,
-            field,
-            page,
-            truth=self.core.truth if field == self._truth_field() else None,
-            input_column=next(iter(used), None),
-        )
-
-    def _on_cell(self, msg: dict[str, Any]) -> dict[str, Any]:
-        results = self.results
-        if results is None:
-            raise NbconnectError("no results yet")
-        df = results.df
-        hit = df[(df["row"] == int(msg["row"])) & (df["model"] == msg["model"])]
-        if hit.empty:
-            raise NbconnectError(f"no cell for row {msg['row']} and model {msg['model']}")
-        return {"cell": cell_detail(hit.iloc[0])}

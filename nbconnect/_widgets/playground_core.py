@@ -18,7 +18,7 @@ class PlaygroundCore(Widget):
 
     _esm = bundle("playground.js")
     _css = bundle("_shared.css", "playground.css")
-    handlers = ("run", "stop", "page", "cell")
+    handlers = ("run", "stop", "page", "cell", "judge", "judge_stop", "save_version", "delete_version")
 
     template = t.Unicode("").tag(sync=True)
     """The prompt template; ``{column}`` placeholders, ``{{``/``}}`` for literal braces."""
@@ -58,16 +58,20 @@ class PlaygroundCore(Widget):
     """Stop scheduling once the spend would pass this (None: no budget)."""
     problems = t.Dict().tag(sync=True)
     """What must be fixed before Run, per box: ``{"models": [...], "data": [...], "prompt": [...], "schema": [...]}``."""
-    theme = t.Unicode("light").tag(sync=True)
-    """``light`` or ``dark``: the notebook's theme, set by the browser, so the plot matches it."""
+    as_batch = t.Bool(False).tag(sync=True)
+    """Run as batch: cells go through each connection's batch API where it has one (about half price)."""
     estimate = t.Dict().tag(sync=True)
-    """Before running: ``{"calls": int, "cost_usd": float|None, "error": str|None}``."""
+    """Before running: ``{"calls": int, "cost_usd": float|None, "error": str|None}``; with ``as_batch``
+    also ``"live_cost_usd"`` (the same calls live), ``"saving_usd"`` and ``"routes"``:
+    ``[{"model", "route"}]`` where route is ``"batch"`` or ``"live: why"``."""
     running = t.Bool(False).tag(sync=True)
     """True while a run is in flight."""
     progress = t.Dict().tag(sync=True)
     """``{"total", "done", "errors", "spend_usd", "finished", "stopped", "retries", "wait_s",
     "models": {ref: {done, errors, in_flight, total, spend_usd, retries, wait_s, ...}}}``; ``stopped``
-    is "" or why the run ended early ("stopped", "budget reached")."""
+    is "" or why the run ended early ("stopped", "budget reached"). A batch run adds ``"batches"``
+    (provider batches per state: validating, in_progress, finalizing, completed, ...) and
+    ``"routes"`` (connection -> ``"batch"`` / ``"live: why"``)."""
     compare_field = t.Unicode("").tag(sync=True)
     """The schema field shown side by side."""
     table = t.Dict().tag(sync=True)
@@ -75,7 +79,35 @@ class PlaygroundCore(Widget):
     summary = t.List().tag(sync=True)
     """Per-model summary rows of the cells answered (``answered``, ``not_run``, valid %, accuracy,
     latency p50/p95, tokens, cost): a cell not run is counted, never scored as wrong."""
-    plot = t.Unicode("").tag(sync=True)
-    """The Results plot as a PNG data URL ("" before a run)."""
+    plots = t.Dict().tag(sync=True)
+    """The plots as SVG text (``nbconnect/_results/svg.py``, the report's geometry): ``{"cost",
+    "latency", "label", "arms"}``; each arm is a ``g.nbc-arm[data-arm]`` whose title is its hover
+    text. Colours are CSS variables, so the notebook's theme restyles them ({} before a run)."""
+    arm_filter = t.Unicode("").tag(sync=True)
+    """The arm (table column) the comparison table is narrowed to by a click on the plot ("" for all)."""
+    chosen_models = t.List().tag(sync=True)
+    """The models ticked in the picker above (Python mirrors them: the versions grid's columns)."""
+    versions = t.List().tag(sync=True)
+    """The saved prompt versions: ``[{"name", "template", "system", "temperature", "max_tokens"}]``."""
+    chosen_versions = t.List().tag(sync=True)
+    """The versions ticked to run ([]: the editor's prompt runs, as before versions)."""
+    excluded_arms = t.List().tag(sync=True)
+    """``"version|model"`` pairs unticked in the grid: every other chosen version × model runs."""
+    compare_pair = t.List().tag(sync=True)
+    """The two arms whose disagreements the compare view lists ([]: the first two)."""
+    compare = t.Dict().tag(sync=True)
+    """The compare view: ``{"arms", "score": {columns, rows}, "versus": {columns, rows}, "pair",
+    "disagree": [{row, input, a, b}], "n_disagree", "n_both", "note"}`` ({} before a run)."""
+    judge_rubric = t.Unicode("").tag(sync=True)
+    """The judge panel's rubric: what a good answer is."""
+    judge_models = t.List().tag(sync=True)
+    """The judge model references, chosen among the picker's models."""
+    judge_choices = t.List().tag(sync=True)
+    """The models a judge may be (every model the picker offers)."""
+    judge_reference = t.Unicode("").tag(sync=True)
+    """An input column with the expected answer, shown to the judge ("" for none)."""
+    judge = t.Dict().tag(sync=True)
+    """The judge's state: ``{"running", "message", "progress": {done, total, spend_usd},
+    "cost_usd", "run_cost_usd", "summary": [{arm, judges, n, score, score_ci_low, score_ci_high}]}``."""
     message = t.Unicode("").tag(sync=True)
     """A one-line status or error for the user."""

@@ -11,9 +11,10 @@ from typing import Any
 import pandas as pd
 
 from .._engine.media_preview import thumbnail
+from .._results.arms import VARIANT, arm_labels
 from .._results.results import NOT_RUN, Results
 
-__all__ = ["PAGE", "answered_counts", "answered_summary", "cell_detail", "table_page"]
+__all__ = ["PAGE", "answered_counts", "answered_summary", "batch_estimate", "cell_detail", "table_page"]
 
 PAGE = 50  # rows per results page: the browser only ever holds one page
 
@@ -38,6 +39,20 @@ def cell_detail(cell: pd.Series) -> dict[str, Any]:
     return {key.lstrip("_"): _plain(cell[key]) for key in _DETAIL}
 
 
+def batch_estimate(est: Any) -> dict[str, Any]:
+    """The estimate line's batch part, from ``annotate_estimate``'s table (one row per model):
+    the cost at batch prices, the same calls live, the saving, and per model its route
+    (``"batch"`` or ``"live: why"``)."""
+    cost, live = est.df["cost_usd"].sum(min_count=1), est.df["live_cost_usd"].sum(min_count=1)
+    known = not (pd.isna(cost) or pd.isna(live))
+    return {
+        "cost_usd": None if pd.isna(cost) else round(float(cost), 6),
+        "live_cost_usd": None if pd.isna(live) else round(float(live), 6),
+        "saving_usd": round(float(live - cost), 6) if known else None,
+        "routes": [{"model": str(m), "route": str(r)} for m, r in est.df["route"].items()],
+    }
+
+
 def answered_counts(results: Results) -> dict[str, Any]:
     """How many cells there are, were answered (sent and replied to, well or not), were not run
     (stopped, over budget, still pending) and are valid; ``ended``: why cells were not run."""
@@ -58,34 +73,47 @@ def answered_summary(results: Results, truth: Any = None) -> pd.DataFrame:
 
     A stopped run's unsent cells would count as wrong in the accuracy over all cells (a model with
     23 of 80 answered would show 0.21): here they are counted, not scored. A model with nothing
-    answered has no accuracy at all rather than 0.
+    answered has no accuracy at all rather than 0. With versions (a ``variant`` column) one row per
+    arm (index ``arm``: ``"version|model"``), else per model (index ``model``).
     """
     df = results.df
-    full = results.summary()
+    by = "arm" if VARIANT in df.columns else "model"
+    full = results.summary(by=by)
     ran = df[~df["_error_type"].isin(NOT_RUN)]
-    out = _subset(results, ran, results.models).summary(truth)
+    out = _subset(results, ran, results.models).summary(truth, by=by)
     out = out.drop(columns=["cells", "calls", "not_run"])
     out.insert(0, "answered", full["calls"])
     out.insert(1, "not_run", full["not_run"])
     if "accuracy" in out:
-        # per model over its own answered rows: scored together, a row another model answered
-        # would count as wrong for a model that never got to it
+        # per arm over its own answered rows: scored together, a row another arm answered
+        # would count as wrong for an arm that never got to it
+        labels = arm_labels(ran)
         out["accuracy"] = [
-            _subset(results, ran[ran["model"] == m], [m]).summary(truth)["accuracy"].iloc[0]
-            if out.loc[m, "answered"]
+            _subset(results, ran[(labels == a).to_numpy()], results.models)
+            .summary(truth, by=by)["accuracy"]
+            .loc[a]
+            if out.loc[a, "answered"]
             else None
-            for m in out.index
+            for a in out.index
         ]
     return out
 
 
 def table_page(
-    results: Results, field: str, page: int, *, truth: str | None = None, input_column: str | None = None
+    results: Results,
+    field: str,
+    page: int,
+    *,
+    truth: str | None = None,
+    input_column: str | None = None,
+    grades: dict[tuple[int, str], Any] | None = None,
 ) -> dict[str, Any]:
     """One page of the side-by-side table: per row the input preview (``input_column``, else the
-    first input column) and, per model, the value, validity, error, and (with a truth column)
-    whether it is right."""
-    df = results.df
+    first input column) and, per arm (``"version|model"``, or the model without versions), the
+    value, validity, error, (with a truth column) whether it is right, and (``grades``: (row, arm)
+    -> the judges' majority grade) the judge's grade. With repeats a row's cell for an arm is the
+    one holding its most common valid answer (``Results._per_row``)."""
+    df = results._per_row(field)
     rows = sorted(df["row"].unique().tolist())
     pages = max(1, -(-len(rows) // PAGE))
     page = min(max(page, 0), pages - 1)
@@ -104,7 +132,9 @@ def table_page(
                 entry["not_run"] = True
             elif truth and truth in group.columns:
                 entry["right"] = bool(cell["_valid"]) and _same(value, _plain(cell[truth]))
-            cells[cell["model"]] = entry
+            if grades and (int(row_id), cell["arm"]) in grades:
+                entry["grade"] = grades[(int(row_id), cell["arm"])]
+            cells[cell["arm"]] = entry
             if cell["_valid"]:
                 values.append(json.dumps(value, sort_keys=True, default=str))
         head = group.iloc[0]
@@ -120,7 +150,7 @@ def table_page(
         )
     return {
         "field": field,
-        "models": results.models,
+        "models": results.arms,
         "rows": out_rows,
         "page": page,
         "pages": pages,

@@ -188,7 +188,7 @@ def test_playground_template_run_compare_and_stop(lab, page, fake, tmp_path):
     summary = root.locator(".pg-summary table")
     expect(summary.locator("tbody tr")).to_have_count(len(MODELS))
     expect(summary.locator("tbody tr td:first-child")).to_have_text(MODELS)
-    expect(root.locator("img.pg-plot")).to_be_visible()
+    expect(root.locator(".pg-plots svg g.nbc-arm")).to_have_count(2 * len(MODELS))  # cost and latency plots
     # the run and its results (the editors above are in the "before" picture)
     shot(page, "playground-after.png", root.locator(".pg-run-section"), root.locator(".pg-results"))
 

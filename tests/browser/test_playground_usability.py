@@ -1,5 +1,5 @@
 """The Playground as a person uses it (issue 18): keys in the text boxes, refusals said by their
-field, honest numbers after Stop, a layout that fits a 1,000 px notebook, a dark-theme plot.
+field, honest numbers after Stop, a layout that fits a 1,000 px notebook, plots in the theme's ink.
 
 Each test opens the same notebook as test_playground_browser.py (Demo + a loopback OpenAI-format
 server reached as a Custom LLM, 40 reviews with a ``gold`` column).
@@ -71,7 +71,7 @@ def assert_inside(root: Locator, output: Locator) -> None:
         ".pg-section",
         ".pg-table-wrap",
         ".pg-summary",
-        "img.pg-plot",
+        ".pg-plots svg",
         "button.pg-run",
         ".pg-progress",
     ):
@@ -109,7 +109,7 @@ def test_layout_fits_a_1000px_notebook_and_run_sits_above_the_schema(lab, page, 
     expect(root.locator("button.pg-run")).to_be_enabled()
     root.locator("button.pg-run").click()
     expect(root.locator(".pg-summary table tbody tr")).to_have_count(len(MODELS), timeout=60_000)
-    expect(root.locator("img.pg-plot")).to_be_visible()
+    expect(root.locator(".pg-plots svg")).to_have_count(2)
     output = page.locator(".jp-OutputArea-output").filter(has=root)
     shot(
         page, "playground-1100px.png", output, full_width=True
@@ -242,23 +242,23 @@ def multi_line_schema(lab, name: str, root: Locator) -> None:
     expect(run).to_be_enabled()
 
 
-PIXELS = """async (img) => {
-    await img.decode();
-    const c = document.createElement('canvas');
-    c.width = img.naturalWidth; c.height = img.naturalHeight;
-    const g = c.getContext('2d'); g.drawImage(img, 0, 0);
-    const d = g.getImageData(0, 0, c.width, c.height).data;
-    let clear = 0, black = 0, light = 0;
-    for (let i = 0; i < d.length; i += 4) {
-        const [r, gr, b, a] = [d[i], d[i + 1], d[i + 2], d[i + 3]];
-        if (a < 10) { clear++; continue; }
-        if (a > 230 && Math.max(r, gr, b) - Math.min(r, gr, b) < 13) { if (r < 50) black++; else if (r > 200) light++; }
-    }
-    return { clear: clear / (d.length / 4), black, light };
+#: the plot's ink (an arm's label and an axis label) and the theme's text colour, as the browser computes them
+INK = """svg => {
+    const probe = document.createElement('span');
+    probe.style.color = 'var(--jp-ui-font-color1)';
+    svg.closest('.pg-root').append(probe);
+    const want = getComputedStyle(probe).color;
+    probe.remove();
+    const fill = (sel) => getComputedStyle(svg.querySelector(sel)).fill;
+    return { arm: fill('g.nbc-arm text'), axis: fill('text.muted'), want, background: getComputedStyle(svg).backgroundColor };
 }"""
 
 
-def test_a_stopped_run_counts_answered_and_not_run_and_the_plot_follows_the_theme(lab, page, fake, tmp_path):
+def brightness(rgb: str) -> int:
+    return sum(int(v) for v in re.findall(r"\d+", rgb)[:3])
+
+
+def test_a_stopped_run_counts_answered_and_not_run_and_the_plots_follow_the_theme(lab, page, fake, tmp_path):
     name = "stopped.ipynb"
     fake.latency = 0.5
     try:
@@ -321,18 +321,25 @@ def summary_counts_what_was_not_run(page: Page, lab, name: str, root: Locator) -
 
 
 def plot_follows_the_theme(page: Page, root: Locator) -> None:
-    """A transparent picture (not a white card), redrawn in light ink for the dark theme."""
-    plot = root.locator("img.pg-plot")
+    """The SVG plots on a transparent ground, in the theme's text colour: dark ink on JupyterLab
+    Light, light ink on JupyterLab Dark, restyled in place (the same SVG, no redraw)."""
+    plot = root.locator(".pg-plot-cost svg")
     expect(plot).to_be_visible()
-    light = plot.evaluate(PIXELS)
-    assert light["clear"] > 0.6, light
-    before = plot.get_attribute("src")
+    light = plot.evaluate(INK)
+    assert light["arm"] == light["want"] and brightness(light["arm"]) < 300, light
+    assert light["background"] in ("rgba(0, 0, 0, 0)", "transparent"), light
+    before = root.locator(".pg-plot-cost").inner_html()
     try:
         command(page, "apputils:change-theme", {"theme": "JupyterLab Dark"})
         page.wait_for_function("() => document.body.dataset.jpThemeLight === 'false'")
-        expect(plot).not_to_have_attribute("src", before)
-        dark = plot.evaluate(PIXELS)
-        assert dark["clear"] > 0.6 and dark["black"] == 0 and dark["light"] > 200, dark
+        page.wait_for_function(
+            "() => getComputedStyle(document.querySelector('.pg-plot-cost svg g.nbc-arm text')).fill !== "
+            + repr(light["arm"])
+        )
+        dark = plot.evaluate(INK)
+        assert dark["arm"] == dark["want"] and brightness(dark["arm"]) > 450, dark
+        assert brightness(dark["axis"]) > brightness(light["axis"]), (light, dark)
+        assert root.locator(".pg-plot-cost").inner_html() == before  # restyled, not redrawn
         shot(page, "playground-dark.png", root.locator(".pg-results"))
     finally:
         command(page, "apputils:change-theme", {"theme": "JupyterLab Light"})

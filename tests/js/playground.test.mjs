@@ -2,7 +2,10 @@ import assert from "node:assert/strict";
 import { test } from "node:test";
 
 import view from "../../js/playground.js";
-import { cellDetailText, estimateText, modelProgressText, progressText, summaryCell, summaryColumns, summaryHeader } from "../../js/playground_text.js";
+import { batchesText, cellDetailText, estimateText, liveRoutesText, modelProgressText, progressText, routeTexts, shownArms, summaryCell, summaryColumns, summaryHeader } from "../../js/playground_text.js";
+import { toggledArm } from "../../js/playground_plot.js";
+import { toggled, versionText } from "../../js/playground_versions.js";
+import { compareCell } from "../../js/playground_compare.js";
 import { installDom } from "./fake_dom.mjs";
 import { FakeModel } from "./fake_model.mjs";
 
@@ -10,7 +13,7 @@ const STATE = {
   template: "Classify: {text}", system: "", schema_text: "label: a|b", schema_status: { ok: true, message: "1 field(s)", fields: ["label"], enforcement: [] },
   variables: [{ name: "text", ok: true }], columns: ["text"], preview: [{ text: "hi" }], n_rows: 1, selection: "all", n: 20, seed: 0,
   truth: "", temperature: 0, max_tokens: 1024, concurrency: 16, budget_usd: null, estimate: { calls: 2, cost_usd: 0.0001 },
-  running: false, progress: {}, compare_field: "label", table: {}, summary: [], plot: "", message: "",
+  running: false, progress: {}, compare_field: "label", table: {}, summary: [], plots: {}, message: "", arm_filter: "", judge: {}, judge_choices: ["m", "j"], judge_models: [], judge_rubric: "", judge_reference: "", as_batch: false,
 };
 
 function mount(state = {}) {
@@ -200,5 +203,125 @@ test("a cell never sent says not run, in muted words, neither right nor wrong", 
   assert.equal(cell.textContent, "not run");
   assert.equal(cell.className, "pg-cell pg-invalid pg-not-run");
   assert.equal(cell.getAttribute("title"), "cancelled before it finished");
+  cleanup();
+});
+
+const GRADED = { field: "label", models: ["m", "j"], page: 0, pages: 1, total_rows: 1,
+  rows: [{ row: 0, input: "hi", truth: null, differ: true, cells: {
+    m: { value: "a", valid: true, error: null, grade: "pass" }, j: { value: "b", valid: true, error: null, grade: "fail" } } }] };
+
+test("a batch estimate says the batch cost, the saving against live, and each model's route", () => {
+  const e = { calls: 80, cost_usd: 0.005, live_cost_usd: 0.01, saving_usd: 0.005,
+    routes: [{ model: "demo:demo-fast", route: "batch" }, { model: "x:gpt", route: "live: Custom LLM has no batch API" }] };
+  assert.equal(estimateText(e), "80 calls as batch, about $0.005 (live $0.01, saving $0.005)");
+  assert.deepEqual(routeTexts(e), ["demo:demo-fast: batch", "x:gpt: live: Custom LLM has no batch API"]);
+  const { model, find, el, cleanup } = mount();
+  find(".pg-as-batch").checked = true;
+  find(".pg-as-batch").dispatch("change");
+  assert.equal(model.get("as_batch"), true);
+  assert.equal(model.saved.length, 1);
+  model.update("estimate", e);
+  assert.equal(find(".pg-estimate").textContent, estimateText(e));
+  assert.deepEqual(el.querySelectorAll(".pg-route").map((li) => li.getAttribute("data-route")), ["batch", "live"]);
+  cleanup();
+});
+
+test("a batch run's progress counts its provider batches per state and names the live connections", () => {
+  const p = { total: 4, done: 1, errors: 0, spend_usd: 0.01, finished: false, models: {},
+    batches: { in_progress: 1, completed: 2 }, routes: { demo: "batch", local: "live: Custom LLM has no batch API" } };
+  assert.equal(batchesText(p), " · batches: 1 in progress, 2 completed");
+  assert.equal(batchesText({ ...p, batches: {} }), " · batches: none yet");
+  assert.equal(batchesText({ ...p, routes: undefined }), ""); // a live run says nothing of batches
+  assert.equal(liveRoutesText(p), "live: local (Custom LLM has no batch API)");
+  const { model, find, cleanup } = mount();
+  model.update("progress", p);
+  assert.equal(find(".pg-progress-total").textContent, "1/4 done · 0 errors · $0.01 · batches: 1 in progress, 2 completed");
+  assert.equal(find(".pg-progress-routes").textContent, "live: local (Custom LLM has no batch API)");
+  cleanup();
+});
+
+test("the arm chosen on the plot narrows the table to its column; choosing it again shows all", () => {
+  assert.equal(toggledArm("", "m"), "m");
+  assert.equal(toggledArm("m", "m"), "");
+  assert.equal(toggledArm("m", "j"), "j");
+  assert.deepEqual(shownArms(["m", "j"], "j"), ["j"]);
+  assert.deepEqual(shownArms(["m", "j"], "gone"), ["m", "j"]); // a filter of another run's arm hides nothing
+  const { model, el, cleanup } = mount({ table: GRADED });
+  const columns = () => el.querySelectorAll(".pg-cell").map((td) => td.getAttribute("data-model"));
+  assert.deepEqual(columns(), ["m", "j"]);
+  model.update("arm_filter", "j");
+  assert.deepEqual(columns(), ["j"]);
+  model.update("arm_filter", "");
+  assert.deepEqual(columns(), ["m", "j"]);
+  cleanup();
+});
+
+test("judge: the grades show as badges, Judge asks Python, its error and summary show in the panel", async () => {
+  const { model, el, find, cleanup } = mount({ table: GRADED });
+  assert.deepEqual(el.querySelectorAll(".pg-grade").map((b) => b.textContent), ["pass", "fail"]);
+  assert.ok(find(".pg-grade").className.includes("pg-grade-pass"));
+  find(".pg-judge-run").click();
+  const request = model.sent.at(-1);
+  assert.equal(request.kind, "judge");
+  model.reply(request.id, { ok: false, error: "choose at least one judge model in the judge panel" });
+  await new Promise((resolve) => setImmediate(resolve));
+  assert.equal(find(".pg-judge-status").textContent, "choose at least one judge model in the judge panel");
+  assert.equal(find(".pg-message").textContent, ""); // the run's status line is not the judge's
+  model.update("judge", { running: false, message: "judged: 2 of 2 grades", progress: { total: 2, done: 2, spend_usd: 0.002 },
+    cost_usd: 0.002, run_cost_usd: 0.01, summary: [{ arm: "m", n: 40, score: 0.725, score_ci_low: 0.5721, score_ci_high: 0.8389 }] });
+  assert.equal(find(".pg-judge-status").textContent, "judged: 2 of 2 grades · 2/2 graded · $0.002 · judge cost $0.002 (the run's: $0.01)");
+  assert.equal(find(".pg-judge-arm").textContent, "m: 72.5% pass [57.2%, 83.9%], n = 40");
+  model.update("judge", { running: true, progress: { total: 2, done: 0 } });
+  assert.equal(find(".pg-judge-run").disabled, true);
+  assert.equal(find(".pg-judge-stop").disabled, false);
+  cleanup();
+});
+
+test("versions: Save sends the name, a tick chooses a version, the grid unticks one arm", async () => {
+  assert.equal(versionText({ template: "Classify: {text}", system: "Be brief.", temperature: 0.7, max_tokens: 256 }),
+    "temperature 0.7 · max tokens 256 · system: Be brief. · Classify: {text}");
+  assert.deepEqual(toggled(["a", "b"], "a", false), ["b"]);
+  assert.deepEqual(toggled(["b"], "a", true), ["b", "a"]);
+  const versions = [{ name: "terse", template: "T {text}", system: null, temperature: 0, max_tokens: 1024 },
+    { name: "cot", template: "C {text}", system: "Think.", temperature: 0.7, max_tokens: 1024 }];
+  const { model, el, find, cleanup } = mount({ versions, chosen_versions: ["terse"], chosen_models: ["m", "j"], excluded_arms: [] });
+  find(".pg-version-name").value = "cot";
+  find(".pg-save-version").click();
+  const request = model.sent.at(-1);
+  assert.deepEqual([request.kind, request.name], ["save_version", "cot"]);
+  model.reply(request.id, { ok: false, error: "write a prompt before saving it as a version" });
+  await new Promise((resolve) => setImmediate(resolve));
+  assert.equal(find(".pg-version-status").textContent, "write a prompt before saving it as a version");
+  const ticks = el.querySelectorAll(".pg-version-run");
+  const ticked = (t) => t.getAttribute("checked") !== null; // rendered ticked (the attribute sets the default)
+  assert.deepEqual(ticks.map(ticked), [true, false]);
+  ticks[1].checked = true;
+  ticks[1].dispatch("change", { target: ticks[1] });
+  assert.deepEqual(model.get("chosen_versions"), ["terse", "cot"]);
+  const arms = el.querySelectorAll(".pg-arm-check");
+  assert.deepEqual(arms.map((a) => a.getAttribute("data-arm")), ["terse|m", "terse|j", "cot|m", "cot|j"]);
+  arms[3].checked = false;
+  arms[3].dispatch("change", { target: arms[3] });
+  assert.deepEqual(model.get("excluded_arms"), ["cot|j"]);
+  assert.deepEqual(el.querySelectorAll(".pg-arm-check").map(ticked), [true, true, true, false]);
+  cleanup();
+});
+
+test("compare: the score and versus tables, and the disagreements of the chosen pair", () => {
+  const compare = { arms: ["v|m", "v|j"], note: "",
+    score: { columns: ["arm", "n", "accuracy"], rows: [["v|m", 20, "0.85 [0.64, 0.95]"], ["v|j", 20, "0.75 [0.53, 0.89]"]] },
+    versus: { columns: ["a", "b", "difference", "p_value"], rows: [["v|m", "v|j", 0.1, 0.6875]] },
+    pair: ["v|m", "v|j"], n_disagree: 1, n_both: 20, disagree: [{ row: 3, input: "meh", a: "positive", b: "neutral" }] };
+  const { model, el, find, cleanup } = mount({ compare });
+  assert.deepEqual(el.querySelectorAll(".pg-score-table")[0].querySelectorAll(".pg-cmp-cell").filter((td) => td.getAttribute("data-column") === "accuracy")
+    .map((td) => td.textContent), ["0.85 [0.64, 0.95]", "0.75 [0.53, 0.89]"]);
+  assert.equal(find(".pg-versus-table").textContent.includes("0.688"), true);
+  assert.equal(compareCell(0.68754), "0.688");
+  assert.equal(find(".pg-disagree-count").textContent, "1 of 20 rows both answered differ");
+  assert.equal(find(".pg-disagree-a").textContent, "positive");
+  const b = find(".pg-pair-b");
+  b.value = "v|m";
+  b.dispatch("change");
+  assert.deepEqual(model.get("compare_pair"), ["v|m", "v|m"]);
   cleanup();
 });
