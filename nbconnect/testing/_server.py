@@ -238,6 +238,9 @@ class FakeProvider(Answering):
     async def _shutdown(self) -> None:
         if self._server is not None:
             self._server.close()
+        # a connection accepted just before the close has its task scheduled but not started: let it
+        # start and register, so it is cancelled below and closes its socket (not left to the GC)
+        await asyncio.sleep(0)
         for task in list(self._tasks):
             task.cancel()
         await asyncio.gather(*self._tasks, return_exceptions=True)
