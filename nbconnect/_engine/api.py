@@ -26,6 +26,8 @@ __all__ = ["arun", "estimate", "resume", "run", "settings", "start", "with_setti
 _ROW_OPTIONS = ("limit", "sample", "seed", "allow_constant_prompt")
 
 
+# Long on purpose: every run option is an explicit keyword, so help(), editors and the signatures
+# run / arun / estimate copy from it list them all; the body only checks them and hands them over.
 def start(
     template: str,
     *,

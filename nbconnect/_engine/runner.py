@@ -23,6 +23,7 @@ from .limits import Gate
 from .options import check_temperature
 from .plan import Cell, Plan, estimate_plan, flat_fields, per_call_estimate, plan_info
 from .progress import ModelProgress, Options, Progress, postfix, progress_bar
+from .record import record_row
 from .variants import Settings
 
 __all__ = ["Job", "ModelProgress", "Options", "Progress"]
@@ -73,14 +74,6 @@ def _gave_up(err: E.ProviderError, decision: GiveUp) -> str:
             "treated as an exhausted quota, not retried"
         )
     return str(err)
-
-
-def _dig(value: Any, path: str) -> Any:
-    for part in path.split("."):
-        if not isinstance(value, dict):
-            return None
-        value = value.get(part)
-    return value
 
 
 class Job:
@@ -384,41 +377,10 @@ class Job:
         cached: bool = False,
         error: tuple[str, str] | None = None,
     ) -> dict[str, Any]:
-        rec: dict[str, Any] = {
-            "row": cell.row,
-            **self._inputs[cell.row],
-            "model": cell.ref.ref,
-            "connection": cell.ref.conn.name,
-            "provider": cell.ref.conn.provider,
-        }
-        if self.plan.variants is not None:
-            rec["variant"] = cell.variant
-        if self.plan.repeats > 1:
-            rec["sample"] = cell.sample
-        value = reply.value if reply is not None else None
-        for name in self._fields:
-            rec[name] = _dig(value, name)
-        rec.update(
-            {
-                "_valid": bool(reply is not None and reply.valid),
-                "_error": error[0] if error else (reply.error if reply is not None else None),
-                "_error_type": error[1] if error else (reply.error_type if reply is not None else None),
-                "_finish_reason": reply.finish_reason if reply is not None else None,
-                "_enforcement": reply.enforcement if reply is not None else None,
-                "_input_tokens": reply.input_tokens if reply is not None else None,
-                "_output_tokens": reply.output_tokens if reply is not None else None,
-                "_cached_tokens": reply.cached_tokens if reply is not None else None,
-                "_cache_write_tokens": reply.cache_write_tokens if reply is not None else None,
-                "_reasoning_tokens": reply.reasoning_tokens if reply is not None else None,
-                "_cost_usd": reply.cost_usd if reply is not None else None,
-                "_latency_s": reply.latency_s if reply is not None else None,
-                "_attempts": attempts,
-                "_wait_s": wait,
-                "_cached": cached,
-                "_raw": reply.raw if reply is not None else None,
-            }
-        )
-        return rec
+        return record_row(
+            cell, reply, self._inputs[cell.row], self._fields, variants=self.plan.variants is not None,
+            repeats=self.plan.repeats > 1, attempts=attempts, wait=wait, cached=cached, error=error,
+        )  # fmt: skip
 
     def _results(self, records: dict[int, dict[str, Any]]) -> Results:
         rows = [records[i] for i in sorted(records)]
