@@ -91,6 +91,7 @@ class FakeProvider(Answering):
         self._thread: threading.Thread | None = None
         self._server: asyncio.AbstractServer | None = None
         self._tasks: set[asyncio.Task] = set()
+        self._writers: set[asyncio.StreamWriter] = set()  # every open connection, started or not
         self._account_pem: str | None = None
         self.oauth: TokenEndpoint = TokenEndpoint(self)
         """Google's OAuth2 token endpoint at ``POST /token`` (Vertex service-account grants)."""
@@ -232,18 +233,24 @@ class FakeProvider(Answering):
 
     async def _listen(self) -> None:
         self._server = await asyncio.start_server(
-            self._connection, "127.0.0.1", self._port, limit=1 << 20, backlog=1024
+            self._accept, "127.0.0.1", self._port, limit=1 << 20, backlog=1024
         )
+
+    def _accept(self, reader: asyncio.StreamReader, writer: asyncio.StreamWriter) -> Any:
+        # Called synchronously as the connection is made: the writer is known even if the loop stops
+        # before its task starts, so shutdown can close its socket instead of leaving it to the GC.
+        self._writers.add(writer)
+        return self._connection(reader, writer)
 
     async def _shutdown(self) -> None:
         if self._server is not None:
             self._server.close()
-        # a connection accepted just before the close has its task scheduled but not started: let it
-        # start and register, so it is cancelled below and closes its socket (not left to the GC)
-        await asyncio.sleep(0)
         for task in list(self._tasks):
             task.cancel()
         await asyncio.gather(*self._tasks, return_exceptions=True)
+        for writer in list(self._writers):  # connections whose task never started
+            writer.close()
+        self._writers.clear()
         if self._server is not None:
             await self._server.wait_closed()
         await asyncio.sleep(0)  # let transports run their connection_lost callbacks
@@ -268,6 +275,7 @@ class FakeProvider(Answering):
                 await conn.send_last(Reply(500, body.encode(), {"content-type": "application/json"}))
         finally:
             self._tasks.discard(task)
+            self._writers.discard(writer)
             writer.close()
             with contextlib.suppress(Exception, asyncio.CancelledError):
                 await writer.wait_closed()
