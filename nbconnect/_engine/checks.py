@@ -89,15 +89,32 @@ def check_constant(tmpl: Template, system: Template | None, rows: int, allow: bo
     )
 
 
-def check_redo(redo: Any) -> None:
+def check_redo(redo: Any, fields: Sequence[str], *, variants: bool, repeats: bool) -> None:
+    """``redo=`` must be Results this run's cells can be merged with: same fields, and variant /
+    sample columns exactly when this run has variants / repeats. Checked now, because the merge
+    happens after the run, when a mismatch would have spent every call and then raised."""
+    if redo is None:
+        return
     frame = getattr(redo, "df", None)
-    if redo is not None and not (
-        isinstance(frame, pd.DataFrame) and {"row", "model", "_valid"} <= set(frame)
-    ):
+    if not (isinstance(frame, pd.DataFrame) and {"row", "model", "_valid"} <= set(frame)):
         raise ConfigError(
             f"redo= takes the Results of an earlier run (to rerun only its failed cells), not "
             f"{type(redo).__name__}"
         )
+    before = list(getattr(redo, "fields", []))
+    if before != list(fields):
+        raise ConfigError(
+            f"redo= holds results with the fields {before}, but this schema has {list(fields)}; redo= "
+            "reruns the failed cells of the same schema. Fix: pass that run's schema, or leave redo= "
+            "out to start afresh"
+        )
+    for column, here, option in (("variant", variants, "variants="), ("sample", repeats, "repeats=")):
+        if (column in frame) != here:
+            had, has = ("had", "has no") if column in frame else ("had no", "has")
+            raise ConfigError(
+                f"redo= holds a run that {had} {option}, but this run {has} {option}; a redo "
+                f"continues the same run. Fix: pass the same {option} as that run, or leave redo= out"
+            )
 
 
 def check_truth(truth: Any, columns: Any, fields: list[str] | None = None) -> None:

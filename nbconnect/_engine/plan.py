@@ -175,7 +175,7 @@ def make_plan(
     df = select_rows(df, limit, sample, seed)
     for v in found:
         check_constant(v.template, v.system, len(df), allow_constant_prompt)
-    check_redo(redo)
+    check_redo(redo, flat_fields(parsed_schema.json), variants=variants is not None, repeats=repeats > 1)
     done = _done(redo)
     named = variants is not None
     samples = [None] if repeats == 1 else list(range(repeats))
