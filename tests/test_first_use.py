@@ -80,3 +80,40 @@ def test_redo_of_the_same_run_still_reruns_only_the_failed_cells(reviews):
     again = _run(reviews, redo=first, on_progress=lambda p: calls.append(p.total))
     assert calls and calls[-1] == failed
     assert len(again) == len(first)
+
+
+# -- repr(Results) says what the run holds, and agrees with summary() -----------------------------
+def test_repr_counts_variants_and_repeats(reviews):
+    res = _run(reviews.head(4), variants={"a": {}, "b": {"system": "Be careful."}}, repeats=3)
+    assert len(res) == 4 * 2 * 3
+    assert "24 cells (4 rows × 2 variants × 1 model × 3 samples)" in repr(res)
+
+
+def test_repr_speaks_in_the_singular_for_one_model(reviews):
+    res = _run(reviews.head(3))
+    assert "(3 rows × 1 model)" in repr(res)
+    assert "1 models" not in repr(res)
+
+
+def test_repr_of_a_stopped_run_gives_the_valid_share_of_the_cells_that_ran(reviews):
+    # demo-careful answers every cell; a budget of 0 leaves every cell not run, a tiny one most
+    res = _run(reviews, models=["demo:demo-careful"], budget_usd=0.0005)
+    summary = res.summary().iloc[0]
+    not_run = int(summary["not_run"])
+    assert 0 < not_run < len(res)
+    text = repr(res)
+    assert f"{summary['valid_pct']:.1f}% valid" in text  # what summary() says, not valid / all cells
+    assert f"{not_run} not run" in text
+
+
+def test_repr_when_nothing_ran(reviews):
+    res = _run(reviews.head(3), models=["demo:demo-careful"], budget_usd=0)
+    assert "3 not run" in repr(res) and "% valid" not in repr(res)
+
+
+def test_repr_names_the_verdicts_of_a_judge(reviews):
+    res = _run(reviews.head(3), schema="summary: str", models=["demo:demo-careful"])
+    verdicts = nbc.judge(
+        res, rubric="faithful", field="summary", models=["demo:demo-careful"], progress=False
+    )
+    assert repr(verdicts).startswith("<Verdicts: ")

@@ -75,6 +75,10 @@ def _system_column(values: pd.Series, dtype: str, default: Any) -> pd.Series:
     return values.astype(dtype)
 
 
+def _count(n: int, noun: str) -> str:
+    return f"{n} {noun}" if n == 1 else f"{n} {noun}s"
+
+
 def _order(columns: Any, inputs: Sequence[str], fields: Sequence[str]) -> list[str]:
     """The column order of ``df``; ``variant`` and ``sample`` only when the cells carry them."""
     variant = [VARIANT] if VARIANT in columns else []
@@ -189,11 +193,21 @@ class Results(Views, Measures):
         return float(self._df["_valid"].mean() * 100) if len(self._df) else float("nan")
 
     def __repr__(self) -> str:
-        rows = self._df[ROW].nunique()
-        valid = f"{self._valid_pct():.1f}% valid" if len(self) else "nothing yet"
+        df = self._df
+        shape = [_count(df[ROW].nunique(), "row")]
+        if VARIANT in df:
+            shape.append(_count(df[VARIANT].nunique(), "variant"))
+        shape.append(_count(len(self._models), "model"))
+        if SAMPLE in df:
+            shape.append(_count(df[SAMPLE].nunique(), "sample"))
+        # the valid share of the cells that ran, as summary() gives it: a stopped run is not a bad one
+        ran = ~df["_error_type"].isin(NOT_RUN)
+        state = [f"{df.loc[ran, '_valid'].mean() * 100:.1f}% valid"] if ran.any() else []
+        if not ran.all():
+            state.append(f"{int((~ran).sum())} not run")
         return (
-            f"<Results: {len(self)} cells ({rows} rows × {len(self._models)} models), "
-            f"{valid}; models: {', '.join(self._models)}>"
+            f"<{type(self).__name__}: {_count(len(self), 'cell')} ({' × '.join(shape)}), "
+            f"{', '.join(state) or 'nothing yet'}; models: {', '.join(self._models)}>"
         )
 
     def _repr_html_(self) -> str:
