@@ -117,3 +117,34 @@ def test_repr_names_the_verdicts_of_a_judge(reviews):
         res, rubric="faithful", field="summary", models=["demo:demo-careful"], progress=False
     )
     assert repr(verdicts).startswith("<Verdicts: ")
+
+
+# -- a mistyped keyword names the function the user called, and the closest option ---------------
+@pytest.mark.parametrize("call", [nbc.run, nbc.estimate])
+def test_a_mistyped_option_names_the_function_called_and_the_option_meant(call, reviews):
+    with pytest.raises(TypeError) as err:
+        call("Classify: {text}", data=reviews, schema=SENTIMENT, models=["demo:demo-fast"], concurrrency=3)
+    text = str(err.value)
+    assert text.startswith(f"{call.__name__}() got an unexpected keyword argument 'concurrrency'")
+    assert "did you mean 'concurrency'?" in text
+
+
+def test_arun_names_itself_too(reviews):
+    import asyncio
+
+    with pytest.raises(TypeError, match=r"^arun\(\) got an unexpected keyword argument 'modles'.*'models'"):
+        asyncio.run(nbc.arun("{text}", data=reviews, schema=SENTIMENT, modles=["demo:demo-fast"]))
+
+
+def test_judge_names_itself_and_its_own_arguments(reviews):
+    res = _run(reviews.head(3), schema="summary: str", models=["demo:demo-careful"])
+    with pytest.raises(
+        TypeError, match=r"^judge\(\) got an unexpected keyword argument 'refrence'.*'reference'"
+    ):
+        nbc.judge(res, rubric="faithful", models=["demo:demo-careful"], refrence="text")
+
+
+def test_an_unknown_keyword_far_from_any_option_lists_none(reviews):
+    with pytest.raises(TypeError) as err:
+        nbc.run("{text}", data=reviews, schema=SENTIMENT, models=["demo:demo-fast"], xyzzy=1)
+    assert "did you mean" not in str(err.value) and "help(nbconnect.run)" in str(err.value)

@@ -20,7 +20,7 @@ from .variants import Settings
 
 start_warm_up()  # the first run's imports, loaded while the user writes their next cell
 
-__all__ = ["arun", "estimate", "resume", "run", "settings", "start", "with_settings"]
+__all__ = ["arun", "check_keywords", "estimate", "resume", "run", "settings", "start", "with_settings"]
 
 #: arguments of :func:`start` beside the run options that say which rows ran
 _ROW_OPTIONS = ("limit", "sample", "seed", "allow_constant_prompt")
@@ -139,6 +139,7 @@ def run(template: str, *, dry_run: bool = False, **kwargs: Any) -> Results | Est
     kernel interrupt stops the run and returns everything that finished. ``dry_run=True`` returns
     an :class:`Estimate` of calls, tokens and cost instead, sending nothing.
     """
+    check_keywords("run", kwargs)
     if dry_run:
         return estimate(template, **kwargs)
     return run_job_blocking(start(template, **kwargs))  # a redo= run merges in the Job
@@ -146,6 +147,7 @@ def run(template: str, *, dry_run: bool = False, **kwargs: Any) -> Results | Est
 
 async def arun(template: str, *, dry_run: bool = False, **kwargs: Any) -> Results | Estimate:
     """:func:`run` for code that already runs an event loop. Cancelling it returns what finished."""
+    check_keywords("arun", kwargs)
     if dry_run:
         return estimate(template, **kwargs)
     return await start(template, **kwargs).arun()
@@ -154,6 +156,7 @@ async def arun(template: str, *, dry_run: bool = False, **kwargs: Any) -> Result
 def estimate(template: str, **kwargs: Any) -> Estimate:
     """Calls, tokens and cost per model for a run, without sending anything (tokens by tiktoken when
     installed, else characters / 4). Takes the same arguments as :func:`run`, checked the same way."""
+    check_keywords("estimate", kwargs)
     job = start(template, **kwargs)
     est = estimate_plan(job.plan, job.options.max_tokens)
     if job.options.batch:
@@ -171,6 +174,7 @@ def resume(template: str | None = None, **kwargs: Any) -> Results | pd.DataFrame
     is submitted twice), finished batches are collected, and only the rest is sent. Without a
     template it lists the batches the cache database remembers (``cache=`` picks the file)."""
     if template is not None:
+        check_keywords("resume", kwargs)
         kwargs["batch"] = True
         return run(template, **kwargs)
     from .batch_store import BatchStore
@@ -220,6 +224,20 @@ def _experiment(job: Job) -> dict[str, Any]:
 def with_settings(results: Results, job: Job, template: str, kwargs: dict[str, Any]) -> Results:
     """``results`` with :func:`settings` recorded in ``meta["run"]`` (other meta kept)."""
     return results.with_meta(run=settings(job, template, kwargs))
+
+
+def check_keywords(caller: str, kwargs: dict[str, Any], own: tuple[str, ...] = ()) -> None:
+    """A keyword ``start()`` does not take, reported as Python would but for the function the user
+    called (not ``start()``, which they never named), with the closest option when one is close."""
+    import difflib
+    import inspect
+
+    known = [*own, *(p for p in inspect.signature(start).parameters if p != "template")]
+    for name in kwargs:
+        if name not in known:
+            close = difflib.get_close_matches(name, known, n=1)
+            hint = f"; did you mean {close[0]!r}?" if close else f"; help(nbconnect.{caller}) lists them"
+            raise TypeError(f"{caller}() got an unexpected keyword argument {name!r}{hint}")
 
 
 def _org(org: Organization | None) -> Organization:

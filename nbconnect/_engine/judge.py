@@ -28,7 +28,7 @@ from .._errors import ConfigError
 from .._results.results import Results
 from .._results.score import listing
 from .._results.verdicts import Verdicts
-from .api import run_job_blocking, start
+from .api import check_keywords, run_job_blocking, start
 
 __all__ = ["GRADES", "PAIR_GRADES", "Verdicts", "judge", "start_judge"]
 
@@ -45,6 +45,9 @@ _RUN_ONLY = {
     "sample",
     "allow_constant_prompt",
 }
+
+#: judge's own arguments, offered when a keyword is mistyped (``refrence=`` -> ``reference``)
+_OWN = ("field", "reference", "inputs", "grades", "pairwise")
 
 
 def _schema(grades: Sequence[str]) -> dict[str, Any]:
@@ -208,6 +211,7 @@ def start_judge(
         raise ConfigError(
             f"judge() sets {listing(clash)} itself; pass the run options only (cache, budget_usd...)"
         )
+    check_keywords("judge", options, own=_OWN)
     if pairwise is not None:
         grades = PAIR_GRADES
     shown, values = _check(results, field, reference, inputs, grades)
