@@ -148,3 +148,20 @@ def test_an_unknown_keyword_far_from_any_option_lists_none(reviews):
     with pytest.raises(TypeError) as err:
         nbc.run("{text}", data=reviews, schema=SENTIMENT, models=["demo:demo-fast"], xyzzy=1)
     assert "did you mean" not in str(err.value) and "help(nbconnect.run)" in str(err.value)
+
+
+# -- a JSON example in the prompt: the error shows how to write literal braces ------------------
+@pytest.mark.parametrize(
+    ("template", "doubled"),
+    [
+        ('Answer like {"sentiment": "positive"} for: {text}', '{{"sentiment": "positive"}}'),
+        ('Answer like {"sentiment"} for: {text}', '{{"sentiment"}}'),
+        ("Fill in {} for: {text}", "{{}}"),
+    ],
+)
+def test_literal_braces_in_a_template_get_the_doubled_spelling_as_the_fix(template, doubled, reviews):
+    with pytest.raises(nbc.TemplateError) as err:
+        nbc.estimate(template, data=reviews, schema=SENTIMENT, models=["demo:demo-fast"])
+    assert doubled in str(err.value)
+    fixed = template.replace(doubled[1:-1], doubled)  # the fix the message gives does work
+    assert nbc.estimate(fixed, data=reviews, schema=SENTIMENT, models=["demo:demo-fast"]).calls == 20

@@ -45,17 +45,19 @@ class Template:
         for literal, name, spec, conversion in parsed:
             kind = None
             if name is not None:
+                inner = f"{name}{'!' + conversion if conversion else ''}{':' + spec if spec else ''}"
                 if not name.strip():
                     raise TemplateError(
-                        "the template has an empty placeholder {}; name a column inside the braces"
+                        "the template has an empty placeholder {}; name a column inside the braces, or "
+                        f"write braces meant for the prompt doubled: {_doubled(inner)}"
                     )
                 if name in MEDIA_KINDS and spec and spec.strip() and not conversion:
                     name, kind = spec.strip(), name  # {image:photo}: the image in column "photo"
                 elif spec or conversion:
                     raise TemplateError(
-                        f"placeholder {{{name}{'!' + conversion if conversion else ''}{':' + spec if spec else ''}}} "
-                        "uses a format spec; placeholders take a column name only, or {image:column} / "
-                        "{document:column} for an image or a PDF"
+                        f"placeholder {{{inner}}} is not a column name: placeholders take a column name "
+                        "only (no format spec), or {image:column} / {document:column} for an image or a "
+                        f"PDF. Braces meant for the prompt (a JSON example) are written doubled: {_doubled(inner)}"
                     )
             pieces.append((literal, name, kind))
         return cls(text, tuple(pieces))
@@ -75,9 +77,14 @@ class Template:
         columns = list(columns)
         missing = [n for n in self.names if n not in columns]
         if missing:
+            quoted = [m for m in missing if any(q in m for q in "\"'")]  # {"label"}: JSON, not a column
+            hint = (
+                f"; braces meant for the prompt are written doubled: {_doubled(quoted[0])}" if quoted else ""
+            )
             raise TemplateError(
                 f"the template uses {', '.join('{' + m + '}' for m in missing)}, but the data has no such "
                 f"column{'s' if len(missing) > 1 else ''}. Columns: {', '.join(map(str, columns)) or 'none'}"
+                + hint
             )
 
     def render(self, row: Mapping[str, Any]) -> str:
@@ -105,6 +112,11 @@ class Template:
         if "".join(text):
             out.append(Text("".join(text)))
         return tuple(out)
+
+
+def _doubled(inner: str) -> str:
+    """How ``{inner}`` is written to reach the prompt as it is."""
+    return "{{" + inner + "}}"
 
 
 def _cell_text(value: Any) -> str:
