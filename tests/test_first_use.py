@@ -165,3 +165,27 @@ def test_literal_braces_in_a_template_get_the_doubled_spelling_as_the_fix(templa
     assert doubled in str(err.value)
     fixed = template.replace(doubled[1:-1], doubled)  # the fix the message gives does work
     assert nbc.estimate(fixed, data=reviews, schema=SENTIMENT, models=["demo:demo-fast"]).calls == 20
+
+
+# -- a mistyped truth= column is named as the problem --------------------------------------------
+@pytest.fixture
+def two_fields(reviews):
+    return _run(reviews, schema="sentiment: positive|negative|neutral, confidence: float")
+
+
+def test_a_mistyped_truth_column_is_reported_as_missing_with_the_closest_column(two_fields):
+    with pytest.raises(ConfigError) as err:
+        two_fields.score(truth="gold_sentimnt")
+    text = str(err.value)
+    assert "'gold_sentimnt' is not an input column" in text
+    assert "did you mean 'gold_sentiment'?" in text
+    assert "pass field=" not in text  # the field was never the problem
+
+
+def test_a_truth_series_named_for_its_column_says_how_to_name_the_field(two_fields, reviews):
+    with pytest.raises(ConfigError) as err:
+        two_fields.score(truth=reviews["gold_sentiment"])
+    assert "named 'gold_sentiment', which is not a field" in str(err.value)
+    assert "field='sentiment'" in str(err.value)  # the field its name points to
+    table = two_fields.score(truth=reviews["gold_sentiment"], field="sentiment")
+    assert table["accuracy"].notna().all()

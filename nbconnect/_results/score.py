@@ -18,6 +18,7 @@ that matches nothing):
 
 from __future__ import annotations
 
+import difflib
 import json
 from collections.abc import Iterable
 from typing import Any
@@ -221,6 +222,14 @@ def field_for(column: str, fields: list[str]) -> str:
     )
 
 
+def _guess_field(column: Any, fields: list[str]) -> str:
+    """The field a column's name points to, else the first field (for an example in a message)."""
+    try:
+        return field_for(str(column), fields)
+    except ConfigError:
+        return fields[0] if fields else "field"
+
+
 def _truths(
     truth: Any, field: str | None, df: pd.DataFrame, inputs: list[str], fields: list[str]
 ) -> dict[str, pd.Series]:
@@ -230,8 +239,10 @@ def _truths(
 
     def column(name: Any) -> pd.Series:
         if name not in inputs:
+            close = difflib.get_close_matches(str(name), [str(c) for c in inputs], n=1)
+            hint = f"did you mean {close[0]!r}? " if close else ""
             raise ConfigError(
-                f"truth column {name!r} is not an input column; the input columns are: {listing(inputs)}"
+                f"truth column {name!r} is not an input column; {hint}the input columns are: {listing(inputs)}"
             )
         return per_row[name]
 
@@ -241,12 +252,19 @@ def _truths(
             "a dict {field: column} or a DataFrame with one column per field"
         )
     if isinstance(truth, str):
-        return {field or field_for(truth, fields): column(truth)}
+        values = column(truth)  # a column the data lacks is the problem to name, not the field
+        return {field or field_for(truth, fields): values}
     if isinstance(truth, dict):
         for f in truth:
             check_field(f, fields)
         return {f: column(c) for f, c in truth.items() if field is None or f == field}
     if isinstance(truth, pd.Series):
+        if field is None and truth.name not in fields:
+            guess = _guess_field(truth.name, fields)
+            raise ConfigError(
+                f"the truth Series is named {truth.name!r}, which is not a field; say which field it "
+                f"holds: score(truth=..., field={guess!r}) (the fields are: {listing(fields)})"
+            )
         check_field(field or truth.name, fields)
         return {field or truth.name: truth}
     if isinstance(truth, pd.DataFrame):
