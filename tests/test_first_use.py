@@ -189,3 +189,23 @@ def test_a_truth_series_named_for_its_column_says_how_to_name_the_field(two_fiel
     assert "field='sentiment'" in str(err.value)  # the field its name points to
     table = two_fields.score(truth=reviews["gold_sentiment"], field="sentiment")
     assert table["accuracy"].notna().all()
+
+
+# -- an interval that touches 0 is 0, not 2.8e-18 (which reads as "significant" to ci_low > 0) ---
+@pytest.mark.parametrize("seed", [9, 135, 170])
+def test_versus_interval_ends_carry_no_float_noise(seed):
+    import numpy as np
+    import pandas as pd
+    from scipy import stats as st
+
+    from nbconnect._results.versus import versus_table
+
+    rng = np.random.default_rng(seed)
+    a = rng.integers(0, 4, 40) / 3  # the mean hit of 3 repeats per row
+    b = np.clip(a + rng.choice([0, 0, 0, 1 / 3, -1 / 3], 40), 0, 1)
+    table = versus_table(pd.DataFrame({"a": a, "b": b}), [("a", "b")], "label")
+    ends = [float(table["ci_low"].iloc[0]), float(table["ci_high"].iloc[0])]
+    assert 0.0 in ends, "these seeds give an interval with an end at exactly no difference"
+    assert not any(e != 0 and abs(e) < 1e-12 for e in ends)
+    ref = st.bootstrap((a - b,), np.mean, n_resamples=9999, method="percentile", rng=np.random.default_rng(0))
+    assert ends == pytest.approx([ref.confidence_interval.low, ref.confidence_interval.high], abs=0.02)

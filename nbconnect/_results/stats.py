@@ -37,6 +37,7 @@ CONFIDENCE = 0.95
 #: fixed so that a rerun prints the same interval
 SEED = 20240917
 N_RESAMPLES = 2000
+_ROUND = 12  # decimals kept of a bootstrap interval's ends: far below any figure shown, above float noise
 #: resamples per batch: bounds the (batch × rows) weight matrix to a few tens of MB
 _BATCH_CELLS = 4_000_000
 
@@ -165,7 +166,9 @@ def bootstrap_sums(
             alpha = (1 - confidence) / 2
             low[j], high[j] = np.quantile(defined, [alpha, 1 - alpha])
             se[j] = np.std(defined, ddof=1)
-    return low, high, se
+    # sums of fractions (a row's mean over repeats) leave float noise: an end that is exactly "no
+    # difference" came out as 2.8e-18, and `ci_low > 0` then reads as a significant difference
+    return np.round(low, _ROUND), np.round(high, _ROUND), se
 
 
 def mcnemar_exact(b: int, c: int) -> float:
