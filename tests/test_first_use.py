@@ -209,3 +209,32 @@ def test_versus_interval_ends_carry_no_float_noise(seed):
     assert not any(e != 0 and abs(e) < 1e-12 for e in ends)
     ref = st.bootstrap((a - b,), np.mean, n_resamples=9999, method="percentile", rng=np.random.default_rng(0))
     assert ends == pytest.approx([ref.confidence_interval.low, ref.confidence_interval.high], abs=0.02)
+
+
+# -- writing a file: a missing folder or a folder given as the file is named plainly ------------
+@pytest.fixture
+def small(reviews):
+    return _run(reviews.head(3))
+
+
+@pytest.mark.parametrize("method, name", [("report", "report.html"), ("save", "results.jsonl")])
+def test_writing_into_a_missing_folder_names_the_folder(small, tmp_path, method, name):
+    target = tmp_path / "no" / "such" / name
+    with pytest.raises(ConfigError) as err:
+        getattr(small, method)(target)
+    text = str(err.value)
+    assert str(tmp_path / "no" / "such") in text and "does not exist" in text
+    assert ".tmp" not in text  # the temporary file is ours, not the user's business
+    assert not (tmp_path / "no").exists()
+
+
+def test_a_report_to_a_folder_asks_for_a_file_name(small, tmp_path):
+    with pytest.raises(ConfigError, match=r"is a folder.*report\.html"):
+        small.report(tmp_path)
+
+
+def test_a_home_relative_path_is_expanded(small, tmp_path, monkeypatch):
+    monkeypatch.setenv("HOME", str(tmp_path))
+    assert small.report("~/r.html") == tmp_path / "r.html"
+    assert small.save("~/r.jsonl") == tmp_path / "r.jsonl"
+    assert len(nbc.Results.load("~/r.jsonl")) == len(small)

@@ -17,19 +17,34 @@ import pandas as pd
 
 from .._errors import ConfigError
 
-__all__ = ["META", "load", "save"]
+__all__ = ["META", "load", "output_file", "save"]
 
 _FORMAT = "nbconnect.results/1"
 #: the Results attributes saved with the cells, each a keyword argument of ``Results(...)``
 META = ("fields", "models", "inputs", "schema", "truth", "meta")
 
 
+def output_file(path: str | Path, example: str) -> Path:
+    """``path`` (``~`` expanded) checked as a file to write: a folder given instead, or a folder that
+    does not exist, is named as such (not as the temporary file written beside the target)."""
+    path = Path(path).expanduser()
+    if path.is_dir():
+        raise ConfigError(f"{path} is a folder; pass a file path in it, e.g. {path / example}")
+    if not path.parent.is_dir():
+        raise ConfigError(
+            f"cannot write {path.name}: the folder {path.parent} does not exist; create it first "
+            "(Path(...).mkdir(parents=True)) or pick another path"
+        )
+    return path
+
+
 def save(df: pd.DataFrame, attrs: dict[str, Any], path: str | Path) -> Path:
     """Write the cells ``df`` and ``attrs`` (the :data:`META` values) to a ``.parquet`` or ``.jsonl`` file."""
-    path = Path(path)
+    path = Path(path).expanduser()
     writer = {".parquet": _save_parquet, ".jsonl": _save_jsonl}.get(path.suffix.lower())
     if writer is None:
         raise ConfigError(f"save() writes .parquet or .jsonl files, not {path.suffix or path.name!r}")
+    path = output_file(path, "results.jsonl")
     tmp = path.with_name(path.name + ".tmp")
     meta = {"format": _FORMAT, **attrs, "columns": list(df.columns)}
     writer(df, {**meta, "dtypes": {c: str(t) for c, t in df.dtypes.items()}}, tmp)
@@ -39,7 +54,7 @@ def save(df: pd.DataFrame, attrs: dict[str, Any], path: str | Path) -> Path:
 
 def load(path: str | Path) -> tuple[pd.DataFrame, dict[str, Any]]:
     """Read what :func:`save` wrote: the cells, with their dtypes, and the :data:`META` values."""
-    path = Path(path)
+    path = Path(path).expanduser()
     reader = {".parquet": _load_parquet, ".jsonl": _load_jsonl}.get(path.suffix.lower())
     if reader is None:
         raise ConfigError(f"load() reads .parquet or .jsonl files, not {path.suffix or path.name!r}")

@@ -24,6 +24,7 @@ from .._version import __version__
 from . import score as _score
 from . import svg
 from .arms import arm_labels
+from .io import output_file
 
 if TYPE_CHECKING:
     from .results import Results
@@ -306,7 +307,7 @@ def render(
 
 def write(results: Results, path: str | Path, **kwargs: Any) -> Path:
     """Write :func:`render`'s page to ``path`` (UTF-8), beside-then-rename like ``save``."""
-    path = Path(path)
+    path = output_file(path, "report.html")
     tmp = path.with_name(path.name + ".tmp")
     tmp.write_text(render(results, **kwargs), encoding="utf-8")
     tmp.replace(path)

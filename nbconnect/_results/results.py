@@ -311,7 +311,7 @@ class Results(Views, Measures):
     @classmethod
     def load(cls, path: str | Path) -> Results:
         """Read what :meth:`save` wrote, or a kept run by its id (``nbc.runs()`` lists them)."""
-        target = Path(path)
+        target = Path(path).expanduser()
         if not target.is_file() and target.suffix.lower() not in (".parquet", ".jsonl"):
             target = _history.find_run(str(path))
         df, attrs = _results_io.load(target)
