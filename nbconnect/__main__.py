@@ -1,4 +1,7 @@
-"""The ``nbconnect`` command."""
+"""nbconnect: connect LLM providers and compare their structured answers over your data.
+
+Run a subcommand with --help for its options.
+"""
 
 from __future__ import annotations
 
@@ -15,7 +18,7 @@ import urllib.request
 from collections.abc import Sequence
 from pathlib import Path
 
-__all__ = ["main"]
+__all__ = ["cli", "main"]
 
 
 def _list(args: argparse.Namespace) -> int:
@@ -26,7 +29,10 @@ def _list(args: argparse.Namespace) -> int:
         org.add_from_env()
     print(f"store: {org.path}")
     if not len(org):
+        demo = ", ".join(Organization.demo().models())
         print("no connections yet: add one in Python, e.g. org.add(nbconnect.OpenAI(api_key=...))")
+        print(f"the offline demo models need none: {demo}")
+        return 0
     for conn in org:
         print(f"  {conn.name:<24} {conn.title:<18} {conn.hint:<16} ({conn.source})")
     print("models:")
@@ -153,10 +159,26 @@ def _stop(proc: subprocess.Popen) -> None:
         proc.wait(timeout=10)
 
 
-def main(argv: Sequence[str] | None = None) -> int:
+def _port(text: str) -> int:
+    """``--port``: 0 (a free port) or a TCP port; anything else is a usage error, before JupyterLab
+    is started (which would print a traceback, or take 99999 modulo 65536)."""
+    try:
+        port = int(text)
+    except ValueError:
+        port = -1
+    if not 0 <= port <= 65535:
+        raise argparse.ArgumentTypeError(f"{text!r} is not a port: pass a whole number from 1 to 65535")
+    return port
+
+
+def _parser() -> argparse.ArgumentParser:
     parser = argparse.ArgumentParser(prog="nbconnect", description=__doc__)
     sub = parser.add_subparsers(dest="command", required=True)
-    p = sub.add_parser("list", help="show the saved connections (secrets masked) and their models")
+    p = sub.add_parser(
+        "list",
+        help="show the saved connections (secrets masked) and their models",
+        description="Show the saved connections, with their secrets masked, and the models they serve.",
+    )
     p.add_argument("--store", help="store file (default: $NBCONNECT_HOME or the user config dir)")
     p.add_argument("--env", action="store_true", help="also show connections found in environment variables")
     p.set_defaults(func=_list)
@@ -166,7 +188,7 @@ def main(argv: Sequence[str] | None = None) -> int:
         description="Copy the playground notebook into a folder and open it in JupyterLab on 127.0.0.1.",
     )
     p.add_argument("--no-browser", action="store_true", help="only print the URL (remote machines)")
-    p.add_argument("--port", type=int, default=0, help="port to serve on (default: a free one)")
+    p.add_argument("--port", type=_port, default=0, help="port to serve on (default: a free one)")
     p.add_argument(
         "--dir",
         default="nbconnect-demo",
@@ -176,9 +198,27 @@ def main(argv: Sequence[str] | None = None) -> int:
     from ._cli.run import add_parser as add_run
 
     add_run(sub)
-    args = parser.parse_args(argv)
+    return parser
+
+
+def main(argv: Sequence[str] | None = None) -> int:
+    """The command: parse ``argv`` and run the subcommand (its errors propagate; see :func:`cli`)."""
+    args = _parser().parse_args(argv)
     return args.func(args)
 
 
+def cli(argv: Sequence[str] | None = None) -> int:
+    """The console entry point: :func:`main`, with a mistake nbconnect names (a store it cannot
+    read...) printed as one line and exit status 2 instead of a traceback."""
+    from ._errors import NbconnectError
+
+    args = _parser().parse_args(argv)
+    try:
+        return args.func(args)
+    except NbconnectError as exc:
+        print(f"nbconnect {args.command}: {exc}", file=sys.stderr)
+        return 2
+
+
 if __name__ == "__main__":
-    sys.exit(main())
+    sys.exit(cli())
