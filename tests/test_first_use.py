@@ -238,3 +238,25 @@ def test_a_home_relative_path_is_expanded(small, tmp_path, monkeypatch):
     assert small.report("~/r.html") == tmp_path / "r.html"
     assert small.save("~/r.jsonl") == tmp_path / "r.jsonl"
     assert len(nbc.Results.load("~/r.jsonl")) == len(small)
+
+
+# -- a mistyped model is not priced as another one ------------------------------------------------
+@pytest.mark.parametrize(
+    ("provider", "model"),
+    [
+        ("openai", "gpt-4.1-mni"),  # a typo of gpt-4.1-mini, not a snapshot of gpt-4.1
+        ("openai", "gpt-4o-audio-preview"),  # another model, priced apart
+        ("anthropic", "claude-haiku-4-5-fast"),
+    ],
+)
+def test_only_dated_snapshots_borrow_a_base_models_entry(provider, model):
+    assert nbc.catalog.get(provider, model) is None
+
+
+def test_the_estimate_of_a_mistyped_model_says_its_cost_is_unknown():
+    org = nbc.Organization(persist=False, connections=[nbc.OpenAI(api_key="sk-test-0000")])
+    est = nbc.estimate(
+        "{text}", data=[{"text": "hi"}], schema="a: str", models=["openai:gpt-4.1-mni"], org=org
+    )
+    assert "about unknown" in repr(est) and "$nan" not in est._repr_html_()
+    assert "unknown" in est._repr_html_()

@@ -102,6 +102,12 @@ class ModelInfo:
         return (usd + output_tokens * self.output_per_m) / 1_000_000
 
 
+def _snapshot_of(model: str, base: str) -> bool:
+    """``model`` is ``base`` with a snapshot suffix: ``-2024-08-06``, ``-20251001``, ``-001``."""
+    rest = model[len(base) + 1 :]
+    return model.startswith(base + "-") and rest[:1].isdigit()
+
+
 class Catalog:
     """Lookup of :class:`ModelInfo` by provider and model id."""
 
@@ -159,9 +165,11 @@ class Catalog:
                 continue
             if (prov, model) in entries:
                 return entries[(prov, model)]
-            # longest catalog id that the echoed id starts with: "claude-haiku-4-5-20251001" -> "claude-haiku-4-5"
+            # longest catalog id that the echoed id starts with: "claude-haiku-4-5-20251001" -> "claude-haiku-4-5".
+            # Only a dated or numbered snapshot (a digit after the dash) is the same model: "gpt-4.1-mni" is a
+            # typo and "gpt-4o-audio-preview" another model, and neither may borrow gpt-4.1's or gpt-4o's prices
             best = max(
-                (info for (p, mid), info in entries.items() if p == prov and model.startswith(mid + "-")),
+                (info for (p, mid), info in entries.items() if p == prov and _snapshot_of(model, mid)),
                 key=lambda info: len(info.id),
                 default=None,
             )

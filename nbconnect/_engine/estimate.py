@@ -69,12 +69,14 @@ class Estimate:
             float(self.df["cost_usd"].sum(min_count=1)) if self.df["cost_usd"].notna().any() else float("nan")
         )
 
-    def __repr__(self) -> str:
-        cost = "unknown" if pd.isna(self.cost_usd) else f"${self.cost_usd:.4f}"
-        return f"Estimate({self.calls} calls, about {cost})\n{self.df.to_string()}"
+    def _cost_text(self) -> str:
+        return "unknown" if pd.isna(self.cost_usd) else f"${self.cost_usd:.4f}"
 
-    def _repr_html_(self) -> str:
-        return f"<b>{self.calls} calls, about ${self.cost_usd:.4f}</b>" + self.df.to_html()
+    def __repr__(self) -> str:
+        return f"Estimate({self.calls} calls, about {self._cost_text()})\n{self.df.to_string()}"
+
+    def _repr_html_(self) -> str:  # a model without a price read "about $nan" here
+        return f"<b>{self.calls} calls, about {self._cost_text()}</b>" + self.df.to_html()
 
 
 def estimate_plan(plan: Plan, max_tokens: int | None = None) -> Estimate:
