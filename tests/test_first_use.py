@@ -260,3 +260,28 @@ def test_the_estimate_of_a_mistyped_model_says_its_cost_is_unknown():
     )
     assert "about unknown" in repr(est) and "$nan" not in est._repr_html_()
     assert "unknown" in est._repr_html_()
+
+
+# -- repr(Job) says where the run is ---------------------------------------------------------------
+def test_repr_of_a_job_before_during_and_after(reviews):
+    import asyncio
+
+    job = nbc.start(
+        "Classify: {text}", data=reviews, schema=SENTIMENT, models=["demo:demo-careful"],
+        progress=False, cache=False, save=False, concurrency=1,
+    )  # fmt: skip
+    assert repr(job) == "<Job: 0 of 20 cells done, not started; models: demo:demo-careful>"
+    seen: list[str] = []
+
+    async def go():
+        task = asyncio.ensure_future(job.arun())
+        while job.progress.done < 3:
+            await asyncio.sleep(0.005)
+        seen.append(repr(job))
+        job.stop()
+        return await task
+
+    res = asyncio.run(go())
+    assert seen[0].startswith("<Job: ") and ", running;" in seen[0]
+    done = int(res.df["_error_type"].ne("cancelled").sum())
+    assert repr(job) == f"<Job: {done} of 20 cells done, stopped; models: demo:demo-careful>"

@@ -117,6 +117,15 @@ class Job:
         for cell in plan.cells:
             self.progress.models[cell.ref.ref].total += 1
 
+    def __repr__(self) -> str:
+        p = self.progress
+        errors = sum(m.errors for m in p.models.values())
+        state = "not started" if self._loop is None else "finished" if p.finished else "running"
+        if self._user_stopped:
+            state = "stopped" if p.finished else "stopping"
+        count = f"{p.done} of {p.total} cells done" + (f", {errors} errors" if errors else "")
+        return f"<Job: {count}, {state}; models: {', '.join(p.models)}>"
+
     # -- control ------------------------------------------------------------------------------
     def stop(self) -> None:
         """Stop scheduling, cancel calls in flight; finished cells are kept. Safe from any thread."""
