@@ -285,3 +285,36 @@ def test_repr_of_a_job_before_during_and_after(reviews):
     assert seen[0].startswith("<Job: ") and ", running;" in seen[0]
     done = int(res.df["_error_type"].ne("cancelled").sum())
     assert repr(job) == f"<Job: {done} of 20 cells done, stopped; models: demo:demo-careful>"
+
+
+# -- a truth column that can never match says so, instead of a silent accuracy of 0 --------------
+@pytest.fixture
+def careful(reviews):
+    return _run(
+        reviews, models=["demo:demo-careful"], schema="sentiment: positive|negative|neutral, stars: int"
+    )
+
+
+def test_truth_labels_outside_the_schemas_choices_are_named(careful, reviews):
+    capitalised = reviews.assign(gold=reviews["gold_sentiment"].str.capitalize())["gold"]
+    with pytest.warns(UserWarning) as caught:
+        table = careful.score(truth=capitalised.rename("sentiment"))
+    assert table["accuracy"].iloc[0] == 0  # scored all the same: the warning explains the 0
+    text = str(caught[0].message)
+    assert "'sentiment'" in text and "20 of 20" in text
+    assert "'Positive'" in text and "'positive'" in text  # what it holds, and what it may hold
+
+
+def test_truth_that_is_not_a_number_for_a_number_field_is_named(careful, reviews):
+    with pytest.warns(UserWarning, match=r"'stars'.*20 of 20.*not numbers.*'r001'"):
+        table = careful.score(truth={"stars": "review_id"})
+    assert table["n"].iloc[0] == 0
+
+
+def test_a_truth_that_fits_warns_nothing(careful):
+    import warnings
+
+    with warnings.catch_warnings():
+        warnings.simplefilter("error")
+        careful.score(truth="gold_sentiment")
+        careful.summary(truth="gold_sentiment")

@@ -37,4 +37,6 @@ class Cells:
 
     def _truth_keys(self, truth: Any, field: str | None) -> dict[str, pd.Series]:
         truth = self._truth if truth is None else truth
-        return _score.truth_keys(truth, field, self._df, self._inputs, self._fields, self._kinds)
+        return _score.truth_keys(
+            truth, field, self._df, self._inputs, self._fields, self._kinds, self._schema
+        )

@@ -20,6 +20,7 @@ from __future__ import annotations
 
 import difflib
 import json
+import warnings
 from collections.abc import Iterable
 from typing import Any
 
@@ -287,21 +288,52 @@ def truth_keys(
     inputs: list[str],
     fields: list[str],
     kinds: dict[str, str],
+    schema: dict[str, Any] | None = None,
 ) -> dict[str, pd.Series]:
     """``{field: truth as :func:`keys`, indexed by the row ids of df}`` from any form of ``truth=``:
-    an input column name, a dict ``{field: column}``, a Series or a DataFrame indexed by row id."""
+    an input column name, a dict ``{field: column}``, a Series or a DataFrame indexed by row id.
+    With ``schema``, a truth that can never match (labels outside an enum, text for a number) warns."""
     rows = pd.Index(df["row"].unique())
     out = {}
     for f, values in _truths(truth, field, df, inputs, fields).items():
         if values.index.has_duplicates:
             raise ConfigError(f"the truth for {f!r} has row ids more than once in its index")
+        raw = values.reindex(rows)
         try:
-            out[f] = pd.Series(keys(values.reindex(rows), kinds[f]), index=rows, dtype=object)
+            out[f] = pd.Series(keys(raw, kinds[f]), index=rows, dtype=object)
         except (TypeError, ValueError) as exc:
             raise ConfigError(
                 f"the truth for list field {f!r} must hold lists (or JSON arrays): {exc}"
             ) from exc
+        if schema:
+            _warn_unmatchable(f, raw, out[f], kinds[f], _node(schema, f))
     return out
+
+
+def _warn_unmatchable(field: str, raw: pd.Series, known: pd.Series, kind: str, node: Any) -> None:
+    """Warn when truth values can never equal an answer: every such row scores as wrong (or, for
+    a number, is left out), and an accuracy of 0 alone does not say why."""
+    given = known[known.map(lambda v: v is not None)]
+    if kind == "enum" and isinstance(node, dict):
+        choices = node.get("enum", [node.get("const")])
+        try:
+            outside = given[~given.isin(choices)]
+        except TypeError:  # unhashable choices (objects): nothing to compare simply
+            return
+        problem = f"values the schema does not allow ({listing(outside.unique()[:5])}); it allows {listing(choices)}"
+    elif kind in ("integer", "number"):
+        outside = raw[raw.notna().to_numpy() & known.map(lambda v: v is None).to_numpy()]
+        problem = f"values that are not numbers ({listing(outside.unique()[:5])}), so they are left out"
+    else:
+        return
+    if len(outside):
+        warnings.warn(
+            f"the truth for {field!r}: {len(outside)} of {len(raw)} rows hold {problem}. Fix: map the truth "
+            "column onto the schema's values (e.g. df[col].str.lower()), or check that truth= names the "
+            "right column",
+            UserWarning,
+            stacklevel=4,
+        )
 
 
 # -- metrics -------------------------------------------------------------------------------------
