@@ -79,6 +79,20 @@ def start(
     scaling down images larger than that on their longest side (needs Pillow); without it no image
     is ever resized. ``await job.arun()`` runs it; ``job.stop()`` ends it early from any thread;
     ``job.results`` shows what has finished. :func:`run` and :func:`arun` are this plus running it.
+
+        >>> import asyncio
+        >>> import nbconnect as nbc
+        >>> job = nbc.start(
+        ...     "Sentiment of this review: {text}",
+        ...     data=nbc.data.reviews(),
+        ...     schema="sentiment: positive|negative|neutral",
+        ...     models=["demo:demo-careful"],
+        ... )
+        >>> job
+        <Job: 0 of 80 cells done, not started; models: demo:demo-careful>
+        >>> res = asyncio.run(job.arun())  # in a notebook: res = await job.arun()
+        >>> job
+        <Job: 80 of 80 cells done, finished; models: demo:demo-careful>
     """
     plan = make_plan(
         template,
@@ -137,7 +151,27 @@ def run(template: str, *, dry_run: bool = False, **kwargs: Any) -> Results | Est
 
     Works in scripts and inside Jupyter (no "event loop is already running" error). Ctrl-C or a
     kernel interrupt stops the run and returns everything that finished. ``dry_run=True`` returns
-    an :class:`Estimate` of calls, tokens and cost instead, sending nothing.
+    an :class:`Estimate` of calls, tokens and cost instead, sending nothing. The options are
+    those of :func:`start`; every one is checked before the first request.
+
+    Example (offline, on the built-in Demo models)::
+
+        >>> import nbconnect as nbc
+        >>> res = nbc.run(
+        ...     "Sentiment of this review: {text}",
+        ...     data=[{"text": "Great battery, I love it"}, {"text": "It broke after one day"}],
+        ...     schema="sentiment: positive|negative|neutral",
+        ...     models=["demo:demo-careful"],
+        ... )
+        >>> res
+        <Results: 2 cells (2 rows × 1 model), 100.0% valid; models: demo:demo-careful>
+        >>> res.df[["text", "sentiment"]]
+                               text sentiment
+        0  Great battery, I love it  positive
+        1    It broke after one day  negative
+
+    With your own connections, pass ``org=nbc.Organization()`` and references such as
+    ``"openai:gpt-4.1-mini"`` (``org.models()`` lists them).
     """
     check_keywords("run", kwargs)
     if dry_run:
@@ -146,7 +180,20 @@ def run(template: str, *, dry_run: bool = False, **kwargs: Any) -> Results | Est
 
 
 async def arun(template: str, *, dry_run: bool = False, **kwargs: Any) -> Results | Estimate:
-    """:func:`run` for code that already runs an event loop. Cancelling it returns what finished."""
+    """:func:`run` for code that already runs an event loop. Cancelling it returns what finished.
+
+    In a notebook cell, ``res = await nbc.arun(...)``; in a script::
+
+        >>> import asyncio
+        >>> import nbconnect as nbc
+        >>> async def main():
+        ...     return await nbc.arun(
+        ...         "Sentiment of: {text}", data=["Love it", "Hate it"],
+        ...         schema="sentiment: positive|negative", models=["demo:demo-fast"],
+        ...     )
+        >>> asyncio.run(main())
+        <Results: 2 cells (2 rows × 1 model), 100.0% valid; models: demo:demo-fast>
+    """
     check_keywords("arun", kwargs)
     if dry_run:
         return estimate(template, **kwargs)
@@ -155,7 +202,20 @@ async def arun(template: str, *, dry_run: bool = False, **kwargs: Any) -> Result
 
 def estimate(template: str, **kwargs: Any) -> Estimate:
     """Calls, tokens and cost per model for a run, without sending anything (tokens by tiktoken when
-    installed, else characters / 4). Takes the same arguments as :func:`run`, checked the same way."""
+    installed, else characters / 4). Takes the same arguments as :func:`run`, checked the same way.
+
+        >>> import nbconnect as nbc
+        >>> est = nbc.estimate(
+        ...     "Sentiment of this review: {text}",
+        ...     data=nbc.data.reviews(),
+        ...     schema="sentiment: positive|negative|neutral",
+        ...     models=["demo:demo-careful", "demo:demo-fast"],
+        ... )
+        >>> est.calls
+        160
+        >>> est.df.columns.tolist()
+        ['calls', 'input_tokens', 'output_tokens', 'cost_usd']
+    """
     check_keywords("estimate", kwargs)
     job = start(template, **kwargs)
     est = estimate_plan(job.plan, job.options.max_tokens)

@@ -246,6 +246,23 @@ def judge(results: Results, rubric: str, **kwargs: Any) -> Verdicts:
     :func:`nbconnect.run` (``org``, ``cache``, ``budget_usd``, ``max_retries``, ``concurrency``,
     ``rpm``, ``progress``, ``on_progress``, ``temperature``...). Ctrl-C stops it, keeping what
     finished; for ``stop()`` from another thread use ``nbconnect._engine.judge.start_judge``.
+
+        >>> import nbconnect as nbc
+        >>> res = nbc.run(
+        ...     "Summarize this review in one sentence: {text}",
+        ...     data=nbc.data.reviews().head(5),
+        ...     schema="summary: str",
+        ...     models=["demo:demo-fast"],
+        ... )
+        >>> verdicts = nbc.judge(
+        ...     res, rubric="The summary is faithful to the review", field="summary",
+        ...     models=["demo:demo-careful"],
+        ... )
+        >>> verdicts
+        <Verdicts: 5 cells (5 rows × 1 model), 100.0% valid; models: demo:demo-careful>
+        >>> verdicts.scores()[["arm", "n", "score"]]  # the share passed, per graded arm
+                      arm  n  score
+        0  demo:demo-fast  5    1.0
     """
     return start_judge(results, rubric, **kwargs).run()
 

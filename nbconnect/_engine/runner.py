@@ -77,8 +77,24 @@ def _gave_up(err: E.ProviderError, decision: GiveUp) -> str:
 
 
 class Job:
-    """One run of a plan. ``await job.arun()`` runs it; ``job.stop()`` (any thread) ends it early;
-    ``job.results`` is a snapshot of what has finished so far."""
+    """One run of a plan, made by :func:`nbconnect.start`. ``await job.arun()`` runs it;
+    ``job.stop()`` (any thread: a button, a timer) ends it early, keeping every finished cell;
+    ``job.results`` is a snapshot of what has finished so far, ``job.progress`` the counts.
+
+        >>> import asyncio, threading
+        >>> import nbconnect as nbc
+        >>> job = nbc.start(
+        ...     "Sentiment of: {text}", data=nbc.data.reviews(),
+        ...     schema="sentiment: positive|negative|neutral", models=["demo:demo-careful"],
+        ...     concurrency=1, cache=False,
+        ... )
+        >>> threading.Timer(0.3, job.stop).start()  # stop it from another thread
+        >>> res = asyncio.run(job.arun())
+        >>> job  # doctest: +ELLIPSIS
+        <Job: ... of 80 cells done, stopped; models: demo:demo-careful>
+        >>> res  # doctest: +ELLIPSIS
+        <Results: 80 cells (80 rows × 1 model), 100.0% valid, ... not run; models: demo:demo-careful>
+    """
 
     def __init__(
         self,

@@ -102,7 +102,19 @@ def _manifests() -> list[dict[str, Any]]:
 def runs() -> pd.DataFrame:
     """The kept runs, newest first: ``id, time, variants, models, rows, cells, valid_pct, cost_usd,
     scores`` (accuracy per arm when the run had a truth), plus ``template``; open one with
-    ``nbc.Results.load(id)``."""
+    ``nbc.Results.load(id)``. Every finished run is kept (``run(..., save=False)`` keeps one out).
+
+        >>> import nbconnect as nbc
+        >>> res = nbc.run(
+        ...     "Sentiment of: {text}", data=nbc.data.reviews().head(4),
+        ...     schema="sentiment: positive|negative|neutral", models=["demo:demo-fast"],
+        ... )
+        >>> nbc.runs()[["rows", "cells", "valid_pct", "models"]].head(1)
+           rows  cells  valid_pct            models
+        0     4      4      100.0  [demo:demo-fast]
+        >>> nbc.Results.load(nbc.runs()["id"].iloc[0]).df.equals(res.df)
+        True
+    """
     rows = []
     for m in _manifests():
         rows.append(

@@ -93,6 +93,36 @@ class Results(Views, Measures):
     order wide tables use, ``inputs`` the input column names, ``schema`` the JSON Schema answers
     were checked against (it decides how fields are scored), ``truth`` the input column holding
     ground truth used by default, ``meta`` anything JSON-able to keep with the results.
+
+    What :func:`nbconnect.run` returns; the views and scores are methods::
+
+        >>> import nbconnect as nbc
+        >>> res = nbc.run(
+        ...     "Sentiment of this review: {text}",
+        ...     data=nbc.data.reviews(),
+        ...     schema="sentiment: positive|negative|neutral",
+        ...     models=["demo:demo-careful", "demo:demo-fast"],
+        ... )
+        >>> res
+        <Results: 160 cells (80 rows × 2 models), 95.0% valid; models: demo:demo-careful, demo:demo-fast>
+        >>> res.compare("sentiment").iloc[:3, -2:]  # one column per model
+            demo:demo-careful demo:demo-fast
+        row
+        0            positive       positive
+        1            positive       positive
+        2            negative       negative
+        >>> res.score(truth="gold_sentiment", pretty=True)[["model", "n", "accuracy"]]
+                       model   n           accuracy
+        0  demo:demo-careful  80  0.81 [0.71, 0.88]
+        1     demo:demo-fast  80  0.64 [0.53, 0.73]
+        >>> res.summary()[["valid_pct", "errors"]]
+                           valid_pct  errors
+        model
+        demo:demo-careful      100.0       0
+        demo:demo-fast          90.0       8
+
+    Also ``agreement(field)``, ``versus(a, b, field=...)``, ``plot()``, ``report(path)``,
+    ``save(path)`` / ``Results.load(path or run id)``, ``failed()`` and ``to_csv()``.
     """
 
     def __init__(

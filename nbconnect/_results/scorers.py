@@ -43,7 +43,23 @@ NOT_RUN, FAILED, NO_TRUTH, ERROR, SCORED = range(5)
 
 @dataclass(frozen=True)
 class Score:
-    """What a scorer may return: a ``value`` (a bool counts as 1 / 0) and a short ``reason``."""
+    """What a scorer may return: a ``value`` (a bool counts as 1 / 0) and a short ``reason``.
+
+    A scorer is ``fn(prediction, truth, row)``; its ``Score`` reasons land in ``scored()``::
+
+        >>> import nbconnect as nbc
+        >>> res = nbc.run(
+        ...     "Sentiment of: {text}", data=nbc.data.reviews().head(10),
+        ...     schema="sentiment: positive|negative|neutral", models=["demo:demo-careful"],
+        ... )
+        >>> def strict(prediction, truth, row):
+        ...     return nbc.Score(prediction == truth, f"said {prediction}, gold {truth}")
+        >>> res.score(scorers={"sentiment": strict}, truth="gold_sentiment")[["model", "n", "score"]]
+                       model   n  score
+        0  demo:demo-careful  10    0.9
+        >>> res.scored({"sentiment": strict}, truth="gold_sentiment")["reason.sentiment"].iloc[0]
+        'said positive, gold neutral'
+    """
 
     value: float | bool
     reason: str | None = None

@@ -28,7 +28,9 @@ _Conns = dict[str, Connection]
 
 @dataclass
 class EnvReport:
-    """What :meth:`Organization.add_from_env` did."""
+    """What :meth:`Organization.add_from_env` did: ``added`` (connection names), ``skipped``
+    (name -> why: a connection you added is never overridden) and ``problems`` (variable ->
+    what is wrong with its value)."""
 
     added: list[str] = field(default_factory=list)
     skipped: dict[str, str] = field(default_factory=dict)
@@ -44,6 +46,23 @@ class Organization:
 
     ``Organization()`` uses ``$NBCONNECT_HOME/connections.json`` or the user config dir;
     ``Organization(path=...)`` another file; ``Organization(persist=False)`` keeps everything in memory.
+
+        >>> import nbconnect as nbc
+        >>> org = nbc.Organization(persist=False)  # nbc.Organization() reads and saves your store
+        >>> org.add(nbc.OpenAI(api_key="sk-proj-abc123"))  # doctest: +ELLIPSIS
+        OpenAI(..., api_key='<secret …c123>', ...)
+        >>> org
+        Organization(in memory: openai (OpenAI))
+        >>> "openai:gpt-4.1-mini" in org.models()
+        True
+        >>> org.add(nbc.OpenAI(api_key="sk-proj-def456"))  # doctest: +ELLIPSIS
+        Traceback (most recent call last):
+        ...
+        nbconnect._errors.OrganizationRuleError: An organization can hold one OpenAI connection: ...
+
+    ``org.verify()`` checks every connection against its provider; ``org.add_from_env()`` adds
+    those found in ``OPENAI_API_KEY`` and the like; ``Organization.demo()`` holds only the
+    offline Demo.
     """
 
     def __init__(

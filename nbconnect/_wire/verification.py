@@ -9,7 +9,9 @@ __all__ = ["Verification"]
 
 @dataclass
 class Verification:
-    """The outcome of :meth:`Connection.verify`."""
+    """The outcome of :meth:`Connection.verify` (``org.verify()`` gives one per connection):
+    ``ok``, the ``models`` the provider lists, and otherwise a ``message`` saying what to fix,
+    with the form ``field`` it concerns and the ``error_type``."""
 
     ok: bool
     connection: str
