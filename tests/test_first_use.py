@@ -318,3 +318,13 @@ def test_a_truth_that_fits_warns_nothing(careful):
         warnings.simplefilter("error")
         careful.score(truth="gold_sentiment")
         careful.summary(truth="gold_sentiment")
+
+
+# -- a file path as data= says how to read it ----------------------------------------------------
+@pytest.mark.parametrize("kind", [str, __import__("pathlib").Path])
+def test_a_file_path_as_data_says_how_to_read_it(kind, tmp_path):
+    path = tmp_path / "reviews.csv"
+    nbc.data.reviews().head(3).to_csv(path, index=False)
+    with pytest.raises(ConfigError) as err:
+        nbc.estimate("{text}", data=kind(path), schema=SENTIMENT, models=["demo:demo-fast"])
+    assert f"data=pd.read_csv({str(path)!r})" in str(err.value)

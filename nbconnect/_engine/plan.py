@@ -3,7 +3,9 @@
 from __future__ import annotations
 
 import dataclasses
+import os
 from dataclasses import dataclass, field
+from pathlib import Path
 from typing import Any
 
 import pandas as pd
@@ -82,6 +84,8 @@ def as_frame(data: Any) -> pd.DataFrame:
             raise ConfigError(f"data must be all dicts or all strings; found {', '.join(kinds)}")
     elif isinstance(data, dict):
         df = pd.DataFrame(data)
+    elif isinstance(data, (str, os.PathLike)):
+        raise ConfigError(_not_a_file(data))
     else:
         raise ConfigError(
             f"data must be a DataFrame, a list of dicts or a list of strings, not {type(data).__name__}"
@@ -92,6 +96,24 @@ def as_frame(data: Any) -> pd.DataFrame:
     if ROW in df.columns:
         raise ConfigError(f"data has a column named {ROW!r}, which nbconnect uses for the row id; rename it")
     return df.reset_index(drop=True)
+
+
+#: how pandas reads a file of data, by suffix (for the hint when data= is a file name)
+_READERS = {
+    ".parquet": "read_parquet({!r})",
+    ".jsonl": "read_json({!r}, lines=True)",
+    ".json": "read_json({!r})",
+}
+
+
+def _not_a_file(data: str | os.PathLike[str]) -> str:
+    """data= given a file name (or one text): say how to pass the rows instead."""
+    text = os.fspath(data)
+    reader = _READERS.get(Path(text).suffix.lower(), "read_csv({!r})").format(text)
+    return (
+        f"data= takes the rows themselves, not a file name: read it first, e.g. data=pd.{reader} "
+        "(or data=[text] for a single text)"
+    )
 
 
 def flat_fields(schema: dict[str, Any], prefix: str = "", root: dict[str, Any] | None = None) -> list[str]:
