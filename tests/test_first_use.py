@@ -328,3 +328,12 @@ def test_a_file_path_as_data_says_how_to_read_it(kind, tmp_path):
     with pytest.raises(ConfigError) as err:
         nbc.estimate("{text}", data=kind(path), schema=SENTIMENT, models=["demo:demo-fast"])
     assert f"data=pd.read_csv({str(path)!r})" in str(err.value)
+
+
+# -- a model named without its connection gets the full reference as the fix ---------------------
+def test_a_bare_model_id_is_answered_with_its_full_reference():
+    org = nbc.Organization(persist=False, connections=[nbc.OpenAI(api_key="sk-test-0000")])
+    with pytest.raises(nbc.UnknownModelError, match=r"did you mean 'openai:gpt-4\.1-mini'\?"):
+        nbc.estimate("{text}", data=["a"], schema="s: str", models=["gpt-4.1-mini"], org=org)
+    with pytest.raises(nbc.UnknownModelError, match=r"did you mean 'demo:demo-fast'\?"):
+        nbc.estimate("{text}", data=["a"], schema="s: str", models=["demo-fast"], org=org)

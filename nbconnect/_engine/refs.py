@@ -39,9 +39,12 @@ def _resolve(org: Organization | None, ref: str) -> tuple[Connection, str]:
     if org is not None:
         try:
             conn, model = org.resolve(ref)
-        except UnknownModelError:
+        except UnknownModelError as exc:
             if _setup_free(ref) is None:
-                raise
+                full = _full_reference(org, ref)
+                if full is None:
+                    raise
+                raise UnknownModelError(f"{exc}; did you mean {full!r}?") from None
         else:
             _check_known(org, conn, model, ref)
             return conn, model
@@ -51,6 +54,18 @@ def _resolve(org: Organization | None, ref: str) -> tuple[Connection, str]:
         _check_known(None, conn, model, ref)
         return conn, model
     raise UnknownModelError(f"cannot resolve {ref!r} without an organization; pass org=nbc.Organization()")
+
+
+def _full_reference(org: Organization, ref: Any) -> str | None:
+    """``"gpt-4.1-mini"`` -> ``"openai:gpt-4.1-mini"``: the reference of a model named without its
+    connection, when exactly one usable model has that id (the org's, or a setup-free provider's)."""
+    if not isinstance(ref, str) or ":" in ref:
+        return None
+    refs = org.models() + [
+        f"{name}:{m.id}" for name, cls in PROVIDERS.items() if cls.offline for m in catalog.models(name)
+    ]
+    hits = sorted({r for r in refs if r.partition(":")[2] == ref.strip()})
+    return hits[0] if len(hits) == 1 else None
 
 
 def _setup_free(ref: Any) -> type[Connection] | None:
