@@ -152,10 +152,12 @@ async def arun(template: str, *, dry_run: bool = False, **kwargs: Any) -> Result
 
 
 def estimate(template: str, **kwargs: Any) -> Estimate:
-    """Calls, tokens and cost per model for a run, without sending anything (tokens by tiktoken when
-    installed, else characters / 4). Takes the same arguments as :func:`run`, checked the same way."""
+    """Calls, tokens and cost per model (per arm with ``variants=``) for a run, without sending
+    anything: each cell with the settings it will be sent with, a typical figure and an upper
+    bound (what :mod:`nbconnect._engine.estimate` assumes). Takes the same arguments as
+    :func:`run`, checked the same way."""
     job = start(template, **kwargs)
-    est = estimate_plan(job.plan, job.options.max_tokens)
+    est = estimate_plan(job.plan)  # each cell with the settings it will be sent with
     if job.options.batch:
         from .batch_routes import annotate_estimate
 
