@@ -67,6 +67,10 @@ def test_batch_without_the_cache_database_is_refused_with_the_fix():
     org = nbc.Organization(persist=False, connections=[nbc.Demo()])
     pg = playground(org, ["demo:demo-fast"], False)
     pg.core.as_batch = True
+    # the estimate line still prices the batch run; the refusal is Run's, with the fix
+    assert (
+        pg.core.estimate["error"] is None and pg.core.estimate["live_cost_usd"] > pg.core.estimate["cost_usd"]
+    )
     pg.core._dispatch(pg.core, {"kind": "run", "id": "r"}, None)
     reply = pg.core.sent[-1]
     assert not reply["ok"] and "cache" in reply["error"]

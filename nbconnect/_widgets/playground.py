@@ -224,9 +224,10 @@ class Playground(ResultsView, JudgePanel, VersionsPanel, ipywidgets.VBox):
 
     def _send_kwargs(self) -> dict[str, Any]:
         """What decides the requests a run sends (rows, prompts, models, each arm's settings, batch
-        or live): the Run button and the estimate line both start from it, so they agree."""
-        batch = {"batch": self.core.as_batch, "cache": self._cache}
-        return {**self._plan_kwargs(), **self._run_settings(), **batch}
+        or live): the Run button and the estimate line both start from it, so they agree. The
+        cache is Run's alone: a batch run without one is refused when Run is pressed, with the
+        fix, while the line still prices it."""
+        return {**self._plan_kwargs(), **self._run_settings(), "batch": self.core.as_batch}
 
     def _refresh_estimate(self) -> None:
         """The estimate, or nothing while a box has a problem (it would price a run that cannot be)."""
@@ -266,6 +267,7 @@ class Playground(ResultsView, JudgePanel, VersionsPanel, ipywidgets.VBox):
         job = start(
             core.template,
             **self._send_kwargs(),
+            cache=self._cache,
             concurrency=core.concurrency,
             budget_usd=core.budget_usd,
             progress=False,
