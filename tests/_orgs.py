@@ -29,3 +29,12 @@ def fake_org(server: FakeProvider) -> nbc.Organization:
     org.add(nbc.Anthropic(api_key="sk-ant-test-0123456789", base_url=server.url))
     org.add(nbc.Gemini(api_key="AIzaTest0123456789abcdef", base_url=server.url))
     return org
+
+
+def custom_org(server: FakeProvider, *names: str) -> nbc.Organization:
+    """One Custom LLM per name (``model-a`` when none is named) at ``server``, told to take JSON
+    schemas (so no JSON-mode probing), in memory only."""
+    org = nbc.Organization(persist=False)
+    for name in names or ("model-a",):
+        org.add(nbc.CustomLLM(name=name, endpoint=f"{server.url}/v1", json_mode="json_schema"))
+    return org

@@ -122,16 +122,9 @@ def test_a_batch_estimate_prices_each_arm_at_batch_prices_and_bounds_the_batch_r
 
 
 def test_the_budget_check_prices_each_arm_by_its_own_settings():
-    plan = make_plan(
-        TEMPLATE,
-        data=nbc.data.reviews().head(ROWS)[["text"]],
-        schema=SCHEMA,
-        models=["demo:demo-careful", "demo:demo-fast"],
-        org=nbc.Organization.demo(),
-        variants=VARIANTS,
-        arms=ARMS,
-        settings=Settings(max_tokens=RUN_MAX_TOKENS),
-    )
+    kw = demo_run()
+    plan_args = {k: kw[k] for k in ("data", "schema", "models", "org", "variants", "arms", "repeats")}
+    plan = make_plan(TEMPLATE, **plan_args, settings=Settings(max_tokens=RUN_MAX_TOKENS))
     per_call = per_call_estimate(estimate_plan(plan))
     assert {arm_key(cell) for cell in plan.cells} == set(per_call)  # the runner looks cells up so
     # the cut-short arm is expected to cost less per call than the same model's uncut one

@@ -3,14 +3,13 @@ through the connections' batch APIs (the Demo's is in process), and the progress
 
 from __future__ import annotations
 
+from _data import love_hate
+
 import nbconnect as nbc
 from nbconnect._widgets.playground import Playground
 from nbconnect.testing import FakeProvider
 
-DATA = [
-    {"text": f"I {'love' if i % 2 else 'hate'} it", "gold": "positive" if i % 2 else "negative"}
-    for i in range(12)
-]
+DATA = love_hate(12, battery=False)
 SCHEMA = "label: positive|negative|neutral"
 
 
