@@ -3,14 +3,16 @@
 
 import { fmt, money, secs } from "./format.js";
 
-/** The estimate line under Run: an error, "80 calls, about $0.0123", or nothing. A batch run
- * (`live_cost_usd` present) says its cost at batch prices and the saving against the same calls live. */
+/** The estimate line under Run: an error, "80 calls, about $0.0123, at most $0.33", or nothing.
+ * "at most" (every answer using all its max tokens) is left out when a call has no limit. A batch
+ * run (`live_cost_usd` present) says its cost at batch prices and the saving against the same calls live. */
 export function estimateText(e = {}) {
   if (e.error) return e.error;
   if (!e.calls) return "";
-  if (!("live_cost_usd" in e)) return `${e.calls} calls, about ${money(e.cost_usd)}`;
+  const most = e.max_cost_usd == null ? "" : `, at most ${money(e.max_cost_usd)}`;
+  if (!("live_cost_usd" in e)) return `${e.calls} calls, about ${money(e.cost_usd)}${most}`;
   const saving = e.saving_usd == null ? "" : `, saving ${money(e.saving_usd)}`;
-  return `${e.calls} calls as batch, about ${money(e.cost_usd)} (live ${money(e.live_cost_usd)}${saving})`;
+  return `${e.calls} calls as batch, about ${money(e.cost_usd)} (live ${money(e.live_cost_usd)}${saving})${most}`;
 }
 
 /** Per model of a batch estimate, where its calls go: "demo:demo-fast: batch" or "x: live: why". */

@@ -23,3 +23,12 @@ def _isolated_home(tmp_path, monkeypatch):
 @pytest.fixture
 def anyio_backend():
     return "asyncio"
+
+
+@pytest.fixture
+def server():
+    """A loopback FakeProvider for one test (a module that needs other options defines its own)."""
+    from nbconnect.testing import FakeProvider
+
+    with FakeProvider() as srv:
+        yield srv

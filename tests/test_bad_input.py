@@ -6,6 +6,7 @@ import json
 
 import pandas as pd
 import pytest
+from _orgs import custom_org
 
 import nbconnect as nbc
 from nbconnect._schema.schema import as_schema, for_anthropic, for_openai_strict
@@ -223,8 +224,7 @@ def test_bad_model_references(ref, needle):
 def test_bad_answers_are_recorded_and_other_cells_kept(fault, error_type):
     with FakeProvider() as server:
         server.script("/chat/completions", [fault])
-        org = nbc.Organization(persist=False)
-        org.add(nbc.CustomLLM(name="m", endpoint=f"{server.url}/v1", json_mode="json_schema"))
+        org = custom_org(server, "m")
         res = nbc.run(
             "Classify: {text}",
             data=["a", "b", "c"],
@@ -245,8 +245,7 @@ def test_bad_answers_are_recorded_and_other_cells_kept(fault, error_type):
 def fake_run(
     server, *, models=("m",), template="Classify: {text}", data=("a", "b", "c"), anthropic=False, **kw
 ):
-    org = nbc.Organization(persist=False)
-    org.add(nbc.CustomLLM(name="m", endpoint=f"{server.url}/v1", json_mode="json_schema"))
+    org = custom_org(server, "m")
     if anthropic:
         org.add(
             nbc.Anthropic(api_key="sk-ant-test-0123456789", base_url=server.url, allow_insecure_http=True)
@@ -386,8 +385,7 @@ def test_the_playground_refuses_a_truth_column_the_data_lacks_before_any_request
     from nbconnect._widgets.playground import Playground
 
     with FakeProvider() as server:
-        org = nbc.Organization(persist=False)
-        org.add(nbc.CustomLLM(name="m", endpoint=f"{server.url}/v1", json_mode="json_schema"))
+        org = custom_org(server, "m")
         pg = Playground(org, data=[{"text": "a"}, {"text": "b"}], prompt="Classify: {text}", schema=SCHEMA,
                         models=["m"], cache=False, truth="gold")  # fmt: skip
         pg.core._dispatch(pg.core, {"kind": "run", "id": "t-run"}, None)

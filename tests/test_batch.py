@@ -18,15 +18,10 @@ from nbconnect._engine.runner import run_job_blocking
 from nbconnect._wire.batch.openai import OpenAIBatch
 from nbconnect.testing import FakeProvider, Fault
 
+TEMPLATE = "Classify: {text}"
 SCHEMA = "label: positive|negative|neutral, score: float"
 TEXTS = [f"review {i}: it was {'great' if i % 2 else 'awful'}" for i in range(10)]
 MODELS = ["openai:gpt-4.1-mini", "anthropic:claude-haiku-4-5", "gemini:gemini-2.5-flash"]
-
-
-@pytest.fixture
-def server():
-    with FakeProvider() as srv:
-        yield srv
 
 
 def batch_org(server, *, local: bool = False) -> nbc.Organization:
@@ -40,19 +35,37 @@ def batch_org(server, *, local: bool = False) -> nbc.Organization:
     return org
 
 
-def go(server, tmp_path, *, data=TEXTS, models=MODELS, org=None, **kw):
-    kw.setdefault("cache", str(tmp_path / "cache.sqlite"))
-    kw.setdefault("progress", False)
-    kw.setdefault("batch_poll", 0.01)
-    return run(
-        "Classify: {text}",
-        data=data,
-        schema=SCHEMA,
-        models=models,
-        org=org or batch_org(server),
-        batch=True,
+def run_args(server, tmp_path, *, data=TEXTS, models=MODELS, org=None, **kw) -> dict:
+    """The arguments of a run of TEMPLATE on the fake, batched unless ``batch=False``; ``kw`` adds
+    to or overrides them."""
+    return {
+        "data": data,
+        "schema": SCHEMA,
+        "models": models,
+        "org": org or batch_org(server),
+        "batch": True,
+        "batch_poll": 0.01,
+        "cache": str(tmp_path / "cache.sqlite"),
+        "progress": False,
         **kw,
-    )
+    }
+
+
+def go(server, tmp_path, **kw):
+    """A batch run of TEMPLATE on the fake, to its end."""
+    return run(TEMPLATE, **run_args(server, tmp_path, **kw))
+
+
+def batch_job(server, tmp_path, **kw):
+    """The Job of a batch run of TEMPLATE on the fake, not yet started."""
+    return start(TEMPLATE, **run_args(server, tmp_path, **kw))
+
+
+def demo_batched_and_live(tmp_path, **kw) -> tuple[pd.DataFrame, pd.DataFrame]:
+    """The cells of one Demo run of TEXTS through its in-process batch API, and of the same run live."""
+    kw = dict(data=TEXTS, schema=SCHEMA, progress=False, **kw)
+    batched = run(TEMPLATE, batch=True, batch_poll=0.01, cache=str(tmp_path / "c.sqlite"), **kw).df
+    return batched, run(TEMPLATE, cache=False, **kw).df
 
 
 def test_every_cell_comes_back_from_a_batch_at_batch_prices(server, tmp_path):
@@ -65,15 +78,7 @@ def test_every_cell_comes_back_from_a_batch_at_batch_prices(server, tmp_path):
     assert server.batches.created == 9 and server.batches.lines_submitted() == 30
     assert df["_batch_id"].notna().all() and df.groupby("model")["_batch_id"].nunique().eq(3).all()
     # the same requests sent live get the same answers (the fake answers a function of the request)
-    live = run(
-        "Classify: {text}",
-        data=TEXTS,
-        schema=SCHEMA,
-        models=MODELS,
-        org=batch_org(server),
-        cache=False,
-        progress=False,
-    )
+    live = run(TEMPLATE, **run_args(server, tmp_path, batch=False, cache=False))
     pd.testing.assert_frame_equal(
         df[["label", "score", "_input_tokens"]], live.df[["label", "score", "_input_tokens"]]
     )
@@ -97,11 +102,10 @@ def test_a_rerun_pays_nothing_and_submits_nothing(server, tmp_path):
 
 
 def test_estimate_says_which_connection_batches_and_prices_it(server, tmp_path):
-    org = batch_org(server, local=True)
-    kw = dict(data=TEXTS, schema=SCHEMA, org=org, cache=str(tmp_path / "c.sqlite"), progress=False)
     models = ["openai:gpt-4.1-mini", "local-model"]
-    est = estimate("Classify: {text}", models=models, batch=True, **kw)
-    live = estimate("Classify: {text}", models=models, **kw)
+    kw = run_args(server, tmp_path, models=models, org=batch_org(server, local=True))
+    est = estimate(TEMPLATE, **kw)
+    live = estimate(TEMPLATE, **{**kw, "batch": False})
     assert est.df.loc["openai:gpt-4.1-mini", "route"] == "batch"
     assert (
         est.df.loc["local-model", "route"].startswith("live: ")
@@ -111,7 +115,7 @@ def test_estimate_says_which_connection_batches_and_prices_it(server, tmp_path):
         live.df.loc["openai:gpt-4.1-mini", "cost_usd"] * 0.5
     )
     # the run does what the estimate says: the custom server's cells go live, the rest in a batch
-    res = run("Classify: {text}", models=models, batch=True, batch_poll=0.01, **kw)
+    res = run(TEMPLATE, **kw)
     df = res.df
     assert df["_valid"].all()
     assert df.loc[df["model"] == "local-model", "_batch_id"].isna().all()
@@ -126,24 +130,16 @@ def test_vertex_runs_live_and_says_why(server, tmp_path):
             credentials=server.service_account(), project="p", location="us-central1", base_url=server.url
         )
     )
-    kw = dict(data=TEXTS[:2], schema=SCHEMA, models=["vertex:gemini-2.5-flash"], org=org, batch=True)
-    est = estimate("Classify: {text}", cache=str(tmp_path / "c.sqlite"), **kw)
+    kw = run_args(server, tmp_path, data=TEXTS[:2], models=["vertex:gemini-2.5-flash"], org=org)
+    est = estimate(TEMPLATE, **kw)
     assert "Cloud Storage" in est.df["route"].iloc[0]
-    res = run("Classify: {text}", cache=str(tmp_path / "c.sqlite"), progress=False, **kw)
+    res = run(TEMPLATE, **kw)
     assert res.df["_valid"].all() and server.batches.created == 0
 
 
-def test_batch_needs_the_cache_database(server):
+def test_batch_needs_the_cache_database(server, tmp_path):
     with pytest.raises(nbc.ConfigError, match="cache"):
-        start(
-            "Classify: {text}",
-            data=TEXTS,
-            schema=SCHEMA,
-            models=MODELS,
-            org=batch_org(server),
-            batch=True,
-            cache=False,
-        )
+        batch_job(server, tmp_path, cache=False)
 
 
 def test_expired_half_done_batch_records_the_rest_and_redo_resubmits_only_those(server, tmp_path):
@@ -203,18 +199,8 @@ def test_progress_shows_batch_states_while_waiting(server, tmp_path):
 
 def test_stop_cancels_the_provider_batches_and_keeps_what_finished(server, tmp_path):
     server.batches.latency = 10_000.0
-    org = batch_org(server, local=True)
-    job = start(
-        "Classify: {text}",
-        data=TEXTS,
-        schema=SCHEMA,
-        models=["openai:gpt-4.1-mini", "local-model"],
-        org=org,
-        batch=True,
-        batch_poll=0.01,
-        cache=str(tmp_path / "c.sqlite"),
-        progress=False,
-    )
+    models = ["openai:gpt-4.1-mini", "local-model"]
+    job = batch_job(server, tmp_path, models=models, org=batch_org(server, local=True))
     created = threading.Event()
 
     def watch():
@@ -266,16 +252,16 @@ def _lose_after_submission(job, cache: str, *, batches: int) -> None:
 def test_resume_reattaches_to_batches_in_flight(server, tmp_path):
     """A run interrupted after submission (its process gone) is resumed without resubmitting."""
     server.batches.latency = 3600.0
-    cache = str(tmp_path / "c.sqlite")
-    kw = dict(data=TEXTS, schema=SCHEMA, models=MODELS, org=batch_org(server), cache=cache, progress=False)
-    _lose_after_submission(start("Classify: {text}", batch=True, batch_poll=0.01, **kw), cache, batches=3)
+    kw = run_args(server, tmp_path)
+    cache = kw["cache"]
+    _lose_after_submission(start(TEMPLATE, **kw), cache, batches=3)
     assert server.batches.created == 3 and all(
         b.cancelled_at is None for b in server.batches.batches.values()
     )
     listing = resume(cache=cache)
     assert isinstance(listing, pd.DataFrame) and not listing["collected"].any()
     server.batch_clock.advance(hours=2)
-    res = resume("Classify: {text}", batch_poll=0.01, **kw)
+    res = resume(TEMPLATE, **kw)
     assert server.batches.created == 3  # re-attached, nothing submitted twice
     assert res.df["_valid"].all() and len(res.df) == 30
     assert resume(cache=cache)["collected"].all()
@@ -292,34 +278,17 @@ def test_transient_errors_on_submit_and_status_are_retried(server, tmp_path):
 
 
 def test_a_budget_limits_what_is_submitted(server, tmp_path):
-    kw = dict(data=TEXTS, schema=SCHEMA, models=MODELS[:1], org=batch_org(server), batch=True)
-    per_cell = estimate("Classify: {text}", cache=str(tmp_path / "e.sqlite"), **kw).cost_usd / len(TEXTS)
-    res = run(
-        "Classify: {text}",
-        cache=str(tmp_path / "c.sqlite"),
-        progress=False,
-        batch_poll=0.01,
-        budget_usd=per_cell * 4.5,
-        **kw,
-    )
+    kw = run_args(server, tmp_path, models=MODELS[:1])
+    per_cell = estimate(TEMPLATE, **{**kw, "cache": str(tmp_path / "e.sqlite")}).cost_usd / len(TEXTS)
+    res = run(TEMPLATE, **kw, budget_usd=per_cell * 4.5)
     df = res.df
     assert server.batches.lines_submitted() == 4  # only what the budget pays for, at batch prices
     assert df["_valid"].sum() == 4 and (df.loc[~df["_valid"], "_error_type"] == "budget").all()
 
 
 def test_progress_says_which_connections_batch(server, tmp_path):
-    org = batch_org(server, local=True)
-    job = start(
-        "Classify: {text}",
-        data=TEXTS[:2],
-        schema=SCHEMA,
-        models=["openai:gpt-4.1-mini", "local-model"],
-        org=org,
-        batch=True,
-        batch_poll=0.01,
-        cache=str(tmp_path / "c.sqlite"),
-        progress=False,
-    )
+    models = ["openai:gpt-4.1-mini", "local-model"]
+    job = batch_job(server, tmp_path, data=TEXTS[:2], models=models, org=batch_org(server, local=True))
     run_job_blocking(job)
     assert job.progress.routes["openai"] == "batch"
     assert job.progress.routes["local-model"].startswith("live: Custom LLM has no batch API")
@@ -343,23 +312,18 @@ def test_gemini_past_the_inline_limit_uploads_a_file(tmp_path, monkeypatch):
 
 def test_a_batch_the_provider_no_longer_knows_is_let_go_and_sent_anew(server, tmp_path):
     server.batches.latency = 3600.0
-    cache = str(tmp_path / "c.sqlite")
-    kw = dict(
-        data=TEXTS, schema=SCHEMA, models=MODELS[:1], org=batch_org(server), cache=cache, progress=False
-    )
-    _lose_after_submission(start("Classify: {text}", batch=True, batch_poll=0.01, **kw), cache, batches=1)
+    kw = run_args(server, tmp_path, models=MODELS[:1])
+    _lose_after_submission(start(TEMPLATE, **kw), kw["cache"], batches=1)
     server.batches.batches.clear()  # the provider forgot it (deleted, or past its retention)
-    lost = resume("Classify: {text}", batch_poll=0.01, **kw).df
+    lost = resume(TEMPLATE, **kw).df
     assert not lost["_valid"].any() and lost["_error"].str.contains("is lost").all()
     server.batches.latency = 0.0
-    again = resume("Classify: {text}", batch_poll=0.01, **kw).df
+    again = resume(TEMPLATE, **kw).df
     assert again["_valid"].all() and server.batches.created == 1  # sent anew, once
 
 
 def test_the_demo_batches_in_process_with_the_live_answers_at_half_price(tmp_path):
-    kw = dict(data=TEXTS, schema=SCHEMA, models=["demo:demo-careful", "demo:demo-fast"], progress=False)
-    batched = run("Classify: {text}", batch=True, batch_poll=0.01, cache=str(tmp_path / "c.sqlite"), **kw).df
-    live = run("Classify: {text}", cache=False, **kw).df
+    batched, live = demo_batched_and_live(tmp_path, models=["demo:demo-careful", "demo:demo-fast"])
     assert batched["_batch_id"].notna().all() and batched["_batch_id"].str.startswith("batch_demo").all()
     cols = ["label", "score", "_valid", "_input_tokens", "_output_tokens"]
     pd.testing.assert_frame_equal(batched[cols], live[cols])  # same requests, same (deterministic) answers
@@ -368,15 +332,12 @@ def test_the_demo_batches_in_process_with_the_live_answers_at_half_price(tmp_pat
 
 def test_a_run_over_part_of_a_batch_leaves_the_rest_for_the_run_that_wants_it(server, tmp_path):
     server.batches.latency = 3600.0
-    cache = str(tmp_path / "c.sqlite")
-    kw = dict(schema=SCHEMA, models=MODELS[:1], org=batch_org(server), cache=cache, progress=False)
-    _lose_after_submission(
-        start("Classify: {text}", data=TEXTS, batch=True, batch_poll=0.01, **kw), cache, batches=1
-    )
+    cache = str(tmp_path / "cache.sqlite")
+    _lose_after_submission(batch_job(server, tmp_path, models=MODELS[:1]), cache, batches=1)
     server.batch_clock.advance(hours=2)
-    half = run("Classify: {text}", data=TEXTS[:5], batch=True, batch_poll=0.01, **kw).df
+    half = go(server, tmp_path, data=TEXTS[:5], models=MODELS[:1]).df
     assert half["_valid"].all() and not resume(cache=cache)["collected"].any()  # kept for the other rows
-    whole = run("Classify: {text}", data=TEXTS, batch=True, batch_poll=0.01, **kw).df
+    whole = go(server, tmp_path, models=MODELS[:1]).df
     assert whole["_valid"].all() and whole["_cached"].sum() == 5
     assert server.batches.created == 1  # the other five came from the same batch, not a new one
     assert resume(cache=cache)["collected"].all()
@@ -415,16 +376,8 @@ def test_a_batch_after_a_live_fallback_finds_the_live_cache_entries(server, tmp_
     answers = [Fault("ok", value={"label": "positive", "score": i / 10}) for i in range(len(TEXTS))]
     server.script("/chat/completions", [rejection, *answers])
     try:
-        live = run(
-            "Classify: {text}",
-            data=TEXTS,
-            schema=SCHEMA,
-            models=model,
-            org=org,
-            cache=cache,
-            progress=False,
-            concurrency=1,  # every cell after the first is sent in the remembered mode
-        )
+        # concurrency=1: every cell after the first is sent in the remembered mode
+        live = run(TEMPLATE, **run_args(server, tmp_path, models=model, org=org, batch=False, concurrency=1))
         assert live.df["_valid"].all() and not live.df["_cached"].any()
         sent = [
             r.json["response_format"]["type"] for r in server.requests if r.path.endswith("/chat/completions")
@@ -445,17 +398,7 @@ def test_a_stop_while_the_provider_creates_the_batch_still_cancels_it(server, tm
     # stop must wait for its id and cancel it rather than leave it running (and billing) unseen
     server.batches.latency = 10_000.0
     server.script("/batches", [Fault("slow", seconds=1.0)])
-    job = start(
-        "Classify: {text}",
-        data=TEXTS,
-        schema=SCHEMA,
-        models=["openai:gpt-4.1-mini"],
-        org=batch_org(server),
-        batch=True,
-        batch_poll=0.01,
-        cache=str(tmp_path / "c.sqlite"),
-        progress=False,
-    )
+    job = batch_job(server, tmp_path, models=["openai:gpt-4.1-mini"])
 
     def stop_once_the_create_arrives():
         while not server.count("/batches"):
@@ -498,11 +441,7 @@ def test_demo_batches_variants_and_repeats_with_the_live_answers(tmp_path):
     # the Demo's answers move with the system prompt, temperature and per-sample seed: a batch
     # that lost any of them (or folded repeats together) would differ from the live run
     variants = {"v1": {}, "v2": {"system": "Read it twice.", "temperature": 0.9}}
-    kw = dict(
-        data=TEXTS, schema=SCHEMA, models=["demo:demo-fast"], variants=variants, repeats=3, progress=False
-    )
-    batched = run("Classify: {text}", batch=True, batch_poll=0.01, cache=str(tmp_path / "c.sqlite"), **kw).df
-    live = run("Classify: {text}", cache=False, **kw).df
+    batched, live = demo_batched_and_live(tmp_path, models=["demo:demo-fast"], variants=variants, repeats=3)
     keys = ["row", "variant", "model", "sample"]
     batched, live = (
         batched.sort_values(keys).reset_index(drop=True),

@@ -49,6 +49,36 @@ def write(folder: Path, text: str, name: str = "exp.toml") -> Path:
     return path
 
 
+def edited(old: str, new: str, text: str = BASE) -> str:
+    """``text`` with ``old`` replaced by ``new``; ``old`` must be there (else the test tests nothing)."""
+    assert old in text, old
+    return text.replace(old, new)
+
+
+def with_keys(text: str, *lines: str) -> str:
+    """``text`` with top-level ``lines`` added after its truth key (before any table)."""
+    return edited('truth = "gold_sentiment"', "\n".join(['truth = "gold_sentiment"', *lines]), text)
+
+
+def with_store(folder: Path, text: str, *connections: nbc.Connection) -> str:
+    """``text`` taking its connections from a store file in ``folder`` holding ``connections``,
+    and none from the environment."""
+    nbc.Organization(path=folder / "store.json", connections=list(connections))
+    return with_keys(text, 'store = "store.json"', "env = false")
+
+
+def cli(folder: Path, exp: Path, **popen: object) -> subprocess.Popen:
+    """``python -m nbconnect run exp --out folder/out`` as a process of its own, on this checkout."""
+    return subprocess.Popen(
+        [sys.executable, "-m", "nbconnect", "run", str(exp), "--out", str(folder / "out")],
+        cwd=folder,
+        env={**os.environ, "PYTHONPATH": str(REPO)},
+        stdin=subprocess.DEVNULL,
+        stdout=subprocess.PIPE,
+        **popen,
+    )
+
+
 def line_of(text: str, start: str) -> int:
     """The 1-based line of ``text`` that starts with ``start`` (found independently of the CLI)."""
     return next(i for i, line in enumerate(text.splitlines(), 1) if line.lstrip().startswith(start))
@@ -121,62 +151,29 @@ def test_score_threshold_without_truth_is_refused(folder, capsys):
 
 # -- bad files: the key and its line ----------------------------------------------------------------
 
+# (id, text in BASE, what replaces it, the start of the line the error names, what it says)
 BAD = [
-    (
-        "typo in [options]",
-        BASE.replace("cache = false", "cache = false\ntemperatur = 0"),
-        "temperatur =",
-        "options.temperatur: unknown key; did you mean 'temperature'?",
-    ),
-    (
-        "bad option value",
-        BASE.replace("cache = false", "cache = false\nconcurrency = 0"),
-        "concurrency =",
-        "options.concurrency: concurrency=0 is not allowed",
-    ),
-    (
-        "wrong type",
-        BASE.replace('models = ["demo:demo-fast", "demo:demo-careful"]', "models = 3"),
-        "models =",
-        "models: must be a list or a string",
-    ),
-    ("unknown column", BASE.replace("{product}", "{produce}"), "template =", "template: "),
-    (
-        "limit past the data",
-        BASE.replace("limit = 30", "limit = 0"),
-        "limit =",
-        "options.limit: limit=0 selects no rows",
-    ),
-    (
-        "truth not a column",
-        BASE.replace('"gold_sentiment"', '"gold"'),
-        "truth =",
-        "truth: truth='gold' names 'gold'",
-    ),
-    ("missing data file", BASE.replace('"reviews.csv"', '"nope.csv"'), "data =", "data: no such file"),
-    (
-        "unknown top key",
-        BASE.replace("truth =", "truht = 1\ntruth ="),
-        "truht =",
-        "truht: unknown key; did you mean 'truth'?",
-    ),
-    (
-        "bad schema",
-        BASE.replace("sentiment: positive|negative|neutral, confidence: float", "sentiment: "),
-        "schema =",
-        "schema: ",
-    ),
-    (
-        "inline options table",
-        BASE.split("[options]")[0] + "options = { limit = 30, seeed = 1 }\n",
-        "options =",
-        "options.seeed: unknown key; did you mean 'seed'?",
-    ),
-]
+    ("typo in [options]", "cache = false", "cache = false\ntemperatur = 0", "temperatur =",
+     "options.temperatur: unknown key; did you mean 'temperature'?"),
+    ("bad option value", "cache = false", "cache = false\nconcurrency = 0", "concurrency =",
+     "options.concurrency: concurrency=0 is not allowed"),
+    ("wrong type", 'models = ["demo:demo-fast", "demo:demo-careful"]', "models = 3", "models =",
+     "models: must be a list or a string"),
+    ("unknown column", "{product}", "{produce}", "template =", "template: "),
+    ("limit past the data", "limit = 30", "limit = 0", "limit =", "options.limit: limit=0 selects no rows"),
+    ("truth not a column", '"gold_sentiment"', '"gold"', "truth =", "truth: truth='gold' names 'gold'"),
+    ("missing data file", '"reviews.csv"', '"nope.csv"', "data =", "data: no such file"),
+    ("unknown top key", "truth =", "truht = 1\ntruth =", "truht =", "truht: unknown key; did you mean 'truth'?"),
+    ("bad schema", "sentiment: positive|negative|neutral, confidence: float", "sentiment: ", "schema =",
+     "schema: "),
+    ("inline options table", "[options]\nlimit = 30\ncache = false\n", "options = { limit = 30, seeed = 1 }\n",
+     "options =", "options.seeed: unknown key; did you mean 'seed'?"),
+]  # fmt: skip
 
 
-@pytest.mark.parametrize(("text", "start", "says"), [b[1:] for b in BAD], ids=[b[0] for b in BAD])
-def test_a_bad_file_names_the_key_and_its_line(folder, capsys, text, start, says):
+@pytest.mark.parametrize(("old", "new", "start", "says"), [b[1:] for b in BAD], ids=[b[0] for b in BAD])
+def test_a_bad_file_names_the_key_and_its_line(folder, capsys, old, new, start, says):
+    text = edited(old, new)
     exp = write(folder, text)
     assert main(["run", str(exp), "--out", str(folder / "out")]) == 2
     err = capsys.readouterr().err.strip()
@@ -230,12 +227,8 @@ def test_key_line_finds_tables_dotted_keys_and_inline_tables():
 
 def test_dry_run_prints_the_estimate_and_sends_nothing(folder, capsys):
     with FakeProvider() as fake:
-        store = folder / "store.json"
-        nbc.Organization(path=store, connections=[nbc.CustomLLM(name="fake-llm", endpoint=f"{fake.url}/v1")])
-        text = BASE.replace('"demo:demo-careful"]', '"fake-llm"]').replace(
-            'truth = "gold_sentiment"', 'truth = "gold_sentiment"\nstore = "store.json"\nenv = false'
-        )
-        exp = write(folder, text)
+        llm = nbc.CustomLLM(name="fake-llm", endpoint=f"{fake.url}/v1")
+        exp = write(folder, with_store(folder, edited('"demo:demo-careful"]', '"fake-llm"]'), llm))
         assert main(["run", str(exp), "--dry-run", "--out", str(folder / "out")]) == 0
         out = capsys.readouterr().out
         assert fake.count("/chat/completions") == 0
@@ -262,26 +255,11 @@ def test_the_example_experiment_runs_on_the_demo(tmp_path, capsys):
 @pytest.mark.slow
 def test_ctrl_c_keeps_the_finished_cells_writes_them_and_exits_130(folder):
     with FakeProvider(latency=0.4) as fake:
-        store = folder / "store.json"
-        nbc.Organization(path=store, connections=[nbc.CustomLLM(name="slow-llm", endpoint=f"{fake.url}/v1")])
-        exp = write(
-            folder,
-            BASE.replace('["demo:demo-fast", "demo:demo-careful"]', '["slow-llm"]')
-            .replace(
-                'truth = "gold_sentiment"', 'truth = "gold_sentiment"\nstore = "store.json"\nenv = false'
-            )
-            .replace("cache = false", "cache = false\nconcurrency = 2\nmax_retries = 0"),
-        )
-        env = {**os.environ, "PYTHONPATH": str(REPO)}
-        proc = subprocess.Popen(
-            [sys.executable, "-m", "nbconnect", "run", str(exp), "--out", str(folder / "out")],
-            cwd=folder,
-            env=env,
-            stdin=subprocess.DEVNULL,
-            stdout=subprocess.PIPE,
-            stderr=subprocess.PIPE,
-            text=True,
-        )
+        text = edited('["demo:demo-fast", "demo:demo-careful"]', '["slow-llm"]')
+        text = edited("cache = false", "cache = false\nconcurrency = 2\nmax_retries = 0", text)
+        llm = nbc.CustomLLM(name="slow-llm", endpoint=f"{fake.url}/v1")
+        exp = write(folder, with_store(folder, text, llm))
+        proc = cli(folder, exp, stderr=subprocess.PIPE, text=True)
         try:
             deadline = time.monotonic() + 60
             # two calls in flight at a time: the 7th request means at least 5 answers came back
@@ -318,14 +296,7 @@ def test_a_terminal_gets_a_progress_bar(folder):
     exp = write(folder, BASE)
     master, slave = os.openpty()
     fcntl.ioctl(slave, termios.TIOCSWINSZ, struct.pack("HHHH", 40, 120, 0, 0))  # a sized terminal
-    proc = subprocess.Popen(
-        [sys.executable, "-m", "nbconnect", "run", str(exp), "--out", str(folder / "out")],
-        cwd=folder,
-        env={**os.environ, "PYTHONPATH": str(REPO)},
-        stdin=subprocess.DEVNULL,
-        stdout=subprocess.PIPE,
-        stderr=slave,
-    )
+    proc = cli(folder, exp, stderr=slave)
     os.close(slave)
     chunks: list[bytes] = []
     deadline = time.monotonic() + 120
@@ -398,11 +369,7 @@ def test_connections_come_from_the_environment_unless_env_is_false(folder, capsy
         )
         capsys.readouterr()
 
-        off = write(
-            folder,
-            text.replace('truth = "gold_sentiment"', 'truth = "gold_sentiment"\nenv = false'),
-            "off.toml",
-        )
+        off = write(folder, with_keys(text, "env = false"), "off.toml")
         assert main(["run", str(off), "--out", str(folder / "off")]) == 2
         err = capsys.readouterr().err
         assert f"{off}:{line_of(text, 'models =')}: models: " in err

@@ -4,12 +4,11 @@ answers and the prices in catalog.json (read here directly, not through the Cata
 
 from __future__ import annotations
 
-import json
-from importlib import resources
-
 import httpx
 import pandas as pd
 import pytest
+from _orgs import fake_org
+from _prices import bill, prices
 from _sdk_parse import anthropic_sdk, google_sdk, openai_sdk
 
 import nbconnect as nbc
@@ -28,28 +27,6 @@ MODELS = {  # model ref -> (catalog provider, model id, the SDK reading of an an
     "anthropic:claude-haiku-4-5": ("anthropic", "claude-haiku-4-5", anthropic_sdk),
     "gemini:gemini-2.5-pro": ("gemini", "gemini-2.5-pro", google_sdk),
 }
-
-
-def prices(provider: str, model: str) -> dict[str, float]:
-    raw = json.loads(resources.files("nbconnect._catalog").joinpath("catalog.json").read_text("utf-8"))
-    entry = next(m for m in raw["providers"][provider]["models"] if m["id"] == model)
-    return {k: entry.get(k, entry["input"]) for k in ("input", "cached_input", "cache_write")} | {
-        "output": entry["output"]
-    }
-
-
-def bill(p: dict[str, float], inp: int, cached: int, write: int, out: int) -> float:
-    """What the provider charges: uncached input, cache reads, cache writes, and all output."""
-    return ((inp - cached - write) * p["input"] + cached * p["cached_input"] + write * p["cache_write"]
-            + out * p["output"]) / 1e6  # fmt: skip
-
-
-def fake_org(server: FakeProvider) -> nbc.Organization:
-    org = nbc.Organization(persist=False)
-    org.add(nbc.OpenAI(api_key="sk-test-0123456789", base_url=f"{server.url}/v1"))
-    org.add(nbc.Anthropic(api_key="sk-ant-test-0123456789", base_url=server.url))
-    org.add(nbc.Gemini(api_key="AIzaTest0123456789abcdef", base_url=server.url))
-    return org
 
 
 async def sdk_reading(org: nbc.Organization, ref: str, user: str, read) -> object:

@@ -4,8 +4,8 @@ server counts them, with the answer cache and the progress bar on (issue 19)."""
 from __future__ import annotations
 
 import pytest
+from _orgs import custom_org
 
-import nbconnect as nbc
 from nbconnect._engine.api import run
 from nbconnect.testing import FakeProvider
 
@@ -13,8 +13,7 @@ from nbconnect.testing import FakeProvider
 @pytest.mark.parametrize("concurrency", [64, 128])  # 128: past any per-client connection cap of 100
 def test_concurrency_on_one_model_is_what_the_server_sees(tmp_path, concurrency):
     with FakeProvider(latency=1.5) as server:  # every call still in flight when the last one starts
-        org = nbc.Organization(persist=False)
-        org.add(nbc.CustomLLM(name="model-a", endpoint=f"{server.url}/v1", json_mode="json_schema"))
+        org = custom_org(server)
         res = run(
             "Classify: {text}",
             data=[f"row {i}" for i in range(concurrency)],

@@ -8,27 +8,19 @@ import asyncio
 import logging
 
 import pytest
+from _orgs import custom_org
 
-import nbconnect as nbc
 from nbconnect._engine import limits
 from nbconnect._engine.api import run
 from nbconnect._engine.limits import Gate
-from nbconnect.testing import FakeProvider, Fault
+from nbconnect.testing import Fault
 
 SCHEMA = "label: positive|negative|neutral, score: float"
 TEXTS = [f"review number {i}: it was {'great' if i % 2 else 'awful'}" for i in range(24)]
 
 
-@pytest.fixture
-def server():
-    with FakeProvider() as srv:
-        yield srv
-
-
 def go(server, models=("model-a",), rows: int = 12, **kw):
-    org = nbc.Organization(persist=False)
-    for name in models:
-        org.add(nbc.CustomLLM(name=name, endpoint=f"{server.url}/v1", json_mode="json_schema"))
+    org = custom_org(server, *models)
     kw.setdefault("cache", False)
     kw.setdefault("progress", False)
     return run("Classify: {text}", data=TEXTS[:rows], schema=SCHEMA, models=list(models), org=org, **kw)

@@ -175,12 +175,6 @@ FAMILIES = {
 
 
 @pytest.fixture
-def server():
-    with FakeProvider() as srv:
-        yield srv
-
-
-@pytest.fixture
 def client():
     with httpx.Client(timeout=10) as c:
         yield c

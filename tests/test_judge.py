@@ -5,27 +5,14 @@ from __future__ import annotations
 
 import pandas as pd
 import pytest
+from _orgs import custom_org
 
 import nbconnect as nbc
 from nbconnect._engine.judge import start_judge
 from nbconnect._results.results import Results
 from nbconnect._results.verdicts import Verdicts
-from nbconnect.testing import FakeProvider
 
 TEXTS = [f"review {i}: it was {'great' if i % 2 else 'awful'}" for i in range(8)]
-
-
-@pytest.fixture
-def server():
-    with FakeProvider() as srv:
-        yield srv
-
-
-def org_for(server, *names):
-    org = nbc.Organization(persist=False)
-    for name in names:
-        org.add(nbc.CustomLLM(name=name, endpoint=f"{server.url}/v1", json_mode="json_schema"))
-    return org
 
 
 def graded(server, org):
@@ -36,7 +23,7 @@ def graded(server, org):
 
 
 def test_a_rerun_of_the_judge_sends_nothing(server, tmp_path):
-    org = org_for(server, "model-a", "judge-1", "judge-2")
+    org = custom_org(server, "model-a", "judge-1", "judge-2")
     res = graded(server, org)
     sent = server.count("/chat/completions")
     kw = dict(
@@ -62,7 +49,7 @@ def test_a_rerun_of_the_judge_sends_nothing(server, tmp_path):
 
 
 def test_a_budget_stops_the_judge(server):
-    org = org_for(server, "model-a", "judge-1")
+    org = custom_org(server, "model-a", "judge-1")
     res = graded(server, org)
     sent = server.count("/chat/completions")
     nbc.catalog.add("custom", "judge-1", input_per_m=1000.0, output_per_m=1000.0)
@@ -86,7 +73,7 @@ def test_a_budget_stops_the_judge(server):
 
 
 def test_bad_judge_arguments_are_refused_before_any_request(server):
-    org = org_for(server, "model-a", "judge-1")
+    org = custom_org(server, "model-a", "judge-1")
     res = graded(server, org)
     sent = server.count("/chat/completions")
     with pytest.raises(nbc.ConfigError, match="rubric"):
@@ -223,7 +210,7 @@ def test_the_demo_judge_grades_against_the_reference_and_is_deterministic():
 
 
 def test_a_stopped_judge_keeps_its_cells_marked_not_run(server):
-    org = org_for(server, "model-a", "judge-1")
+    org = custom_org(server, "model-a", "judge-1")
     res = graded(server, org)
     sent = server.count("/chat/completions")
     job = start_judge(res, "fits", field="label", models=["judge-1"], org=org, cache=False, progress=False)

@@ -14,7 +14,6 @@ import nbconnect as nbc
 from nbconnect._wire.media import Media
 from nbconnect.data._png import encode_png
 from nbconnect.data.make_media import minimal_pdf
-from nbconnect.testing import FakeProvider
 
 SCHEMA = "shape: circle|square|triangle, colour: red|green|blue|yellow|purple|orange"
 PROMPT = "Look at the picture. {image:image} Which shape and colour is it?"
@@ -24,12 +23,6 @@ FAKE_MODELS = [
     "gemini:gemini-2.5-flash",
     "vertex:gemini-2.5-flash",
 ]
-
-
-@pytest.fixture
-def server():
-    with FakeProvider() as srv:
-        yield srv
 
 
 @pytest.fixture

@@ -3,18 +3,12 @@
 from __future__ import annotations
 
 import pytest
+from _orgs import vertex_key
 
 import nbconnect as nbc
 from nbconnect import OrganizationRuleError, UnknownModelError
 
-PEM = "-----BEGIN PRIVATE KEY-----\nMIIEvQIBADANBgkqhkiG9w0BAQEFAASC\n-----END PRIVATE KEY-----\n"
-VERTEX_KEY = {
-    "type": "service_account",
-    "project_id": "p",
-    "private_key": PEM,
-    "client_email": "sa@p.iam.gserviceaccount.com",
-    "token_uri": "https://oauth2.googleapis.com/token",
-}
+VERTEX_KEY = vertex_key()
 
 
 def azure(deployment: str, key: str = "azure-key-0123456789") -> nbc.AzureOpenAI:

@@ -6,17 +6,12 @@ import json
 import time
 
 import pytest
+from _data import love_hate
 
 import nbconnect as nbc
 from nbconnect._widgets.playground import PAGE, Playground
 
-DATA = [
-    {
-        "text": f"I {'love' if i % 2 else 'hate'} it, {'great' if i % 3 else 'awful'} battery",
-        "gold": "positive" if i % 2 else "negative",
-    }
-    for i in range(40)
-]
+DATA = love_hate(40)
 SCHEMA = "label: positive|negative|neutral, score: float"
 MODELS = ["demo:demo-careful", "demo:demo-fast"]
 

@@ -3,14 +3,13 @@ through the connections' batch APIs (the Demo's is in process), and the progress
 
 from __future__ import annotations
 
+from _data import love_hate
+
 import nbconnect as nbc
 from nbconnect._widgets.playground import Playground
 from nbconnect.testing import FakeProvider
 
-DATA = [
-    {"text": f"I {'love' if i % 2 else 'hate'} it", "gold": "positive" if i % 2 else "negative"}
-    for i in range(12)
-]
+DATA = love_hate(12, battery=False)
 SCHEMA = "label: positive|negative|neutral"
 
 
@@ -67,6 +66,10 @@ def test_batch_without_the_cache_database_is_refused_with_the_fix():
     org = nbc.Organization(persist=False, connections=[nbc.Demo()])
     pg = playground(org, ["demo:demo-fast"], False)
     pg.core.as_batch = True
+    # the estimate line still prices the batch run; the refusal is Run's, with the fix
+    assert (
+        pg.core.estimate["error"] is None and pg.core.estimate["live_cost_usd"] > pg.core.estimate["cost_usd"]
+    )
     pg.core._dispatch(pg.core, {"kind": "run", "id": "r"}, None)
     reply = pg.core.sent[-1]
     assert not reply["ok"] and "cache" in reply["error"]

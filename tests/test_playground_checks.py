@@ -7,6 +7,7 @@ import time
 
 import pandas as pd
 import pytest
+from _data import love_hate
 
 import nbconnect as nbc
 from nbconnect._results.results import Results
@@ -15,10 +16,7 @@ from nbconnect._widgets.playground_checks import excerpt, schema_check, template
 from nbconnect._widgets.playground_view import answered_counts, answered_summary
 from nbconnect.testing import FakeProvider, Fault
 
-DATA = [
-    {"text": f"I {'love' if i % 2 else 'hate'} it", "gold": "positive" if i % 2 else "negative"}
-    for i in range(40)
-]
+DATA = love_hate(40, battery=False)
 MODELS = ["demo:demo-careful", "demo:demo-fast"]
 SCHEMA = "label: positive|negative|neutral, score: float"
 

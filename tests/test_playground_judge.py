@@ -7,15 +7,12 @@ import time
 
 import numpy as np
 import pytest
+from _data import love_hate
 
 import nbconnect as nbc
 from nbconnect._widgets.playground import Playground
 
-DATA = [
-    {"text": f"I {'love' if i % 2 else 'hate'} it, {'great' if i % 3 else 'awful'} battery",
-     "gold": "positive" if i % 2 else "negative"}
-    for i in range(30)
-]  # fmt: skip
+DATA = love_hate(30)
 MODELS = ["demo:demo-careful", "demo:demo-fast"]
 RUBRIC = "The label is the sentiment of the review"
 

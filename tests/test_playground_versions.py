@@ -9,16 +9,13 @@ from pathlib import Path
 
 import pandas as pd
 import pytest
+from _data import love_hate
 
 import nbconnect as nbc
 from nbconnect._widgets.playground import Playground
 from nbconnect._widgets.playground_versions import versions_path
 
-DATA = [
-    {"text": f"I {'love' if i % 2 else 'hate'} it, {'great' if i % 3 else 'awful'} battery",
-     "gold": "positive" if i % 2 else "negative"}
-    for i in range(24)
-]  # fmt: skip
+DATA = love_hate(24)
 MODELS = ["demo:demo-careful", "demo:demo-fast"]
 TERSE = "Classify: {text}"
 CAREFUL = "Read the review and say its sentiment (positive, negative or neutral): {text}"

@@ -8,26 +8,14 @@ import time
 
 import pandas as pd
 import pytest
+from _orgs import custom_org
 
 import nbconnect as nbc
 from nbconnect._engine.api import arun, estimate, run, start
-from nbconnect.testing import FakeProvider, Fault
+from nbconnect.testing import Fault
 
 SCHEMA = "label: positive|negative|neutral, score: float"
 TEXTS = [f"review number {i}: it was {'great' if i % 2 else 'awful'}" for i in range(12)]
-
-
-@pytest.fixture
-def server():
-    with FakeProvider() as srv:
-        yield srv
-
-
-def custom_org(server, *names: str) -> nbc.Organization:
-    org = nbc.Organization(persist=False)
-    for name in names or ("model-a",):
-        org.add(nbc.CustomLLM(name=name, endpoint=f"{server.url}/v1", json_mode="json_schema"))
-    return org
 
 
 def go(server, data=TEXTS, models=("model-a",), **kw):

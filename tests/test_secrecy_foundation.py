@@ -13,6 +13,7 @@ import traceback
 from collections.abc import Callable
 
 import pytest
+from _orgs import vertex_key
 
 import nbconnect as nbc
 from nbconnect._connections.providers import PROVIDERS
@@ -20,13 +21,7 @@ from nbconnect._connections.providers import PROVIDERS
 CANARY = "LEAKCANARY7f3a9c2e"
 SENTINEL = f"sk-proj-{CANARY}-0000"
 PEM = f"-----BEGIN PRIVATE KEY-----\n{CANARY}\n-----END PRIVATE KEY-----\n"
-VERTEX_KEY = {
-    "type": "service_account",
-    "project_id": "p",
-    "private_key": PEM,
-    "client_email": "sa@p.iam.gserviceaccount.com",
-    "token_uri": "https://oauth2.googleapis.com/token",
-}
+VERTEX_KEY = vertex_key(PEM)
 
 
 def assert_clean(text: str) -> None:

@@ -13,6 +13,7 @@ import time
 from pathlib import Path
 
 import pytest
+from _orgs import vertex_key
 
 import nbconnect as nbc
 from nbconnect import StoreError
@@ -21,14 +22,7 @@ from nbconnect._store.store import default_store_path, lock_for
 posix_only = pytest.mark.skipif(os.name != "posix", reason="file modes and SIGKILL are POSIX")
 PROJECT_ROOT = Path(nbc.__file__).resolve().parent.parent  # children import this same checkout
 
-PEM = "-----BEGIN PRIVATE KEY-----\nMIIEvQIBADANBgkqhkiG9w0BAQEFAASC\n-----END PRIVATE KEY-----\n"
-VERTEX_KEY = {
-    "type": "service_account",
-    "project_id": "p",
-    "private_key": PEM,
-    "client_email": "sa@p.iam.gserviceaccount.com",
-    "token_uri": "https://oauth2.googleapis.com/token",
-}
+VERTEX_KEY = vertex_key()
 
 
 def seven() -> list[nbc.Connection]:

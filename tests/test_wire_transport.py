@@ -23,12 +23,6 @@ KEY = "sk-transport-SENTINEL-abcdefghijkl"
 CALL = Call(model="m", user="I love it", schema=as_schema("label: positive|negative, score: float"))
 
 
-@pytest.fixture
-def server():
-    with FakeProvider() as srv:
-        yield srv
-
-
 def adapter(url: str, timeout: float | None = None):
     conn = nbc.CustomLLM(name="m", endpoint=f"{url}/v1", api_key=KEY, json_mode="json_schema")
     return adapter_for(conn, timeout=timeout)

@@ -201,8 +201,11 @@ async def arun(template: str, *, dry_run: bool = False, **kwargs: Any) -> Result
 
 
 def estimate(template: str, **kwargs: Any) -> Estimate:
-    """Calls, tokens and cost per model for a run, without sending anything (tokens by tiktoken when
-    installed, else characters / 4). Takes the same arguments as :func:`run`, checked the same way.
+    """Calls, tokens and cost per model (per arm with ``variants=``) for a run, without sending
+    anything: each cell with the settings it will be sent with, a typical figure and an upper
+    bound (tokens by tiktoken when installed, else characters / 4; what
+    :mod:`nbconnect._engine.estimate` assumes). Takes the same arguments as :func:`run`, checked
+    the same way.
 
         >>> import nbconnect as nbc
         >>> est = nbc.estimate(
@@ -214,11 +217,11 @@ def estimate(template: str, **kwargs: Any) -> Estimate:
         >>> est.calls
         160
         >>> est.df.columns.tolist()
-        ['calls', 'input_tokens', 'output_tokens', 'cost_usd']
+        ['calls', 'input_tokens', 'output_tokens', 'max_output_tokens', 'cost_usd', 'max_cost_usd']
     """
     check_keywords("estimate", kwargs)
     job = start(template, **kwargs)
-    est = estimate_plan(job.plan, job.options.max_tokens)
+    est = estimate_plan(job.plan)  # each cell with the settings it will be sent with
     if job.options.batch:
         from .batch_routes import annotate_estimate
 

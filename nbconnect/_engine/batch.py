@@ -30,6 +30,7 @@ from .._wire.retry import GiveUp, RetryPolicy
 from .batch_routes import BATCH, annotate_estimate, routes
 from .batch_store import BatchRecord, BatchStore
 from .cache import call_key
+from .estimate import arm_key
 from .plan import estimate_plan, per_call_estimate
 from .runner import _Outcome  # how a cell ended, recorded by the Job the same way live or batched
 
@@ -73,9 +74,9 @@ class BatchPhase:
         self.served: set[str] = set()  # keys this run answered from the cache
         self._open: dict[str, BatchAPI] = {}  # batch id -> the API driving it (for stop)
         self.policy = RetryPolicy(job.options.max_retries)  # the live path's policy, its own jitter
-        self.expected: dict[str, float] = {}  # model ref -> USD per cell at batch prices (budget)
+        self.expected: dict[str, float] = {}  # arm_key -> USD per cell at batch prices (budget)
         if job.options.budget_usd is not None:
-            est = annotate_estimate(estimate_plan(job.plan, job.options.max_tokens), job.plan)
+            est = annotate_estimate(estimate_plan(job.plan), job.plan)
             self.expected = per_call_estimate(est)
         job.progress.routes = {
             name: BATCH if why is None else f"live: {why}" for name, why in self.routes.items()
@@ -162,7 +163,7 @@ class BatchPhase:
         kept = []
         for key in keys:
             item = pending[key]
-            cost = self.expected.get(self.job.plan.cells[item.cells[0]].ref.ref, 0.0)
+            cost = self.expected.get(arm_key(self.job.plan.cells[item.cells[0]]), 0.0)
             if self.job._spent + self.job._reserved + cost > budget:
                 self.job._budget_hit = True
                 self._fail(item, None, ("not run: the budget would be exceeded", "budget"))

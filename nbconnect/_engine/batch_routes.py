@@ -7,8 +7,6 @@ live, and the estimate and the progress say why.
 
 from __future__ import annotations
 
-import pandas as pd
-
 from .._catalog.catalog import catalog
 from .plan import Estimate, Plan
 
@@ -28,21 +26,23 @@ def routes(plan: Plan) -> dict[str, str | None]:
 
 
 def annotate_estimate(est: Estimate, plan: Plan) -> Estimate:
-    """``est`` for a batch run: ``route`` says batch or live (and why) per model, ``cost_usd`` is at
-    batch prices where the cells are batched, ``live_cost_usd`` what the same calls cost live."""
+    """``est`` for a batch run: ``route`` says batch or live (and why) per row, ``cost_usd`` and
+    ``max_cost_usd`` are at batch prices where the cells are batched, ``live_cost_usd`` what the
+    same calls cost live."""
     df = est.df.copy()
     where = routes(plan)
     by_ref = {ref.ref: ref for ref in plan.models}
     df["live_cost_usd"] = df["cost_usd"]
-    route_col, costs = [], []
-    for model, row in df.iterrows():
+    models = df["model"] if "model" in df.columns else df.index.to_series()  # per arm, or per model
+    route_col, discounts = [], []
+    for model in models:
         ref = by_ref[str(model)]
         reason = where[ref.conn.name]
         info = catalog.get(ref.conn.provider, ref.model)
-        cost = row["cost_usd"]
-        if reason is None and info is not None and info.batch_discount is not None and pd.notna(cost):
-            cost = cost * info.batch_discount
+        batched = reason is None and info is not None and info.batch_discount is not None
+        discounts.append(info.batch_discount if batched else 1.0)
         route_col.append(BATCH if reason is None else f"live: {reason}")
-        costs.append(cost)
-    df["cost_usd"], df["route"] = costs, route_col
+    df["cost_usd"] = df["cost_usd"] * discounts
+    df["max_cost_usd"] = df["max_cost_usd"] * discounts
+    df["route"] = route_col
     return Estimate(df)

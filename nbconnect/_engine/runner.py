@@ -19,6 +19,7 @@ from .._wire.lookup import adapter_for
 from .._wire.retry import GiveUp, RetryPolicy
 from .cache import Cache, call_key
 from .checks import check_truth
+from .estimate import arm_key
 from .limits import Gate
 from .options import check_temperature
 from .plan import Cell, Plan, estimate_plan, flat_fields, per_call_estimate, plan_info
@@ -125,7 +126,7 @@ class Job:
         self._tasks: list[asyncio.Task[None]] = []
         self._spent = 0.0
         self._reserved = 0.0
-        self._worst: dict[str, float] = {}  # the dearest answered call so far, per model
+        self._worst: dict[str, float] = {}  # the dearest answered call so far, per arm (arm_key)
         self._shared: _Shared  # what every cell of a run uses; set by arun
         self.progress = Progress(total=len(plan.cells))
         for ref in plan.models:
@@ -171,7 +172,7 @@ class Job:
         cache = None if opts.cache is False else Cache(None if opts.cache is True else opts.cache)
         self._shared = _Shared(
             cache=cache,
-            per_call=per_call_estimate(estimate_plan(self.plan, opts.max_tokens)),
+            per_call=per_call_estimate(estimate_plan(self.plan)),  # per arm: each with its own settings
             everyone=asyncio.Semaphore(opts.concurrency),
             policy=RetryPolicy(opts.max_retries),
             bar=progress_bar(len(self.plan.cells)) if opts.progress else None,
@@ -282,7 +283,8 @@ class Job:
             self._reserved -= reserved
         if outcome.reply is not None:
             self._spent += outcome.reply.cost_usd or 0.0
-            self._worst[cell.ref.ref] = max(self._worst.get(cell.ref.ref, 0.0), outcome.reply.cost_usd or 0.0)
+            arm = arm_key(cell)
+            self._worst[arm] = max(self._worst.get(arm, 0.0), outcome.reply.cost_usd or 0.0)
             if key is not None and self._shared.cache is not None:
                 self._shared.cache.put(key, outcome.reply)
         self._finish(index, cell, outcome)
@@ -317,8 +319,8 @@ class Job:
         more: with many calls in flight an estimate that runs low would otherwise let each of them
         start on money the others are about to spend."""
         budget = self.options.budget_usd
-        ref = cell.ref.ref
-        expected = max(self._shared.per_call.get(ref, 0.0), self._worst.get(ref, 0.0))
+        arm = arm_key(cell)
+        expected = max(self._shared.per_call.get(arm, 0.0), self._worst.get(arm, 0.0))
         if budget is not None and self._spent + self._reserved + expected > budget:
             self._budget_hit = True
             self._stopping = True  # stop scheduling everywhere; calls in flight may finish

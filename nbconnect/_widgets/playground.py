@@ -15,10 +15,9 @@ from typing import Any
 import ipywidgets
 import pandas as pd
 
-from .._engine.api import start
-from .._engine.batch_routes import annotate_estimate
+from .._engine.api import estimate, start
 from .._engine.media_preview import cell_text, media_columns, thumbnail
-from .._engine.plan import as_frame, estimate_plan, make_plan
+from .._engine.plan import as_frame
 from .._engine.runner import Job, Progress
 from .._errors import NbconnectError
 from .._results.results import Results
@@ -88,6 +87,7 @@ class Playground(ResultsView, JudgePanel, VersionsPanel, ipywidgets.VBox):
                 "n",
                 "seed",
                 "max_tokens",
+                "temperature",
                 "template",
                 "as_batch",
                 "chosen_versions",
@@ -222,6 +222,13 @@ class Playground(ResultsView, JudgePanel, VersionsPanel, ipywidgets.VBox):
             **self._variant_kwargs(),
         }
 
+    def _send_kwargs(self) -> dict[str, Any]:
+        """What decides the requests a run sends (rows, prompts, models, each arm's settings, batch
+        or live): the Run button and the estimate line both start from it, so they agree. The
+        cache is Run's alone: a batch run without one is refused when Run is pressed, with the
+        fix, while the line still prices it."""
+        return {**self._plan_kwargs(), **self._run_settings(), "batch": self.core.as_batch}
+
     def _refresh_estimate(self) -> None:
         """The estimate, or nothing while a box has a problem (it would price a run that cannot be)."""
         core = self.core
@@ -235,17 +242,15 @@ class Playground(ResultsView, JudgePanel, VersionsPanel, ipywidgets.VBox):
 
     def _estimate(self) -> None:
         core = self.core
-        try:
-            plan = make_plan(core.template, **self._plan_kwargs())
-            est = estimate_plan(plan, core.max_tokens)
+        try:  # nbc.estimate of the run Run would start: each version with its own settings
+            est = estimate(core.template, **self._send_kwargs(), progress=False)
         except NbconnectError as exc:
             core.estimate = {"calls": 0, "cost_usd": None, "error": str(exc)}
             return
-        cost = est.cost_usd
-        estimate = {"calls": est.calls, "cost_usd": None if pd.isna(cost) else round(cost, 6), "error": None}
+        line = {"calls": est.calls, "cost_usd": _usd(est.cost_usd), "max_cost_usd": _usd(est.max_cost_usd)}
         if core.as_batch:  # priced at batch rates where a connection batches, and what live would cost
-            estimate.update(batch_estimate(annotate_estimate(est, plan)))
-        core.estimate = estimate
+            line.update(batch_estimate(est))
+        core.estimate = {**line, "error": None}
 
     # -- run / stop ---------------------------------------------------------------------------------
     # Everything a run writes after it starts comes from the background loop's thread (progress
@@ -261,12 +266,10 @@ class Playground(ResultsView, JudgePanel, VersionsPanel, ipywidgets.VBox):
         throttle = Throttle(PROGRESS_EVERY)
         job = start(
             core.template,
-            **self._plan_kwargs(),
-            **self._run_settings(),
+            **self._send_kwargs(),
+            cache=self._cache,
             concurrency=core.concurrency,
             budget_usd=core.budget_usd,
-            cache=self._cache,
-            batch=core.as_batch,
             progress=False,
             truth=self._truth_arg(),
             on_progress=lambda p: throttle.offer(lambda: self._push_progress(p), force=p.finished),
@@ -351,3 +354,8 @@ class Playground(ResultsView, JudgePanel, VersionsPanel, ipywidgets.VBox):
             if state != self.core.progress:
                 self.progress_messages += 1
             self.core.progress = state
+
+
+def _usd(value: float) -> float | None:
+    """A dollar figure for the browser: ``None`` when unknown (NaN)."""
+    return None if pd.isna(value) else round(float(value), 6)

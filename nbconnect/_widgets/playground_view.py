@@ -40,16 +40,18 @@ def cell_detail(cell: pd.Series) -> dict[str, Any]:
 
 
 def batch_estimate(est: Any) -> dict[str, Any]:
-    """The estimate line's batch part, from ``annotate_estimate``'s table (one row per model):
-    the cost at batch prices, the same calls live, the saving, and per model its route
-    (``"batch"`` or ``"live: why"``)."""
+    """The estimate line's batch part, from ``annotate_estimate``'s table (a row per model, or per
+    arm with versions): the cost at batch prices, the same calls live, the saving, and per model
+    its route (``"batch"`` or ``"live: why"``; a model's versions share it)."""
     cost, live = est.df["cost_usd"].sum(min_count=1), est.df["live_cost_usd"].sum(min_count=1)
     known = not (pd.isna(cost) or pd.isna(live))
+    models = est.df["model"] if "model" in est.df.columns else est.df.index.to_series()
+    routes = dict(zip(models.astype(str), est.df["route"].astype(str)))  # one per model
     return {
         "cost_usd": None if pd.isna(cost) else round(float(cost), 6),
         "live_cost_usd": None if pd.isna(live) else round(float(live), 6),
         "saving_usd": round(float(live - cost), 6) if known else None,
-        "routes": [{"model": str(m), "route": str(r)} for m, r in est.df["route"].items()],
+        "routes": [{"model": m, "route": r} for m, r in routes.items()],
     }
 
 

@@ -255,6 +255,14 @@ class Adapter(ABC):
         """The body keys that carry ``call.reasoning_effort`` on this wire ({} without one)."""
         return {}
 
+    @classmethod
+    def output_limit(cls, call: Call) -> int | None:
+        """The most output tokens, reasoning included, that the request for ``call`` lets the
+        provider write and bill (``None``: the request sets no limit). The request is built from
+        it, and the run estimate's upper bound too, so the two cannot drift apart. Chat
+        completions' ``max_completion_tokens`` (and the legacy ``max_tokens``) cover reasoning."""
+        return call.max_tokens
+
     def plan(self, call: Call) -> list[str]:
         """Enforcement modes to try in order, the remembered one first."""
         modes = self.call_modes(call)

@@ -91,13 +91,18 @@ class AnthropicAdapter(Adapter):
         return mode == OUTPUT_CONFIG and isinstance(err, E.SchemaRejectedError)
 
     # -- request / response ------------------------------------------------------------------
+    @classmethod
+    def output_limit(cls, call: Call) -> int:
+        # the API requires max_tokens; thinking counts toward it, so its budget comes on top of the
+        # answer's allowance (and budget_tokens must be below max_tokens)
+        answer = call.max_tokens if call.max_tokens is not None else DEFAULT_MAX_TOKENS
+        return answer + (THINKING_BUDGET[call.reasoning_effort] if call.reasoning_effort else 0)
+
     def prepare(self, call: Call, mode: str) -> Prepared:
         thinking = self.reasoning(call)
-        answer = call.max_tokens if call.max_tokens is not None else DEFAULT_MAX_TOKENS
-        budget = thinking["thinking"]["budget_tokens"] if thinking else 0
         body: dict[str, Any] = {
             "model": call.model,
-            "max_tokens": answer + budget,  # budget_tokens must be below max_tokens
+            "max_tokens": self.output_limit(call),
             "messages": [{"role": "user", "content": self.user_content(call)}],
             **thinking,
         }

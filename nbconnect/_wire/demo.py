@@ -15,6 +15,8 @@ believable differences, still deterministic: a system prompt that asks for care
 skill a little its own way, a temperature above 1 costs some, and ``reasoning_effort`` helps the
 model that reasons (``demo-careful``, which then thinks longer). Repeats (a request ``seed``)
 re-draw some of the answer's choices per seed, more at higher temperature, none at temperature 0.
+A request's ``max_completion_tokens`` (or ``max_tokens``) limits the output, thinking included, as
+OpenAI's does: an answer that does not fit stops short with ``finish_reason`` "length".
 """
 
 from __future__ import annotations
@@ -25,7 +27,7 @@ from typing import TYPE_CHECKING, Any
 
 import httpx
 
-from .._catalog.tokens import estimate_tokens
+from .._catalog.tokens import CHARS_PER_TOKEN, estimate_tokens
 from .adapter import Call, Prepared
 from .batch.openai import OpenAIBatch
 from .demo_batch import DemoBatches
@@ -119,7 +121,11 @@ class DemoTransport(httpx.AsyncBaseTransport):
             text, finish = text[: max(1, len(text) // 2)], "length"
         prompt = "".join(read_content(m.get("content", "")).text for m in body["messages"])
         tokens_in = estimate_tokens(prompt) + seen.media_tokens
-        usage = _usage(model, tokens_in, estimate_tokens(text), body.get("reasoning_effort"))
+        reasoning = _reasoning(model, estimate_tokens(text), body.get("reasoning_effort"))
+        limit = body.get("max_completion_tokens", body.get("max_tokens"))
+        if isinstance(limit, int) and estimate_tokens(text) + reasoning > limit:
+            text, reasoning, finish = _cut(text, reasoning, limit)
+        usage = _usage(tokens_in, estimate_tokens(text), reasoning)
         answer = {
             "id": f"chatcmpl-demo{self.calls}",
             "object": "chat.completion",
@@ -174,10 +180,23 @@ def _draw(body: dict[str, Any]) -> tuple[Any, float] | None:
     return (seed, min(0.6, 0.3 * t))
 
 
-def _usage(model: str, prompt: int, answer: int, effort: str | None = None) -> dict[str, object]:
+def _reasoning(model: str, answer: int, effort: str | None) -> int:
+    """The tokens a demo model thinks before an answer of ``answer`` tokens."""
+    return answer * _THINK_LONGER.get(effort, 1) if model in _THINKS else 0
+
+
+def _cut(text: str, reasoning: int, limit: int) -> tuple[str, int, str]:
+    """Text, reasoning tokens and finish reason of an answer cut at ``limit`` output tokens, as
+    ``max_completion_tokens`` cuts one: the thinking comes first, and what is left of the limit
+    (at least one token) goes to the answer, which then stops short (``finish_reason`` "length")."""
+    reasoning = max(0, min(reasoning, limit - 1))
+    room = max(1, limit - reasoning)
+    return text[: room * CHARS_PER_TOKEN], reasoning, "length"
+
+
+def _usage(prompt: int, answer: int, reasoning: int) -> dict[str, object]:
     """OpenAI-format usage: half of every prompt is read from the (pretend) prompt cache, and
     reasoning tokens are part of completion_tokens, so the demo's bills show both prices."""
-    reasoning = answer * _THINK_LONGER.get(effort, 1) if model in _THINKS else 0
     return {
         "prompt_tokens": prompt,
         "completion_tokens": answer + reasoning,

@@ -67,15 +67,22 @@ class GoogleAdapter(Adapter):
             return {}
         return {"thinkingConfig": {"thinkingBudget": THINKING_BUDGET[call.reasoning_effort]}}
 
+    @classmethod
+    def output_limit(cls, call: Call) -> int | None:
+        # on thinking models maxOutputTokens covers the thinking too, so the budget comes on top
+        if call.max_tokens is None:
+            return None
+        return call.max_tokens + (THINKING_BUDGET[call.reasoning_effort] if call.reasoning_effort else 0)
+
     def prepare(self, call: Call, mode: str) -> Prepared:
         config: dict[str, Any] = {"responseMimeType": "application/json"}
         config["responseSchema" if mode == LEGACY_SCHEMA else "responseJsonSchema"] = self.adapt(
             call.schema, mode
         ).schema
         thinking = self.reasoning(call)
-        if call.max_tokens is not None:  # on thinking models maxOutputTokens covers the thinking too
-            budget = thinking["thinkingConfig"]["thinkingBudget"] if thinking else 0
-            config["maxOutputTokens"] = call.max_tokens + budget
+        limit = self.output_limit(call)
+        if limit is not None:
+            config["maxOutputTokens"] = limit
         if call.temperature is not None:
             config["temperature"] = call.temperature
         if call.seed is not None:

@@ -430,6 +430,16 @@ def page(_playwright, chromium_executable, tmp_path, request):
         ctx.close()
 
 
+@pytest.fixture(scope="module")
+def fake(request):
+    """A loopback FakeProvider for a module's tests, made with the module's ``FAKE`` options
+    (e.g. ``FAKE = {"latency": 0.3}``; none: the defaults)."""
+    from nbconnect.testing import FakeProvider
+
+    with FakeProvider(**getattr(request.module, "FAKE", {})) as server:
+        yield server
+
+
 def _safe(name: str) -> str:
     return "".join(c if c.isalnum() or c in "-_." else "_" for c in name)
 

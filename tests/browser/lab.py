@@ -8,6 +8,7 @@ from __future__ import annotations
 import json
 import os
 import shutil
+import time
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
@@ -90,6 +91,30 @@ def run_all_cells(page: Page) -> None:
     command(page, "notebook:run-all-cells")
 
 
+def open_and_run(page: Page, server: Any, name: str, *, wide: bool = False) -> None:
+    """Open ``name``, run every cell and fail on any cell's traceback. ``wide``: fold the left
+    side panel first, so the notebook gets the window's whole width."""
+    open_notebook(page, server, name)
+    if wide:
+        page.evaluate("() => window.jupyterapp.shell.collapseLeft()")
+    run_all_cells(page)
+    assert_no_cell_errors(page)
+
+
+def open_playground(page: Page, lab: Any, fake: Any, tmp_path: Path, name: str, *, width: int = 1400,
+                    **notebook: Any) -> Locator:  # fmt: skip
+    """Write the Playground notebook (``notebooks.playground_notebook``, its connections stored
+    under ``tmp_path``, the Custom LLM at ``fake``; ``notebook`` its options), open it in a window
+    ``width`` pixels wide with the side panel folded, run it, and return the widget's root."""
+    from notebooks import playground_notebook
+
+    page.set_viewport_size({"width": width, "height": 900})
+    store = tmp_path / "store" / "connections.json"
+    playground_notebook(lab.root_dir / name, store, f"{fake.url}/v1", **notebook)
+    open_and_run(page, lab, name, wide=True)
+    return page.locator(".pg-root")
+
+
 def assert_no_cell_errors(page: Page) -> None:
     errors = page.locator(".jp-OutputArea-output[data-mime-type='application/vnd.jupyter.stderr']")
     tracebacks = [t for t in errors.all_inner_texts() if "Traceback" in t or "Error" in t]
@@ -150,6 +175,26 @@ def shot(
     return artifact(name)
 
 
+# -- the widgets' parts ------------------------------------------------------------------------
+
+
+def panel_section(page: Page, provider: str) -> Locator:
+    """A provider's section of the ConnectionsPanel."""
+    return page.locator(f".nbc-panel section.nbc-provider[data-provider='{provider}']")
+
+
+def press(sec: Locator, verb: str) -> None:
+    """Click a panel section form's Test / Save button (accessible name: "Test OpenAI connection")."""
+    title = sec.get_attribute("aria-label")
+    sec.locator("form.nbc-form").get_by_role("button", name=f"{verb} {title} connection", exact=True).click()
+
+
+def progress_counts(page: Page) -> tuple[int, int]:
+    """The Playground's progress line: cells done, cells in all."""
+    total = page.locator(".pg-progress-total")
+    return int(total.get_attribute("data-done")), int(total.get_attribute("data-total"))
+
+
 # -- kernel side -----------------------------------------------------------------------------
 
 
@@ -190,3 +235,14 @@ def kernel_json(server: Any, notebook: str, expression: str, timeout: float = 30
     code = f"import json as _j\nprint({marker!r} + _j.dumps({expression}, default=str))"
     out = kernel_eval(server, notebook, code, timeout)
     return json.loads(out.split(marker, 1)[1])
+
+
+def wait_kernel(server: Any, notebook: str, expression: str, expected: Any, timeout: float = 20) -> None:
+    """Poll the kernel until ``expression`` equals ``expected`` (browser → kernel sync is async)."""
+    deadline = time.monotonic() + timeout
+    while True:
+        got = kernel_json(server, notebook, expression)
+        if got == expected or time.monotonic() > deadline:
+            break
+        time.sleep(0.1)
+    assert got == expected, f"kernel: {expression} = {got!r}, expected {expected!r}"

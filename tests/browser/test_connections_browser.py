@@ -8,30 +8,24 @@ from __future__ import annotations
 
 import hashlib
 import json
-import time
 from pathlib import Path
 
 import pytest
 from lab import (
     artifact,
-    assert_no_cell_errors,
     assert_no_page_errors,
     command,
-    in_ci,
     kernel_json,
-    open_notebook,
-    run_all_cells,
+    open_and_run,
+    panel_section,
+    press,
     save_notebook,
+    wait_kernel,
 )
-
-from notebooks import connections_notebook
-
-if not in_ci():  # under CI a missing playwright is a collection error, not a skip
-    pytest.importorskip("playwright.sync_api", reason="browser tests need playwright (the dev extra)")
-from playwright.sync_api import Locator, Page, expect
+from playwright_api import Locator, Page, expect
 
 import nbconnect as nbc
-from nbconnect.testing import FakeProvider
+from notebooks import connections_notebook
 
 pytestmark = [pytest.mark.browser, pytest.mark.slow]
 
@@ -41,10 +35,7 @@ UNSENT = "sk-typed-but-never-sent-XYZ3"  # typed into a form, no button pressed
 CUSTOM_MODEL = "gpt-4.1-mini"
 
 
-@pytest.fixture(scope="module")
-def fake():
-    with FakeProvider(api_keys={GOOD}) as server:
-        yield server
+FAKE = {"api_keys": {GOOD}}  # the options of the conftest's `fake` server
 
 
 @pytest.fixture(scope="module")
@@ -58,12 +49,8 @@ def openai_model_count(fake) -> int:
 # -- page helpers --------------------------------------------------------------------------------
 
 
-def section(page: Page, provider: str) -> Locator:
-    return page.locator(f".nbc-panel section.nbc-provider[data-provider='{provider}']")
-
-
 def open_section(page: Page, provider: str, *, keyboard: bool = False) -> Locator:
-    sec = section(page, provider)
+    sec = panel_section(page, provider)
     summary = sec.locator("summary.nbc-summary-line")
     if keyboard:  # the sections are <details>: Enter on the focused summary opens them
         summary.focus()
@@ -89,12 +76,6 @@ def status(sec: Locator) -> Locator:
     return sec.locator(".nbc-status")
 
 
-def press(sec: Locator, verb: str) -> None:
-    """Click the form's Test / Save button (accessible name: "Test OpenAI connection")."""
-    title = sec.get_attribute("aria-label")
-    sec.locator("form.nbc-form").get_by_role("button", name=f"{verb} {title} connection", exact=True).click()
-
-
 def all_input_values(page: Page) -> list[str]:
     return page.evaluate("() => Array.from(document.querySelectorAll('input, textarea')).map(e => e.value)")
 
@@ -107,23 +88,10 @@ def assert_no_secret_in_page(page: Page, *secrets: str) -> None:
         assert not any(secret in v for v in values), "a secret was left in an input field"
 
 
-def wait_kernel(server, notebook: str, expression: str, expected, timeout: float = 20) -> None:
-    """Poll the kernel until ``expression`` equals ``expected`` (browser → kernel sync is async)."""
-    deadline = time.monotonic() + timeout
-    while True:
-        got = kernel_json(server, notebook, expression)
-        if got == expected or time.monotonic() > deadline:
-            break
-        time.sleep(0.2)
-    assert got == expected, f"kernel: {expression} = {got!r}, expected {expected!r}"
-
-
 def start(page: Page, server, tmp_path: Path, name: str, *, picker: bool = False, store: Path | None = None):
     store = store or tmp_path / "store" / "connections.json"
     connections_notebook(server.root_dir / name, store, picker=picker)
-    open_notebook(page, server, name)
-    run_all_cells(page)
-    assert_no_cell_errors(page)
+    open_and_run(page, server, name)
     expect(page.locator(".nbc-panel")).to_be_visible()
     if picker:
         expect(page.locator(".nbc-picker")).to_be_visible()

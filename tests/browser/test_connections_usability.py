@@ -11,21 +11,10 @@ from __future__ import annotations
 import socket
 
 import pytest
-from lab import (
-    assert_no_cell_errors,
-    assert_no_page_errors,
-    in_ci,
-    kernel_json,
-    open_notebook,
-    run_all_cells,
-    shot,
-)
+from lab import assert_no_page_errors, kernel_json, open_and_run, panel_section, press, shot
+from playwright_api import Locator, Page, expect
 
 from notebooks import write_notebook
-
-if not in_ci():  # under CI a missing playwright is a collection error, not a skip
-    pytest.importorskip("playwright.sync_api", reason="browser tests need playwright (the dev extra)")
-from playwright.sync_api import Locator, Page, expect
 
 pytestmark = [pytest.mark.browser, pytest.mark.slow]
 
@@ -55,21 +44,10 @@ panel = nbc.ConnectionsPanel(org)
 panel
 """
     write_notebook(lab.root_dir / name, [cell], title="nbconnect panel usability")
-    open_notebook(page, lab, name)
-    run_all_cells(page)
-    assert_no_cell_errors(page)
+    open_and_run(page, lab, name)
     panel = page.locator(".nbc-panel")
     expect(panel).to_be_visible()
     return panel
-
-
-def section(page: Page, provider: str) -> Locator:
-    return page.locator(f".nbc-panel section.nbc-provider[data-provider='{provider}']")
-
-
-def press(sec: Locator, verb: str) -> None:
-    title = sec.get_attribute("aria-label")
-    sec.locator("form.nbc-form").get_by_role("button", name=f"{verb} {title} connection", exact=True).click()
 
 
 def settled(sec: Locator) -> Locator:
@@ -83,7 +61,7 @@ def settled(sec: Locator) -> Locator:
 def test_unreachable_default_endpoint_then_save_shows_failing(lab, page, tmp_path):
     name = "panel_failed_save.ipynb"
     open_panel(page, lab, tmp_path, name)
-    sec = section(page, "openai")
+    sec = panel_section(page, "openai")
     summary = sec.locator("summary.nbc-summary-line")
 
     # the header shows it opens: a chevron, turned once open
@@ -124,7 +102,7 @@ def test_unreachable_default_endpoint_then_save_shows_failing(lab, page, tmp_pat
 def test_custom_llm_flags_every_field_at_once_and_each_clears_when_fixed(lab, page, tmp_path):
     name = "panel_custom_errors.ipynb"
     panel = open_panel(page, lab, tmp_path, name)
-    sec = section(page, "custom")
+    sec = panel_section(page, "custom")
     sec.locator("summary.nbc-summary-line").click()
     endpoint = sec.get_by_label("Custom LLM Endpoint", exact=True)
     model = sec.get_by_label("Custom LLM Name (model id)", exact=True)

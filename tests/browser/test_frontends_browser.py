@@ -13,15 +13,11 @@ from __future__ import annotations
 import time
 
 import pytest
-from lab import artifact, assert_no_page_errors, in_ci, open_notebook, run_all_cells
-
-from notebooks import marimo_notebook, playground_notebook
-
-if not in_ci():  # under CI a missing playwright is a collection error, not a skip
-    pytest.importorskip("playwright.sync_api", reason="browser tests need playwright (the dev extra)")
-from playwright.sync_api import Page, expect
+from lab import artifact, assert_no_page_errors, open_notebook, progress_counts, run_all_cells
+from playwright_api import Page, expect
 
 from nbconnect.testing import FakeProvider
+from notebooks import marimo_notebook, playground_notebook
 
 pytestmark = [pytest.mark.browser, pytest.mark.slow]
 
@@ -34,15 +30,7 @@ PROMPT = "Classify the sentiment of this review: {text}"
 NOTEBOOK7_OWN = ("Cannot read properties of undefined (reading 'schema')",)
 
 
-@pytest.fixture(scope="module")
-def fake():
-    with FakeProvider(latency=0.05) as server:
-        yield server
-
-
-def progress(page: Page) -> tuple[int, int]:
-    total = page.locator(".pg-progress-total")
-    return int(total.get_attribute("data-done")), int(total.get_attribute("data-total"))
+FAKE = {"latency": 0.05}  # the options of the conftest's `fake` server
 
 
 def exercise(page: Page, fake: FakeProvider, name: str, known_errors: tuple[str, ...] = ()) -> None:
@@ -99,7 +87,7 @@ def exercise(page: Page, fake: FakeProvider, name: str, known_errors: tuple[str,
     root.locator("button.pg-stop").click()
     expect(root.locator(".pg-message")).to_contain_text("(stopped)", timeout=20_000)
     expect(root.locator("button.pg-run")).to_be_enabled()
-    done, total_calls = progress(page)
+    done, total_calls = progress_counts(page)
     assert 0 < done < total_calls == CALLS
     kept = table.locator("td.pg-cell.pg-valid")
     expect(kept).to_have_count(done)

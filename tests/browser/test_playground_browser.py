@@ -13,24 +13,10 @@ import re
 import time
 
 import pytest
-from lab import (
-    assert_no_cell_errors,
-    assert_no_page_errors,
-    command,
-    in_ci,
-    kernel_json,
-    open_notebook,
-    run_all_cells,
-    shot,
-)
+from lab import assert_no_page_errors, command, kernel_json, open_and_run, progress_counts, shot
+from playwright_api import Locator, Page, expect
 
 from notebooks import playground_notebook
-
-if not in_ci():  # under CI a missing playwright is a collection error, not a skip
-    pytest.importorskip("playwright.sync_api", reason="browser tests need playwright (the dev extra)")
-from playwright.sync_api import Locator, Page, expect
-
-from nbconnect.testing import FakeProvider
 
 pytestmark = [pytest.mark.browser, pytest.mark.slow]
 
@@ -40,10 +26,7 @@ CALLS = ROWS * len(MODELS)
 PREFIX = "Classify the sentiment of this review: "
 
 
-@pytest.fixture(scope="module")
-def fake():
-    with FakeProvider(latency=0.3) as server:
-        yield server
+FAKE = {"latency": 0.3}  # the options of the conftest's `fake` server
 
 
 # -- page helpers --------------------------------------------------------------------------------
@@ -52,11 +35,6 @@ def fake():
 def widget(page: Page) -> Locator:
     """The whole Playground (picker + core): the output area that holds it."""
     return page.locator(".jp-OutputArea-output").filter(has=page.locator(".pg-root"))
-
-
-def progress_counts(page: Page) -> tuple[int, int]:
-    total = page.locator(".pg-progress-total")
-    return int(total.get_attribute("data-done")), int(total.get_attribute("data-total"))
 
 
 def run_new_cell(page: Page, source: str) -> None:
@@ -99,9 +77,7 @@ def test_playground_template_run_compare_and_stop(lab, page, fake, tmp_path):
     playground_notebook(
         lab.root_dir / name, tmp_path / "store" / "connections.json", f"{fake.url}/v1", rows=ROWS
     )
-    open_notebook(page, lab, name)
-    run_all_cells(page)
-    assert_no_cell_errors(page)
+    open_and_run(page, lab, name)
     root = page.locator(".pg-root")
     expect(root).to_be_visible()
     for ref in MODELS:  # the models given from Python are ticked in the picker

@@ -15,23 +15,12 @@ import random
 from pathlib import Path
 
 import pytest
-from lab import (
-    assert_no_cell_errors,
-    assert_no_page_errors,
-    in_ci,
-    open_notebook,
-    run_all_cells,
-    save_notebook,
-)
-
-from notebooks import write_notebook
-
-if not in_ci():  # under CI a missing playwright is a collection error, not a skip
-    pytest.importorskip("playwright.sync_api", reason="browser tests need playwright (the dev extra)")
-from playwright.sync_api import Locator, expect
+from lab import assert_no_page_errors, open_and_run, save_notebook
+from playwright_api import Locator, expect
 
 import nbconnect as nbc
 from nbconnect.data._png import encode_png
+from notebooks import write_notebook
 
 pytestmark = [pytest.mark.browser, pytest.mark.slow]
 
@@ -119,9 +108,7 @@ def test_media_columns_show_as_thumbnails_never_the_payload(lab_savestate, page,
     shipped = [Path(p).read_bytes() for p in nbc.data.shapes()["image"].head(SHIPPED)]
     originals = [*shipped, sentinel_bytes]
     media_notebook(server.root_dir / name, sentinel)
-    open_notebook(page, server, name)
-    run_all_cells(page)
-    assert_no_cell_errors(page)
+    open_and_run(page, server, name)
     root = page.locator(".pg-root")
     expect(root).to_be_visible()
 

@@ -16,15 +16,8 @@ import re
 import time
 
 import pytest
-from lab import assert_no_cell_errors, assert_no_page_errors, in_ci, kernel_json, open_notebook, run_all_cells
-
-from notebooks import playground_notebook
-
-if not in_ci():  # under CI a missing playwright is a collection error, not a skip
-    pytest.importorskip("playwright.sync_api", reason="browser tests need playwright (the dev extra)")
-from playwright.sync_api import Locator, Page, expect
-
-from nbconnect.testing import FakeProvider
+from lab import assert_no_page_errors, kernel_json, open_playground, wait_kernel
+from playwright_api import Locator, Page, expect
 
 pytestmark = [pytest.mark.browser, pytest.mark.slow]
 
@@ -36,22 +29,9 @@ SCORES = """{r.model: [round(r.accuracy * 100, 1), round(r.accuracy_ci_low * 100
     for r in pg.results.score({'sentiment': 'gold'}).itertuples()}"""
 
 
-@pytest.fixture(scope="module")
-def fake():
-    with FakeProvider(latency=0.0) as server:
-        yield server
-
-
 def opened(page: Page, lab, fake, tmp_path, name: str) -> Locator:
     """Write and open the Playground notebook, run its cells, and return the widget's root."""
-    page.set_viewport_size({"width": 1400, "height": 900})
-    store = tmp_path / "store" / "connections.json"
-    playground_notebook(lab.root_dir / name, store, f"{fake.url}/v1", rows=ROWS, prompt=PROMPT)
-    open_notebook(page, lab, name)
-    page.evaluate("() => window.jupyterapp.shell.collapseLeft()")
-    run_all_cells(page)
-    assert_no_cell_errors(page)
-    return page.locator(".pg-root")
+    return open_playground(page, lab, fake, tmp_path, name, rows=ROWS, prompt=PROMPT)
 
 
 def ran(page: Page, lab, fake, tmp_path, name: str) -> Locator:
@@ -183,14 +163,6 @@ def test_a_judge_from_the_panel_grades_the_results_and_the_batch_option_prices_t
     )
     assert kernel_json(lab, name, "pg.core.as_batch") is True
     assert_no_page_errors(page)
-
-
-def wait_kernel(lab, name: str, expression: str, want) -> None:
-    """Until the kernel's ``expression`` is ``want`` (typed text reaches it after a pause)."""
-    deadline = time.monotonic() + 20
-    while kernel_json(lab, name, expression) != want:
-        assert time.monotonic() < deadline, f"{expression} never became {want!r}"
-        time.sleep(0.1)
 
 
 CAREFUL = "Read this review and say whether its sentiment is positive, negative or neutral: {text}"

@@ -12,24 +12,14 @@ import re
 import pytest
 from lab import (
     CELL,
-    assert_no_cell_errors,
     assert_no_page_errors,
     command,
-    in_ci,
     kernel_eval,
     kernel_json,
-    open_notebook,
-    run_all_cells,
+    open_playground,
     shot,
 )
-
-from notebooks import playground_notebook
-
-if not in_ci():  # under CI a missing playwright is a collection error, not a skip
-    pytest.importorskip("playwright.sync_api", reason="browser tests need playwright (the dev extra)")
-from playwright.sync_api import Locator, Page, expect
-
-from nbconnect.testing import FakeProvider
+from playwright_api import Locator, Page, expect
 
 pytestmark = [pytest.mark.browser, pytest.mark.slow]
 
@@ -37,22 +27,9 @@ ROWS = 40
 MODELS = ["demo:demo-careful", "gpt-4.1-mini"]
 
 
-@pytest.fixture(scope="module")
-def fake():
-    with FakeProvider(latency=0.0) as server:
-        yield server
-
-
 def opened(page: Page, lab, fake, tmp_path, name: str, *, width: int = 1400, concurrency: int = 4) -> Locator:
     """Write and open the Playground notebook, run it, and return the widget's root."""
-    page.set_viewport_size({"width": width, "height": 900})
-    store = tmp_path / "store" / "connections.json"
-    playground_notebook(lab.root_dir / name, store, f"{fake.url}/v1", rows=ROWS, concurrency=concurrency)
-    open_notebook(page, lab, name)
-    page.evaluate("() => window.jupyterapp.shell.collapseLeft()")  # the notebook gets the window's width
-    run_all_cells(page)
-    assert_no_cell_errors(page)
-    root = page.locator(".pg-root")
+    root = open_playground(page, lab, fake, tmp_path, name, width=width, rows=ROWS, concurrency=concurrency)
     expect(root).to_be_visible()
     return root
 

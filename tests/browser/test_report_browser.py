@@ -7,11 +7,8 @@ the score table, the plots (drawn, with a size) and the per-row table are checke
 from __future__ import annotations
 
 import pytest
-from lab import artifact, assert_no_page_errors, in_ci
-
-if not in_ci():  # under CI a missing playwright is a collection error, not a skip
-    pytest.importorskip("playwright.sync_api", reason="browser tests need playwright (the dev extra)")
-from playwright.sync_api import expect
+from lab import artifact, assert_no_page_errors
+from playwright_api import expect
 
 import nbconnect as nbc
 from nbconnect.data import reviews

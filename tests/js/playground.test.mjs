@@ -79,6 +79,8 @@ test("text typed just before the view goes away is still saved", () => {
 
 test("the words for estimate, progress, cell details and summary cells", () => {
   assert.equal(estimateText({ calls: 80, cost_usd: 0.0123 }), "80 calls, about $0.0123");
+  assert.equal(estimateText({ calls: 80, cost_usd: 0.0123, max_cost_usd: 0.33 }), "80 calls, about $0.0123, at most $0.33");
+  assert.equal(estimateText({ calls: 80, cost_usd: 0.0123, max_cost_usd: null }), "80 calls, about $0.0123"); // no limit
   assert.equal(estimateText({ calls: 0, error: "no models chosen" }), "no models chosen");
   assert.equal(estimateText({}), "");
   assert.equal(progressText({}), "");
@@ -214,6 +216,7 @@ test("a batch estimate says the batch cost, the saving against live, and each mo
   const e = { calls: 80, cost_usd: 0.005, live_cost_usd: 0.01, saving_usd: 0.005,
     routes: [{ model: "demo:demo-fast", route: "batch" }, { model: "x:gpt", route: "live: Custom LLM has no batch API" }] };
   assert.equal(estimateText(e), "80 calls as batch, about $0.005 (live $0.01, saving $0.005)");
+  assert.equal(estimateText({ ...e, max_cost_usd: 0.02 }), "80 calls as batch, about $0.005 (live $0.01, saving $0.005), at most $0.02");
   assert.deepEqual(routeTexts(e), ["demo:demo-fast: batch", "x:gpt: live: Custom LLM has no batch API"]);
   const { model, find, el, cleanup } = mount();
   find(".pg-as-batch").checked = true;
