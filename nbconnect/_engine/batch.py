@@ -203,8 +203,11 @@ class BatchPhase:
     async def _submit(
         self, api: BatchAPI, adapter: Adapter, model: str, keys: list[str], pending: dict[str, _Pending]
     ) -> str | None:
-        # the custom id is the cell's cache key: 64 hex digits, which every provider's id rules allow
-        lines = [api.line(key, pending[key].prepared) for key in keys]
+        # the custom id is the cell's cache key (64 hex digits, which every provider's id rules allow)
+        # unless the API matches results another way (``BatchAPI.custom_ids``)
+        ids = api.custom_ids(keys, [pending[key].prepared for key in keys])
+        cells = dict(zip(ids, keys, strict=True))
+        lines = [api.line(cid, pending[key].prepared) for cid, key in cells.items()]
         conn = adapter.conn
         submit = asyncio.ensure_future(
             self._retry(lambda: api.submit(lines, model, f"nbconnect-{conn.name}-{len(lines)}"))
@@ -215,23 +218,23 @@ class BatchPhase:
             # A stop while the provider creates the batch: let the creation finish, so the batch is
             # known and cancelled with the others instead of left running (and billing) unseen.
             with contextlib.suppress(Exception, asyncio.CancelledError):
-                self._accepted(await asyncio.wait_for(submit, SUBMIT_GRACE_S), api, conn, model, keys)
+                self._accepted(await asyncio.wait_for(submit, SUBMIT_GRACE_S), api, conn, model, cells)
             raise
         except E.ProviderError as err:
             for key in keys:
                 self._fail(pending[key], None, (str(err), err.kind))
             return None
-        self._accepted(batch_id, api, conn, model, keys)
+        self._accepted(batch_id, api, conn, model, cells)
         return batch_id
 
-    def _accepted(self, batch_id: str, api: BatchAPI, conn: Any, model: str, keys: list[str]) -> None:
-        """Write down a batch the provider accepted, at once: a restart re-attaches to it."""
+    def _accepted(self, batch_id: str, api: BatchAPI, conn: Any, model: str, cells: dict[str, str]) -> None:
+        """Write down a batch the provider accepted (``cells``: custom id -> cache key), at once: a
+        restart re-attaches to it."""
         self.store.add(
-            BatchRecord(batch_id, conn.provider, conn.name, model, VALIDATING, len(keys), False),
-            {key: key for key in keys},
+            BatchRecord(batch_id, conn.provider, conn.name, model, VALIDATING, len(cells), False), cells
         )
         self._open[batch_id] = api  # from now on a stop cancels it
-        log.info("batch %s accepted: %d requests for %s", batch_id, len(keys), model)
+        log.info("batch %s accepted: %d requests for %s", batch_id, len(cells), model)
 
     async def _wait(
         self, api: BatchAPI, adapter: Adapter, batches: list[str], pending: dict[str, _Pending]
@@ -361,7 +364,7 @@ class BatchPhase:
         else:
             text = f"batch {batch_id} is lost ({err}); run again to send these cells anew"
             self.store.update(batch_id, "lost", {}, collected=True)
-        for key in mine:
+        for key in mine.values():
             if key in pending:
                 self._fail(pending[key], batch_id, (text, err.kind))
         self._open.pop(batch_id, None)

@@ -140,6 +140,12 @@ class BatchAPI(ABC):
         resp, _ = await self.adapter.request(prepared)
         return resp.text
 
+    def custom_ids(self, keys: list[str], prepared: list[Prepared]) -> list[str]:
+        """The custom id of each line of a batch: the cell's cache key, which the line carries. An API
+        whose lines carry no id says here how a result line is matched back (Vertex AI: by the
+        request the result echoes)."""
+        return list(keys)
+
     @abstractmethod
     def line(self, custom_id: str, prepared: Prepared) -> dict[str, Any]:
         """The batch line for one live request (its body untouched)."""
