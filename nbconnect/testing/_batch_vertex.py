@@ -88,7 +88,11 @@ class VertexShape(BatchShape):
             return None
         if m["id"] is None:
             return self.create(req, parsed, m) if req.method == "POST" else None
-        batch = self.batch(f"projects/{m['project']}/locations/{m['location']}/batchPredictionJobs/{m['id']}")
+        # the project may be the id or the number (the job's name holds the number)
+        tail = f"/locations/{m['location']}/batchPredictionJobs/{m['id']}"
+        batch = next(
+            (b for b in self.desk.batches.values() if b.api == "vertex" and b.id.endswith(tail)), None
+        )
         if batch is None:
             return _google_error(404, f"The BatchPredictionJob {m['id']} does not exist.", "NOT_FOUND")
         if m["cancel"] and req.method == "POST":

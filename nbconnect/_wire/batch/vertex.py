@@ -142,9 +142,11 @@ class VertexBatch(BatchAPI):
         return self.adapter.api_url(f"projects/{conn.project}/locations/{conn.location}/batchPredictionJobs")
 
     def _job_url(self, name: str) -> str:
-        if not _JOB_NAME.fullmatch(name):  # it becomes part of the URL the token is sent to
+        """A job's URL as google-genai builds it: its id under the connection's project and location
+        (the name Vertex returns holds the project *number*; both address the same job)."""
+        if not _JOB_NAME.fullmatch(name):  # its id becomes part of the URL the token is sent to
             raise E.ConfigError(f"{name!r} is not a Vertex AI batch prediction job name")
-        return self.adapter.api_url(name)
+        return f"{self._jobs_url()}/{name.rsplit('/', 1)[1]}"
 
     def _where(self) -> Bucket:
         if self.bucket is None:
@@ -175,7 +177,15 @@ class VertexBatch(BatchAPI):
         return name
 
     async def status(self, batch_id: str) -> BatchStatus:
-        job = await self.call(Prepared("GET", self._job_url(batch_id), None, {}))
+        try:
+            job = await self.call(Prepared("GET", self._job_url(batch_id), None, {}))
+        except E.NotFoundError as err:  # not "the model is not offered": the job is gone
+            raise E.NotFoundError(
+                f"Vertex AI has no batch prediction job {batch_id} (deleted, or in another project or "
+                f"location): {err.message.split(';')[0]}",
+                status=err.status,
+                **self.adapter._context(),
+            ) from None
         stats = job.get("completionStats") or {}
         done, failed = int(stats.get("successfulCount") or 0), int(stats.get("failedCount") or 0)
         left = max(0, int(stats.get("incompleteCount") or 0))  # -1: not known yet
