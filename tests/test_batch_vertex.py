@@ -360,31 +360,3 @@ async def test_identical_requests_in_one_job_get_one_answer_each(server):
         assert all(ln.error is None and ln.body["candidates"] for ln in lines)
     finally:
         await adapter.aclose()
-
-
-def test_no_token_or_key_reaches_an_uploaded_object_or_the_records(server, tmp_path):
-    key = server.service_account()
-    org = nbc.Organization(persist=False)
-    org.add(
-        nbc.VertexAI(
-            credentials=key,
-            project="proj",
-            location="us-central1",
-            base_url=server.url,
-            storage_url=server.url,
-            batch_bucket=f"gs://{BUCKET}/runs",
-        )
-    )
-    res = go(server, tmp_path, org=org)
-    assert res.df["_valid"].all()
-    tokens = {r.headers["authorization"].removeprefix("Bearer ") for r in uploads(server)}
-    assert len(tokens) == 1 and next(iter(tokens)).startswith("ya29.")
-    secrets = [*tokens, key["private_key"].splitlines()[1], key["private_key_id"]]
-    stored = b"".join(
-        name.encode() + obj.data for objs in server.storage.buckets.values() for name, obj in objs.items()
-    )
-    sent = b"".join(r.body + json.dumps(r.query).encode() for r in uploads(server))
-    records = res.df.to_csv() + resume(cache=str(tmp_path / "cache.sqlite")).to_csv()
-    for secret in secrets:
-        assert secret.encode() not in stored and secret.encode() not in sent and secret not in records
-        assert secret.encode() not in (tmp_path / "cache.sqlite").read_bytes()
