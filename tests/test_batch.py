@@ -10,6 +10,7 @@ import threading
 
 import pandas as pd
 import pytest
+from _batch_jobs import lose_after_submission
 
 import nbconnect as nbc
 from nbconnect._catalog.catalog import catalog
@@ -244,31 +245,12 @@ def test_splits_by_bytes_within_the_provider_limit(server, tmp_path, monkeypatch
         assert len(server.batches.files[b.input_file]) <= 1500
 
 
-def _lose_after_submission(job, cache: str, *, batches: int) -> None:
-    """Run ``job`` and drop it, the way a dead kernel does (nothing cancelled at the provider),
-    once the cache database remembers ``batches`` batches. tests/test_batch_restart.py does it
-    for real, with SIGKILL."""
-    done = threading.Event()
-
-    def watch() -> None:
-        while not done.is_set():
-            if len(resume(cache=cache)) == batches:
-                job._user_stopped = False
-                job._loop.call_soon_threadsafe(job._cancel_tasks)
-                done.set()
-            done.wait(0.01)
-
-    threading.Thread(target=watch, daemon=True).start()
-    run_job_blocking(job)
-    assert done.is_set()
-
-
 def test_resume_reattaches_to_batches_in_flight(server, tmp_path):
     """A run interrupted after submission (its process gone) is resumed without resubmitting."""
     server.batches.latency = 3600.0
     cache = str(tmp_path / "c.sqlite")
     kw = dict(data=TEXTS, schema=SCHEMA, models=MODELS, org=batch_org(server), cache=cache, progress=False)
-    _lose_after_submission(start("Classify: {text}", batch=True, batch_poll=0.01, **kw), cache, batches=3)
+    lose_after_submission(start("Classify: {text}", batch=True, batch_poll=0.01, **kw), cache, batches=3)
     assert server.batches.created == 3 and all(
         b.cancelled_at is None for b in server.batches.batches.values()
     )
@@ -347,7 +329,7 @@ def test_a_batch_the_provider_no_longer_knows_is_let_go_and_sent_anew(server, tm
     kw = dict(
         data=TEXTS, schema=SCHEMA, models=MODELS[:1], org=batch_org(server), cache=cache, progress=False
     )
-    _lose_after_submission(start("Classify: {text}", batch=True, batch_poll=0.01, **kw), cache, batches=1)
+    lose_after_submission(start("Classify: {text}", batch=True, batch_poll=0.01, **kw), cache, batches=1)
     server.batches.batches.clear()  # the provider forgot it (deleted, or past its retention)
     lost = resume("Classify: {text}", batch_poll=0.01, **kw).df
     assert not lost["_valid"].any() and lost["_error"].str.contains("is lost").all()
@@ -370,7 +352,7 @@ def test_a_run_over_part_of_a_batch_leaves_the_rest_for_the_run_that_wants_it(se
     server.batches.latency = 3600.0
     cache = str(tmp_path / "c.sqlite")
     kw = dict(schema=SCHEMA, models=MODELS[:1], org=batch_org(server), cache=cache, progress=False)
-    _lose_after_submission(
+    lose_after_submission(
         start("Classify: {text}", data=TEXTS, batch=True, batch_poll=0.01, **kw), cache, batches=1
     )
     server.batch_clock.advance(hours=2)

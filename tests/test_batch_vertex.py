@@ -9,6 +9,7 @@ import threading
 import pandas as pd
 import pydantic
 import pytest
+from _batch_jobs import lose_after_submission
 
 import nbconnect as nbc
 from nbconnect._catalog.catalog import catalog
@@ -116,32 +117,18 @@ def test_every_cell_comes_back_from_a_vertex_job_with_the_live_request_at_batch_
 
 
 def test_images_go_into_the_batch_as_they_go_live(server, tmp_path):
-    data = nbc.data.shapes().head(4)
-    kw = dict(prompt="Look at the picture. {image:image} Which shape and colour is it?")
-    schema = "shape: circle|square|triangle, colour: red|green|blue|yellow|purple|orange"
-    res = run(
-        kw["prompt"],
-        data=data,
-        schema=schema,
+    prompt = "Look at the picture. {image:image} Which shape and colour is it?"
+    kw = dict(
+        data=nbc.data.shapes().head(4),
+        schema="shape: circle|square|triangle, colour: red|green|blue|yellow|purple|orange",
         models=MODEL,
-        org=vertex_org(server),
-        batch=True,
-        batch_poll=0.01,
-        cache=str(tmp_path / "c.sqlite"),
         progress=False,
     )
+    res = run(prompt, org=vertex_org(server), batch=True, batch_poll=0.01, cache=str(tmp_path / "c"), **kw)
     assert res.df["_valid"].all() and res.df["_batch_id"].notna().all()
     (upload,) = uploads(server)
     sent = [json.loads(line)["request"] for line in upload.body.decode().splitlines()]
-    live = run(
-        kw["prompt"],
-        data=data,
-        schema=schema,
-        models=MODEL,
-        org=vertex_org(server),
-        cache=False,
-        progress=False,
-    )
+    live = run(prompt, org=vertex_org(server), cache=False, **kw)
     assert sorted(map(request_digest, sent)) == sorted(map(request_digest, live_bodies(server)))
     assert all(any("inlineData" in p for p in b["contents"][0]["parts"]) for b in sent)
     assert list(res.df["shape"]) == list(live.df["shape"])
@@ -268,28 +255,11 @@ def test_a_failed_job_fails_its_cells_with_googles_message(server, tmp_path):
     assert df["_error"].str.contains("failed validation").all()
 
 
-def _lose_after_submission(job, cache: str, *, batches: int) -> None:
-    """Drop ``job`` as a dead kernel would, once the cache remembers ``batches`` batches."""
-    done = threading.Event()
-
-    def watch() -> None:
-        while not done.is_set():
-            if len(resume(cache=cache)) == batches:
-                job._user_stopped = False
-                job._loop.call_soon_threadsafe(job._cancel_tasks)
-                done.set()
-            done.wait(0.01)
-
-    threading.Thread(target=watch, daemon=True).start()
-    run_job_blocking(job)
-    assert done.is_set()
-
-
 def test_a_restart_between_submit_and_collect_reattaches_to_the_job(server, tmp_path):
     server.batches.latency = 3600.0
     cache = str(tmp_path / "c.sqlite")
     kw = dict(data=TEXTS, schema=SCHEMA, models=MODEL, org=vertex_org(server), cache=cache, progress=False)
-    _lose_after_submission(start("Classify: {text}", batch=True, batch_poll=0.01, **kw), cache, batches=1)
+    lose_after_submission(start("Classify: {text}", batch=True, batch_poll=0.01, **kw), cache, batches=1)
     (job,) = jobs(server)
     assert job.cancelled_at is None and not resume(cache=cache)["collected"].any()
     server.batch_clock.advance(hours=2)
@@ -303,7 +273,7 @@ def test_a_job_vertex_no_longer_knows_is_let_go_and_its_cells_sent_anew(server, 
     server.batches.latency = 3600.0
     cache = str(tmp_path / "c.sqlite")
     kw = dict(data=TEXTS, schema=SCHEMA, models=MODEL, org=vertex_org(server), cache=cache, progress=False)
-    _lose_after_submission(start("Classify: {text}", batch=True, batch_poll=0.01, **kw), cache, batches=1)
+    lose_after_submission(start("Classify: {text}", batch=True, batch_poll=0.01, **kw), cache, batches=1)
     server.batches.batches.clear()  # deleted at the provider
     lost = resume("Classify: {text}", batch_poll=0.01, **kw).df
     assert not lost["_valid"].any() and lost["_error"].str.contains("is lost").all()

@@ -44,6 +44,7 @@ from .gcs import GCS_ROOT, Bucket, CloudStorage, parse_bucket
 
 if TYPE_CHECKING:
     from ..._connections.base import Connection
+    from ..vertex import VertexAdapter
 
 __all__ = ["VertexBatch", "request_digest"]
 
@@ -116,7 +117,9 @@ class VertexBatch(BatchAPI):
     def unavailable(cls, conn: Connection) -> str | None:
         return None if getattr(conn, "batch_bucket", None) else NO_BUCKET
 
-    def __init__(self, adapter: Any) -> None:
+    adapter: VertexAdapter
+
+    def __init__(self, adapter: VertexAdapter) -> None:
         super().__init__(adapter)
         conn = adapter.conn
         self.bucket: Bucket | None = parse_bucket(conn.batch_bucket) if conn.batch_bucket else None
