@@ -283,6 +283,17 @@ def test_a_job_vertex_no_longer_knows_is_let_go_and_its_cells_sent_anew(server, 
     assert again["_valid"].all() and len(jobs(server)) == 1 and len(uploads(server)) == 2
 
 
+def test_a_bucket_that_refuses_the_results_keeps_the_job_for_the_run_after_the_fix(server, tmp_path):
+    from nbconnect.testing import Fault
+
+    server.script("/predictions.jsonl", [Fault("status", status=403, message="Forbidden")])
+    refused = go(server, tmp_path).df  # the output file may not be read
+    assert not refused["_valid"].any() and refused["_error"].str.contains("run again later").all()
+    assert refused["_error"].str.contains("roles/storage.objectUser").all()
+    again = go(server, tmp_path).df  # the role granted: the same job's output, nothing paid twice
+    assert again["_valid"].all() and len(jobs(server)) == 1 and len(uploads(server)) == 1
+
+
 def test_stop_cancels_the_job_and_a_rerun_collects_what_finished_before(server, tmp_path):
     server.batches.latency = 1000.0
     cache = str(tmp_path / "c.sqlite")

@@ -252,7 +252,7 @@ class BatchPhase:
                 try:
                     status = await self._retry(lambda b=batch_id: api.status(b))
                 except E.ProviderError as err:
-                    self._give_up(batch_id, pending, err)
+                    self._give_up(api, batch_id, pending, err)
                     waiting.remove(batch_id)
                     continue
                 changed |= self.states.get(batch_id) != status.state
@@ -279,7 +279,7 @@ class BatchPhase:
         try:
             lines = await self._retry(lambda: api.results(status))
         except E.ProviderError as err:  # the batch stays uncollected: a later run re-attaches to it
-            self._give_up(batch_id, pending, err)
+            self._give_up(api, batch_id, pending, err)
             return
         mine = self.store.cells(batch_id)
         seen: set[str] = set()
@@ -354,12 +354,15 @@ class BatchPhase:
             self.job._finish(i, self.job.plan.cells[i], _Outcome(error=error, attempts=1))
             self.job._records[i]["_batch_id"] = batch_id
 
-    def _give_up(self, batch_id: str, pending: dict[str, _Pending], err: E.ProviderError) -> None:
-        """Record this run's cells of a batch that cannot be read. A transient failure keeps the batch
-        remembered (the next run re-attaches); a permanent one (the provider no longer knows it, the
-        key may not read it) lets it go, so the next run sends those cells anew."""
+    def _give_up(
+        self, api: BatchAPI, batch_id: str, pending: dict[str, _Pending], err: E.ProviderError
+    ) -> None:
+        """Record this run's cells of a batch that cannot be read. A failure the API says may pass
+        (``BatchAPI.keeps``: a transient one, or Vertex's bucket refusing to be read) keeps the batch
+        remembered (the next run re-attaches); any other (the provider no longer knows it, the key
+        may not read it) lets it go, so the next run sends those cells anew."""
         mine = self.store.cells(batch_id)
-        if err.retryable:
+        if api.keeps(err):
             text = f"batch {batch_id} could not be read ({err}); run again later to collect it"
         else:
             text = f"batch {batch_id} is lost ({err}); run again to send these cells anew"

@@ -19,6 +19,7 @@ from typing import TYPE_CHECKING, Any, ClassVar
 
 import httpx
 
+from ... import _errors as E
 from ..adapter import Prepared
 from .states import (  # re-exported: the engine reads the states from here
     DONE,
@@ -130,6 +131,11 @@ class BatchAPI(ABC):
     def size(self, line: dict[str, Any]) -> int:
         """Bytes ``line`` adds to a batch."""
         return len(json.dumps(line, ensure_ascii=False).encode()) + 1
+
+    def keeps(self, err: E.ProviderError) -> bool:
+        """Whether a batch whose status or results failed with ``err`` is still worth re-attaching
+        to on the next run (otherwise it is let go, and its cells are sent anew)."""
+        return err.retryable
 
     async def call(self, prepared: Prepared) -> Any:
         """Send a JSON request through the adapter and return the decoded answer."""

@@ -132,7 +132,9 @@ def storage_error(adapter: Adapter, resp: httpx.Response, account: str) -> E.Pro
     said = str(err.get("message") or resp.reason_phrase or "request failed")
     bucket = re.search(r"/b/([^/?]+)", resp.request.url.path)
     fix = storage_fix(resp.status_code, bucket[1] if bucket else "?", account, said)
-    return adapter.http_error(resp, f"Cloud Storage: {said}; {fix}", cls=None, body=body, code=None)
+    err = adapter.http_error(resp, f"Cloud Storage: {said}; {fix}", cls=None, body=body, code=None)
+    err.from_storage = True  # type: ignore[attr-defined]  # read by VertexBatch.keeps
+    return err
 
 
 def storage_fix(status: int, bucket: str, account: str, said: str = "") -> str:

@@ -245,6 +245,11 @@ class VertexBatch(BatchAPI):
         except E.ProviderError as err:  # already gone, or no delete permission: harmless, said once
             log.warning("could not delete %s from the batch bucket: %s", name, err)
 
+    def keeps(self, err: E.ProviderError) -> bool:
+        # the bucket refused to be read (a role missing, say): the job's output is still there,
+        # so keep the batch for the run after the fix instead of paying for its cells again
+        return err.retryable or bool(getattr(err, "from_storage", False))
+
     async def cancel(self, batch_id: str) -> None:
         await self.call(Prepared("POST", self._job_url(batch_id) + ":cancel", None, {}))
 
