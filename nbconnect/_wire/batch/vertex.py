@@ -109,7 +109,8 @@ class VertexBatch(BatchAPI):
 
     # https://cloud.google.com/vertex-ai/generative-ai/docs/multimodal/batch-prediction-gemini
     # ("Quotas and limits"): up to 200,000 requests in one batch job, and a Cloud Storage input
-    # file of at most 1 GB (taken as 10^9 bytes, the smaller reading).
+    # file of at most 1 GB (taken as 10^9 bytes, the smaller reading). The stored copy of that page
+    # available when this was written cut the section off: re-check the figures when it changes.
     max_requests: ClassVar[int] = 200_000
     max_bytes: ClassVar[int] = 1_000_000_000
 
@@ -176,7 +177,12 @@ class VertexBatch(BatchAPI):
             await self._forget(source)  # no job will read it
             raise
         name = str(job.get("name") or "")
-        self._job_url(name)  # a name we could not poll is an error now, not at the first status
+        if not _JOB_NAME.fullmatch(name):  # a name we could not poll: say so now, per cell
+            raise E.ServerError(
+                f"Vertex AI answered the job creation with a job name nbconnect cannot poll ({name!r})",
+                retryable=False,
+                **self.adapter._context(),
+            )
         return name
 
     async def status(self, batch_id: str) -> BatchStatus:
