@@ -6,7 +6,7 @@ import os
 
 import pytest
 
-_PROVIDER_PREFIXES = ("OPENAI_", "ANTHROPIC_", "GEMINI_", "GOOGLE_", "GCLOUD_", "AZURE_")
+_PROVIDER_PREFIXES = ("OPENAI_", "ANTHROPIC_", "GEMINI_", "GOOGLE_", "GCLOUD_", "AZURE_", "NBCONNECT_VERTEX_")
 
 
 @pytest.fixture(autouse=True)

@@ -10,6 +10,7 @@ import threading
 
 import pandas as pd
 import pytest
+from _batch_jobs import lose_after_submission
 
 import nbconnect as nbc
 from nbconnect._catalog.catalog import catalog
@@ -230,31 +231,12 @@ def test_splits_by_bytes_within_the_provider_limit(server, tmp_path, monkeypatch
         assert len(server.batches.files[b.input_file]) <= 1500
 
 
-def _lose_after_submission(job, cache: str, *, batches: int) -> None:
-    """Run ``job`` and drop it, the way a dead kernel does (nothing cancelled at the provider),
-    once the cache database remembers ``batches`` batches. tests/test_batch_restart.py does it
-    for real, with SIGKILL."""
-    done = threading.Event()
-
-    def watch() -> None:
-        while not done.is_set():
-            if len(resume(cache=cache)) == batches:
-                job._user_stopped = False
-                job._loop.call_soon_threadsafe(job._cancel_tasks)
-                done.set()
-            done.wait(0.01)
-
-    threading.Thread(target=watch, daemon=True).start()
-    run_job_blocking(job)
-    assert done.is_set()
-
-
 def test_resume_reattaches_to_batches_in_flight(server, tmp_path):
     """A run interrupted after submission (its process gone) is resumed without resubmitting."""
     server.batches.latency = 3600.0
     kw = run_args(server, tmp_path)
     cache = kw["cache"]
-    _lose_after_submission(start(TEMPLATE, **kw), cache, batches=3)
+    lose_after_submission(start(TEMPLATE, **kw), cache, batches=3)
     assert server.batches.created == 3 and all(
         b.cancelled_at is None for b in server.batches.batches.values()
     )
@@ -313,7 +295,7 @@ def test_gemini_past_the_inline_limit_uploads_a_file(tmp_path, monkeypatch):
 def test_a_batch_the_provider_no_longer_knows_is_let_go_and_sent_anew(server, tmp_path):
     server.batches.latency = 3600.0
     kw = run_args(server, tmp_path, models=MODELS[:1])
-    _lose_after_submission(start(TEMPLATE, **kw), kw["cache"], batches=1)
+    lose_after_submission(start(TEMPLATE, **kw), kw["cache"], batches=1)
     server.batches.batches.clear()  # the provider forgot it (deleted, or past its retention)
     lost = resume(TEMPLATE, **kw).df
     assert not lost["_valid"].any() and lost["_error"].str.contains("is lost").all()
@@ -333,7 +315,7 @@ def test_the_demo_batches_in_process_with_the_live_answers_at_half_price(tmp_pat
 def test_a_run_over_part_of_a_batch_leaves_the_rest_for_the_run_that_wants_it(server, tmp_path):
     server.batches.latency = 3600.0
     cache = str(tmp_path / "cache.sqlite")
-    _lose_after_submission(batch_job(server, tmp_path, models=MODELS[:1]), cache, batches=1)
+    lose_after_submission(batch_job(server, tmp_path, models=MODELS[:1]), cache, batches=1)
     server.batch_clock.advance(hours=2)
     half = go(server, tmp_path, data=TEXTS[:5], models=MODELS[:1]).df
     assert half["_valid"].all() and not resume(cache=cache)["collected"].any()  # kept for the other rows

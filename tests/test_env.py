@@ -92,6 +92,19 @@ def test_vertex_from_credentials_file_with_project_and_location(org, key_file):
     assert json.loads(conn.secret("credentials")) == sa_key()
 
 
+def test_vertex_batch_bucket_from_the_environment(org, key_file):
+    # no Google SDK reads a batch bucket: nbconnect's own variable, checked like the keyword
+    env = {"GOOGLE_APPLICATION_CREDENTIALS": str(key_file), "NBCONNECT_VERTEX_BATCH_BUCKET": "nb-runs/team/"}
+    org.add_from_env(environ=env)
+    assert org.get("vertex").batch_bucket == "gs://nb-runs/team"
+    assert "NBCONNECT_VERTEX_BATCH_BUCKET" in nbc.VertexAI.env_variables()
+    report = nbc.Organization(persist=False).add_from_env(
+        environ={**env, "NBCONNECT_VERTEX_BATCH_BUCKET": "gs://Bad_Bucket"}
+    )
+    (problem,) = report.problems.values()
+    assert "batch_bucket" in problem and "is not a bucket name" in problem
+
+
 def test_vertex_project_defaults_to_the_key(org, key_file):
     org.add_from_env(environ={"GOOGLE_APPLICATION_CREDENTIALS": str(key_file)})
     assert (org.get("vertex").project, org.get("vertex").location) == ("key-project", "global")

@@ -138,6 +138,10 @@ def test_form_details_per_provider():
     vertex = {f["name"]: f for f in specs["vertex"]["fields"]}
     assert vertex["credentials"]["kind"] == "credentials" and vertex["credentials"]["required"]
     assert not vertex["project"]["required"] and vertex["location"]["default"] == "global"
+    # the batch bucket is an ordinary optional field; the storage URL (emulators, tests) is advanced
+    assert vertex["batch_bucket"]["kind"] == "text" and not vertex["batch_bucket"]["required"]
+    assert not vertex["batch_bucket"]["advanced"] and "gs://" in vertex["batch_bucket"]["label"]
+    assert vertex["storage_url"]["kind"] == "url" and vertex["storage_url"]["advanced"]
     assert specs["openai"]["fields"][0]["name"] == "api_key"  # advanced ones (base_url) come last
     assert {f["name"] for f in specs["openai"]["fields"] if f["advanced"]} == {
         "base_url",
@@ -520,6 +524,26 @@ def test_vertex_key_as_json_text_and_never_a_path(org, tmp_path):
     (row,) = panel.connections
     assert row["project"] == "proj-from-key" and row["location"] == "us-central1"
     assert org["vertex"].secret("credentials") and CANARY in org["vertex"].secret("credentials")
+    assert_clean(panel)
+
+
+def test_vertex_batch_bucket_in_the_form(org):
+    panel = ConnectionsPanel(org)
+    key = json.dumps(VERTEX_KEY)
+    bad = send(panel, "save", provider="vertex", fields={"credentials": key, "batch_bucket": "My Bucket"})
+    assert bad["ok"] is False and set(bad["errors"]) == {"batch_bucket"}
+    assert "is not a bucket name" in bad["errors"]["batch_bucket"]
+    assert "gs://your-bucket" in bad["errors"]["batch_bucket"]
+    plain = send(
+        panel, "save", provider="vertex", fields={"credentials": key, "storage_url": "http://10.1.2.3"}
+    )
+    assert set(plain["errors"]) == {"storage_url"} and "allow_insecure_http" in plain["show"]
+    saved = send(
+        panel, "save", provider="vertex", fields={"credentials": key, "batch_bucket": "gs://runs-1/nb/"}
+    )
+    assert saved["ok"] is True and org["vertex"].batch_bucket == "gs://runs-1/nb"
+    (row,) = panel.connections
+    assert row["batch_bucket"] == "gs://runs-1/nb"
     assert_clean(panel)
 
 

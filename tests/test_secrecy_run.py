@@ -81,3 +81,45 @@ def test_redirect_does_not_carry_the_key_to_another_port(server):
         check = nbc.OpenAI(api_key=SENTINEL, base_url=f"{server.url}/v1").verify()
         assert not check.ok and "redirect" in check.message
         assert other.count() == 0
+
+
+def test_no_token_or_key_in_a_vertex_batch_its_bucket_logs_or_errors(tmp_path, caplog):
+    """A Vertex AI batch sends the service account's token to Cloud Storage too: it must reach no
+    object, object name, query, log, error, Results or cache (neither may the key)."""
+    caplog.set_level(logging.DEBUG)
+    with FakeProvider() as server:
+        server.storage.create_bucket("nbc-secrets")
+        key = server.service_account()
+        org = nbc.Organization(persist=False)
+        org.add(
+            nbc.VertexAI(
+                credentials=key,
+                location="us-central1",
+                base_url=server.url,
+                storage_url=server.url,
+                batch_bucket="gs://nbc-secrets/runs",
+            )
+        )
+        kw = dict(schema="label: positive|negative", models=["vertex:gemini-2.5-flash"], org=org, batch=True)
+        kw.update(cache=str(tmp_path / "cache.sqlite"), progress=False, batch_poll=0.01)
+        server.script("/upload/storage/", [Fault("status", status=403, message="Forbidden")])
+        refused = nbc.run("Classify: {text}", data=["good", "bad"], **kw)
+        answered = nbc.run("Classify: {text}", data=["fine", "awful"], **kw)
+        uploads = [r for r in server.requests if r.path.startswith("/upload/storage/")]
+        tokens = {r.headers["authorization"].removeprefix("Bearer ") for r in uploads}
+        stored = b"".join(n.encode() + o.data for n, o in server.storage.buckets["nbc-secrets"].items())
+        sent = b"".join(r.body + repr(r.query).encode() for r in uploads)
+    assert not refused.df["_valid"].any() and refused.df["_error"].str.contains("storage.objectUser").all()
+    assert answered.df["_valid"].all() and len(tokens) == 1 and next(iter(tokens)).startswith("ya29.")
+    secrets = [*tokens, key["private_key"].splitlines()[1], key["private_key_id"]]
+    places = {
+        "objects": stored.decode("latin-1"),
+        "uploads": sent.decode("latin-1"),
+        "dataframes": refused.df.to_csv() + answered.df.to_csv(),
+        "batch records": nbc.resume(cache=str(tmp_path / "cache.sqlite")).to_csv(),
+        "logs": caplog.text,
+        "cache": (tmp_path / "cache.sqlite").read_bytes().decode("latin-1"),
+    }
+    for where, text in places.items():
+        for secret in secrets:
+            assert secret not in text, where

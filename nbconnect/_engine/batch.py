@@ -204,8 +204,11 @@ class BatchPhase:
     async def _submit(
         self, api: BatchAPI, adapter: Adapter, model: str, keys: list[str], pending: dict[str, _Pending]
     ) -> str | None:
-        # the custom id is the cell's cache key: 64 hex digits, which every provider's id rules allow
-        lines = [api.line(key, pending[key].prepared) for key in keys]
+        # the custom id is the cell's cache key (64 hex digits, which every provider's id rules allow)
+        # unless the API matches results another way (``BatchAPI.custom_ids``)
+        ids = api.custom_ids(keys, [pending[key].prepared for key in keys])
+        cells = dict(zip(ids, keys, strict=True))
+        lines = [api.line(cid, pending[key].prepared) for cid, key in cells.items()]
         conn = adapter.conn
         submit = asyncio.ensure_future(
             self._retry(lambda: api.submit(lines, model, f"nbconnect-{conn.name}-{len(lines)}"))
@@ -216,23 +219,23 @@ class BatchPhase:
             # A stop while the provider creates the batch: let the creation finish, so the batch is
             # known and cancelled with the others instead of left running (and billing) unseen.
             with contextlib.suppress(Exception, asyncio.CancelledError):
-                self._accepted(await asyncio.wait_for(submit, SUBMIT_GRACE_S), api, conn, model, keys)
+                self._accepted(await asyncio.wait_for(submit, SUBMIT_GRACE_S), api, conn, model, cells)
             raise
         except E.ProviderError as err:
             for key in keys:
                 self._fail(pending[key], None, (str(err), err.kind))
             return None
-        self._accepted(batch_id, api, conn, model, keys)
+        self._accepted(batch_id, api, conn, model, cells)
         return batch_id
 
-    def _accepted(self, batch_id: str, api: BatchAPI, conn: Any, model: str, keys: list[str]) -> None:
-        """Write down a batch the provider accepted, at once: a restart re-attaches to it."""
+    def _accepted(self, batch_id: str, api: BatchAPI, conn: Any, model: str, cells: dict[str, str]) -> None:
+        """Write down a batch the provider accepted (``cells``: custom id -> cache key), at once: a
+        restart re-attaches to it."""
         self.store.add(
-            BatchRecord(batch_id, conn.provider, conn.name, model, VALIDATING, len(keys), False),
-            {key: key for key in keys},
+            BatchRecord(batch_id, conn.provider, conn.name, model, VALIDATING, len(cells), False), cells
         )
         self._open[batch_id] = api  # from now on a stop cancels it
-        log.info("batch %s accepted: %d requests for %s", batch_id, len(keys), model)
+        log.info("batch %s accepted: %d requests for %s", batch_id, len(cells), model)
 
     async def _wait(
         self, api: BatchAPI, adapter: Adapter, batches: list[str], pending: dict[str, _Pending]
@@ -250,7 +253,7 @@ class BatchPhase:
                 try:
                     status = await self._retry(lambda b=batch_id: api.status(b))
                 except E.ProviderError as err:
-                    self._give_up(batch_id, pending, err)
+                    self._give_up(api, batch_id, pending, err)
                     waiting.remove(batch_id)
                     continue
                 changed |= self.states.get(batch_id) != status.state
@@ -277,7 +280,7 @@ class BatchPhase:
         try:
             lines = await self._retry(lambda: api.results(status))
         except E.ProviderError as err:  # the batch stays uncollected: a later run re-attaches to it
-            self._give_up(batch_id, pending, err)
+            self._give_up(api, batch_id, pending, err)
             return
         mine = self.store.cells(batch_id)
         seen: set[str] = set()
@@ -352,17 +355,20 @@ class BatchPhase:
             self.job._finish(i, self.job.plan.cells[i], _Outcome(error=error, attempts=1))
             self.job._records[i]["_batch_id"] = batch_id
 
-    def _give_up(self, batch_id: str, pending: dict[str, _Pending], err: E.ProviderError) -> None:
-        """Record this run's cells of a batch that cannot be read. A transient failure keeps the batch
-        remembered (the next run re-attaches); a permanent one (the provider no longer knows it, the
-        key may not read it) lets it go, so the next run sends those cells anew."""
+    def _give_up(
+        self, api: BatchAPI, batch_id: str, pending: dict[str, _Pending], err: E.ProviderError
+    ) -> None:
+        """Record this run's cells of a batch that cannot be read. A failure the API says may pass
+        (``BatchAPI.keeps``: a transient one, or Vertex's bucket refusing to be read) keeps the batch
+        remembered (the next run re-attaches); any other (the provider no longer knows it, the key
+        may not read it) lets it go, so the next run sends those cells anew."""
         mine = self.store.cells(batch_id)
-        if err.retryable:
+        if api.keeps(err):
             text = f"batch {batch_id} could not be read ({err}); run again later to collect it"
         else:
             text = f"batch {batch_id} is lost ({err}); run again to send these cells anew"
             self.store.update(batch_id, "lost", {}, collected=True)
-        for key in mine:
+        for key in mine.values():
             if key in pending:
                 self._fail(pending[key], batch_id, (text, err.kind))
         self._open.pop(batch_id, None)

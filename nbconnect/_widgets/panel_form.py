@@ -19,7 +19,7 @@ from .._connections.urls import InsecureHttpError, check_url
 __all__ = ["URL_FIELDS", "FormErrors", "form_errors", "form_spec", "label"]
 
 # Shown inside a "More options" disclosure: rarely needed, but a gateway or a test server needs them.
-_ADVANCED = frozenset({"base_url", "allow_insecure_http", "api_version", "json_mode"})
+_ADVANCED = frozenset({"base_url", "allow_insecure_http", "api_version", "json_mode", "storage_url"})
 
 _LABELS = {
     "api_key": "API key",
@@ -32,9 +32,11 @@ _LABELS = {
     "project": "Project ID",
     "organization": "Organization ID",
     "name": "Name (model id)",
+    "batch_bucket": "Batch bucket (gs://…)",
+    "storage_url": "Cloud Storage URL",
 }
 
-URL_FIELDS = frozenset({"endpoint", "base_url"})
+URL_FIELDS = frozenset({"endpoint", "base_url", "storage_url"})
 
 
 def _field_spec(cls: type[Connection], name: str, prop: dict[str, Any], required: bool) -> dict[str, Any]:

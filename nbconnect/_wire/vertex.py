@@ -19,7 +19,8 @@ import httpx
 from .. import _errors as E
 from .._catalog.catalog import catalog
 from .adapter import Prepared
-from .batch.google import VertexBatch
+from .batch.gcs import GCS_ROOT, is_storage_url, storage_error
+from .batch.vertex import VertexBatch
 from .google import PROBE_MODEL, GoogleAdapter
 from .google_auth import TokenSource
 
@@ -49,7 +50,7 @@ def token_source(key_json: str) -> TokenSource:
 class VertexAdapter(GoogleAdapter):
     """Vertex AI: ``/v1beta1/`` on the location's host, with a service-account access token."""
 
-    batch_class = VertexBatch  # runs live until a Cloud Storage bucket can be given
+    batch_class = VertexBatch  # through the connection's batch_bucket; live without one
 
     def __init__(self, *args: Any, **kwargs: Any) -> None:
         super().__init__(*args, **kwargs)
@@ -71,17 +72,26 @@ class VertexAdapter(GoogleAdapter):
             return f"https://aiplatform.{conn.location}.rep.googleapis.com"
         return f"https://{conn.location}-aiplatform.googleapis.com"
 
-    def model_url(self, model: str, verb: str = "generateContent") -> str:
+    def api_url(self, path: str) -> str:
+        """``path`` (``projects/…``) under the API version google-genai uses for Vertex AI."""
+        return f"{self.base_url()}/{VERTEX_API_VERSION}/{path}"
+
+    @staticmethod
+    def model_path(model: str) -> str:
+        """The model's resource name as google-genai's ``t_model`` writes it: a bare id is
+        ``publishers/google/models/{id}``, ``publisher/id`` names the publisher, full names stay."""
         if model.startswith(("projects/", "publishers/")):
-            path = model
-        elif "/" in model:  # "publisher/id", as google-genai accepts it
+            return model
+        if "/" in model:
             publisher, _, name = model.partition("/")
-            path = f"publishers/{publisher}/models/{name}"
-        else:
-            path = f"publishers/google/models/{model}"
+            return f"publishers/{publisher}/models/{name}"
+        return f"publishers/google/models/{model}"
+
+    def model_url(self, model: str, verb: str = "generateContent") -> str:
+        path = self.model_path(model)
         if not path.startswith("projects/"):
             path = f"projects/{self.conn.project}/locations/{self.conn.location}/{path}"
-        return f"{self.base_url()}/{VERTEX_API_VERSION}/{path}:{verb}"
+        return f"{self.api_url(path)}:{verb}"
 
     def headers(self) -> dict[str, str]:
         return {}  # the Bearer token is added by authorize(), just before sending
@@ -123,6 +133,14 @@ class VertexAdapter(GoogleAdapter):
         return [*super().secret_values(), *([self._token] if self._token else [])]
 
     # -- messages --------------------------------------------------------------------------
+    def error(self, resp: httpx.Response) -> E.ProviderError:
+        # a batch's Cloud Storage refusals name the bucket and its role, not a model or Vertex's role
+        if resp.status_code in (403, 404) and is_storage_url(
+            resp.request.url, self.conn.storage_url or GCS_ROOT
+        ):
+            return storage_error(self, resp, self.conn.hint)
+        return super().error(resp)
+
     @property
     def key_subject(self) -> str:
         return f"the access token of {self.conn.hint}"

@@ -2,7 +2,8 @@
 
 :class:`FakeProvider` is a real HTTP/1.1 server on ``127.0.0.1`` (its own event loop on a
 background thread) that answers in the exact wire formats of OpenAI (and OpenAI-compatible
-servers), Azure OpenAI / Azure AI Foundry, Anthropic, the Gemini API and Vertex AI. Point any
+servers), Azure OpenAI / Azure AI Foundry, Anthropic, the Gemini API and Vertex AI (with the
+Cloud Storage its batch jobs use). Point any
 client at ``server.url`` — nbconnect connections, plain httpx, or the official SDKs::
 
     import httpx
@@ -34,8 +35,13 @@ Vertex AI                    ``POST /v1/projects/{p}/locations/{l}/publishers/go
                              (and ``v1beta1``), ``GET /v1beta1/publishers/google/models``
 Batch APIs                   OpenAI / Azure ``…/files`` + ``…/batches``, Anthropic ``/v1/messages/batches``,
                              Gemini ``…:batchGenerateContent`` + ``/v1/batches/{id}`` (and Google's
-                             resumable ``/upload`` and ``/download`` of files): ``server.batches``, on
-                             ``server.batch_clock`` (see ``_batch``)
+                             resumable ``/upload`` and ``/download`` of files), Vertex AI
+                             ``…/locations/{l}/batchPredictionJobs[/{id}[:cancel]]``: ``server.batches``,
+                             on ``server.batch_clock`` (see ``_batch``, ``_batch_vertex``)
+Cloud Storage                ``/upload/storage/v1/b/{b}/o`` (media, multipart), ``/storage/v1/b/{b}/o``
+                             (paged list), ``…/o/{object}`` (get, ``alt=media``, delete),
+                             ``/download/storage/v1/…``: ``server.storage`` (``create_bucket``), where
+                             Vertex AI batch jobs read their input and write their output
 Google OAuth2 tokens         ``POST /token``: service-account JWT grants (``server.oauth``, a
                              ``TokenEndpoint``); ``server.service_account()`` is a key it
                              accepts, and its access tokens pass the Vertex routes' ``api_keys``

@@ -23,6 +23,7 @@ from ._wire import Wire
 if TYPE_CHECKING:
     from ._batch import BatchDesk
     from ._oauth import TokenEndpoint
+    from ._storage import FakeStorage
 
 __all__ = ["DEFAULT_MODELS", "Answering", "Recorded"]
 
@@ -45,7 +46,7 @@ class Recorded:
     headers: dict[str, str]  # lower-case names
     json: Any  # the parsed body, or None when it was empty or not JSON
     body: bytes
-    family: str = ""  # "openai" | "azure" | "anthropic" | "gemini" | "vertex" | "oauth" | "" (unknown)
+    family: str = ""  # "openai" | "azure" | "anthropic" | "gemini" | "vertex" | "oauth" | "storage" | ""
     fault: str | None = None  # the kind of Fault that answered it, None for a normal answer
     time: float = field(default_factory=time.monotonic)  # when it was received (time.monotonic)
 
@@ -61,6 +62,7 @@ class Answering:
     seed: int | None
     oauth: TokenEndpoint
     batches: BatchDesk
+    storage: FakeStorage
     _salt: int
     _lock: threading.Lock
     _requests: list[Recorded]
@@ -155,6 +157,8 @@ class Answering:
             return reply
         if route.action == "token":
             return self.oauth.answer_token(req)
+        if route.action == "storage":
+            return self.storage.respond(req)
         if route.action in ("batch", "upload"):
             return self.batches.respond(route.family, req, parsed)
         if route.action == "list":

@@ -15,6 +15,7 @@ from .._schema.values import answer_for, broken_answer
 from ._anthropic import AnthropicWire
 from ._google import GeminiWire, VertexWire
 from ._openai import AzureWire, OpenAIWire
+from ._storage import StorageWire
 from ._wire import Exchange, Reply, Wire
 
 __all__ = [
@@ -25,6 +26,7 @@ __all__ = [
     "GeminiWire",
     "OpenAIWire",
     "Reply",
+    "StorageWire",
     "VertexWire",
     "Wire",
     "answer_for",
@@ -38,5 +40,6 @@ WIRES: dict[str, Wire] = {
     "anthropic": AnthropicWire(),
     "gemini": GeminiWire(),
     "vertex": VertexWire(),
+    "storage": StorageWire(),
 }
 """The wire of each family ``FakeProvider`` routes to (``azure`` is OpenAI's format, Azure's flavour)."""

@@ -1,4 +1,5 @@
-"""The fake's batch desk: the batch endpoints of OpenAI / Azure OpenAI, Anthropic and the Gemini API.
+"""The fake's batch desk: the batch endpoints of OpenAI / Azure OpenAI, Anthropic, the Gemini API and
+Vertex AI (its jobs read and write the fake's Cloud Storage, ``server.storage``).
 
 Batches live on a controllable clock (``server.batch_clock``): a batch is *validating* when
 created, *in progress* while ``server.batches.latency`` fake seconds pass, then *finalizing* and
@@ -12,7 +13,7 @@ batch expires with half its requests answered), ``"broken_line"`` (one result li
 ``"error_line"`` (the first request gets a 500 inside the batch), ``"fail"`` (the batch fails
 validation as a whole), ``"ok"``. ``server.batches.not_batch`` holds
 Azure deployment names that are not batch deployments (their batches fail as Azure's do).
-The API shapes themselves are :mod:`._batch_api`.
+The API shapes themselves are :mod:`._batch_api` (and :mod:`._batch_vertex`).
 """
 
 from __future__ import annotations
@@ -26,12 +27,14 @@ from dataclasses import dataclass, field
 from typing import Any
 
 from ._batch_api import API_OF, BatchShape, Line
+from ._batch_vertex import VertexShape
 from ._http import Reply, Request
 from ._wire import b58, json_reply
 
 __all__ = ["BatchClock", "BatchDesk", "FakeBatch"]
 
 DAY = 24 * 3600.0
+SHAPES: dict[str, type[BatchShape]] = {**API_OF, "vertex": VertexShape}
 BATCH_FAULTS = ("ok", "expire_half", "broken_line", "error_line", "fail")
 
 
@@ -58,8 +61,8 @@ class FakeBatch:
     """One batch as the fake holds it; ``answers`` are filled when it ends."""
 
     id: str
-    api: str  # "openai" | "anthropic" | "gemini"
-    family: str  # the wire family answering its lines ("openai", "azure", "anthropic", "gemini")
+    api: str  # "openai" | "anthropic" | "gemini" | "vertex"
+    family: str  # the wire family answering its lines ("openai", "azure", "anthropic", "gemini", "vertex")
     lines: list[Line]
     created: float
     fault: str = "ok"
@@ -83,10 +86,13 @@ class BatchDesk:
         """Fake seconds after which a batch still running expires (the providers' 24 h window)."""
         self.not_batch: set[str] = set()
         """Azure deployments that are not Global-Batch deployments: their batches fail."""
+        self.vertex_rows_per_file: int = 0
+        """Rows per predictions file of a Vertex AI job (0: one ``predictions.jsonl``)."""
         self.batches: dict[str, FakeBatch] = {}
         self.files: dict[str, bytes] = {}
         self._faults: deque[str] = deque()
         self._lock = threading.Lock()
+        self._sync_lock = threading.RLock()
 
     def script(self, faults: Iterable[str]) -> None:
         """Queue batch faults, one per batch created from now on (see the module docstring)."""
@@ -105,12 +111,18 @@ class BatchDesk:
 
     # -- life cycle ----------------------------------------------------------------------------
     def create(
-        self, api: str, family: str, lines: list[Line], model: str = "", input_file: str | None = None
+        self,
+        api: str,
+        family: str,
+        lines: list[Line],
+        model: str = "",
+        input_file: str | None = None,
+        batch_id: str | None = None,
     ) -> FakeBatch:
         with self._lock:
-            prefix = {"openai": "batch_", "anthropic": "msgbatch_", "gemini": "batches/"}[api]
+            prefix = {"openai": "batch_", "anthropic": "msgbatch_", "gemini": "batches/"}.get(api, "")
             batch = FakeBatch(
-                id=prefix + b58(16),
+                id=batch_id or prefix + b58(16),
                 api=api,
                 family=family,
                 lines=lines,
@@ -173,9 +185,18 @@ class BatchDesk:
             return exchange
         return wire.answer(exchange, "ok", {})
 
+    def sync_outputs(self) -> None:
+        """Write what each Vertex AI job has finished by now to its output folder (the storage's
+        ``sync``: output appears in the bucket as jobs progress, whoever looks)."""
+        with self._sync_lock:
+            shape = VertexShape(self, "vertex")
+            for batch in list(self.batches.values()):
+                if batch.api == "vertex":
+                    shape.sync(batch)
+
     # -- HTTP ----------------------------------------------------------------------------------
     def respond(self, family: str, req: Request, parsed: Any) -> Reply:
-        shape: BatchShape = API_OF[family](self, family)
+        shape: BatchShape = SHAPES[family](self, family)
         reply = shape.route(req, parsed)
         return reply if reply is not None else not_found(req)
 

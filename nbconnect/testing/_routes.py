@@ -13,14 +13,18 @@ __all__ = ["Route", "route_of"]
 
 @dataclass(frozen=True)
 class Route:
-    family: str  # "openai" | "azure" | "anthropic" | "gemini" | "vertex" | "oauth"
-    action: str  # "generate" | "count" (Google countTokens) | "list" | "get" | "token" | "batch" | "upload"
+    family: str  # "openai" | "azure" | "anthropic" | "gemini" | "vertex" | "oauth" | "storage"
+    action: str  # "generate" | "count" (Google countTokens) | "list" | "get" | "token" | "batch" | "upload" | "storage"
     model: str | None = None
 
 
 _VERTEX_GENERATE = re.compile(
     r"/v1(?:beta1)?/projects/[^/]+/locations/[^/]+/publishers/[^/]+/models/([^/:]+):(generateContent|countTokens)"
 )
+_VERTEX_BATCH = re.compile(
+    r"/v1(?:beta1)?/projects/[^/]+/locations/[^/]+/batchPredictionJobs(?:/[^/:]+(?::cancel)?)?"
+)
+_STORAGE = re.compile(r"/(?:upload/|download/)?storage/v1/b/.+")
 _VERTEX_MODELS = re.compile(r"/v1(?:beta1)?/publishers/[^/]+/models(?:/([^/:]+))?")
 _GEMINI_GENERATE = re.compile(
     r"/v1(?:beta|alpha)?/(?:models|tunedModels)/([^/:]+):(generateContent|countTokens)"
@@ -35,6 +39,10 @@ def route_of(method: str, path: str, headers: Mapping[str, str], query: Mapping[
     """The route of a request, or None for a URL no provider serves (the caller answers 404)."""
     path = path.rstrip("/") or "/"
     azure = "azure" if path.startswith(("/openai/", "/models/")) else "openai"
+    if _STORAGE.fullmatch(path):  # before the batch paths: an object may be named …/files
+        return Route("storage", "storage")
+    if _VERTEX_BATCH.fullmatch(path):
+        return Route("vertex", "batch")
     if BATCH_PATH.fullmatch(path):  # files and batches: the batch desk (``_batch``)
         # the bytes of a resumable upload go to its upload URL, which is their authorization
         action = "upload" if "upload_id" in query else "batch"

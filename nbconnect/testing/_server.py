@@ -23,6 +23,7 @@ from ._batch import BatchClock, BatchDesk
 from ._faults import FAULT_KINDS, Fault
 from ._http import HttpConnection, Reply
 from ._oauth import TokenEndpoint, new_rsa_key, service_account_info
+from ._storage import FakeStorage
 
 # DEFAULT_MODELS, FAULT_KINDS, Fault and Recorded are re-exported for nbconnect.testing
 __all__ = ["DEFAULT_MODELS", "FAULT_KINDS", "FakeProvider", "Fault", "Recorded"]
@@ -96,7 +97,11 @@ class FakeProvider(Answering):
         self.oauth: TokenEndpoint = TokenEndpoint(self)
         """Google's OAuth2 token endpoint at ``POST /token`` (Vertex service-account grants)."""
         self.batches: BatchDesk = BatchDesk(self)
-        """The batch endpoints (OpenAI/Azure files + batches, Anthropic, Gemini); see ``_batch``."""
+        """The batch endpoints (OpenAI/Azure files + batches, Anthropic, Gemini, Vertex AI); see ``_batch``."""
+        self.storage: FakeStorage = FakeStorage()
+        """Cloud Storage's JSON API subset (``create_bucket``, ``buckets``, ``page_size``); see ``_storage``.
+        Vertex AI batch jobs read their input from it and write their output to it."""
+        self.storage.sync = self.batches.sync_outputs
 
     @property
     def batch_clock(self) -> BatchClock:

@@ -19,6 +19,7 @@ from typing import TYPE_CHECKING, Any, ClassVar
 
 import httpx
 
+from ... import _errors as E
 from ..adapter import Prepared
 from .states import (  # re-exported: the engine reads the states from here
     DONE,
@@ -131,6 +132,11 @@ class BatchAPI(ABC):
         """Bytes ``line`` adds to a batch."""
         return len(json.dumps(line, ensure_ascii=False).encode()) + 1
 
+    def keeps(self, err: E.ProviderError) -> bool:
+        """Whether a batch whose status or results failed with ``err`` is still worth re-attaching
+        to on the next run (otherwise it is let go, and its cells are sent anew)."""
+        return err.retryable
+
     async def call(self, prepared: Prepared) -> Any:
         """Send a JSON request through the adapter and return the decoded answer."""
         resp, _ = await self.adapter.request(prepared)
@@ -139,6 +145,12 @@ class BatchAPI(ABC):
     async def text(self, prepared: Prepared) -> str:
         resp, _ = await self.adapter.request(prepared)
         return resp.text
+
+    def custom_ids(self, keys: list[str], prepared: list[Prepared]) -> list[str]:
+        """The custom id of each line of a batch: the cell's cache key, which the line carries. An API
+        whose lines carry no id says here how a result line is matched back (Vertex AI: by the
+        request the result echoes)."""
+        return list(keys)
 
     @abstractmethod
     def line(self, custom_id: str, prepared: Prepared) -> dict[str, Any]:

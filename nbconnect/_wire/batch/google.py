@@ -1,4 +1,4 @@
-"""Gemini API batch mode (inline requests) and why Vertex AI runs live.
+"""Gemini API batch mode: inline requests, or an uploaded JSONL file.
 
 Gemini: ``POST /{version}/models/{model}:batchGenerateContent`` with
 ``{"batch": {"displayName", "inputConfig": {"requests": {"requests": [{"request": <the live body>,
@@ -6,12 +6,13 @@ Gemini: ``POST /{version}/models/{model}:batchGenerateContent`` with
 holds the state, the counts and, when done, the inlined responses (or a responses file)
 [providers.md §5.5]. A batch past the inline size limit goes as an uploaded JSONL file of
 ``{"key", "request"}`` lines (Google's resumable upload), its results as a responses file.
-Vertex AI batch prediction reads from and writes to Cloud Storage or BigQuery [§6.6].
+Vertex AI batch prediction shares the line body but not the rest (jobs reading from and writing to
+the user's Cloud Storage bucket, no id per line): it is :mod:`.vertex`.
 """
 
 from __future__ import annotations
 
-from typing import TYPE_CHECKING, Any, ClassVar
+from typing import Any, ClassVar
 
 import httpx
 
@@ -20,10 +21,7 @@ from ..adapter import Prepared
 from . import states
 from .base import BatchAPI, BatchStatus, LineResult, Upload, jsonl, parse_lines
 
-if TYPE_CHECKING:
-    from ..._connections.base import Connection
-
-__all__ = ["GeminiBatch", "VertexBatch"]
+__all__ = ["GeminiBatch"]
 
 JSONL = "jsonl"  # the mime type Google's batch-mode guide uploads request files with
 
@@ -121,17 +119,6 @@ class GeminiBatch(BatchAPI):
 
     async def cancel(self, batch_id: str) -> None:
         await self.call(Prepared("POST", f"{self.root()}/{batch_id}:cancel", None, self.adapter.headers()))
-
-
-class VertexBatch(GeminiBatch):
-    """Vertex AI batch prediction needs a Cloud Storage (or BigQuery) source and sink."""
-
-    @classmethod
-    def unavailable(cls, conn: Connection) -> str | None:
-        return (
-            "Vertex AI batch prediction reads its input from and writes its output to Cloud Storage or "
-            "BigQuery, and nbconnect cannot be given a bucket yet"
-        )
 
 
 def _read(key: Any, item: dict[str, Any]) -> LineResult | None:
