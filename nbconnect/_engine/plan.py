@@ -14,6 +14,7 @@ from .._errors import ConfigError
 from .._schema.adapt import resolve_ref
 from .._schema.schema import Schema, as_schema
 from .._store.org import Organization
+from .._wire.call import Call
 from .checks import check_constant, check_redo, select_rows
 from .estimate import Estimate, estimate_plan, per_call_estimate
 from .media import MediaStore, check_models
@@ -51,6 +52,21 @@ class Cell:
     sample: int | None = None
     settings: Settings | None = None
     parts: tuple[Any, ...] = ()  # text and media in order when the template has {image:...}
+
+    def call(self, schema: Schema, default: Settings) -> Call:
+        """This cell's request: its own settings (a variant's), else the run's ``default``."""
+        settings = self.settings or default
+        return Call(
+            model=self.ref.model,
+            user=self.user,
+            schema=schema,
+            system=self.system,
+            temperature=settings.temperature,
+            max_tokens=settings.max_tokens,
+            reasoning_effort=settings.reasoning_effort,
+            seed=self.sample,  # repeats: a seed per sample where the API takes one
+            parts=self.parts,
+        )
 
 
 @dataclass
