@@ -10,6 +10,7 @@ from dataclasses import dataclass, field
 from typing import Any
 
 from .. import _errors as E
+from .._results.cells import DATA_INDEX
 from .._results.history import save_run
 from .._results.results import Results
 from .._sync import run_sync
@@ -380,6 +381,7 @@ class Job:
             inputs=self.plan.inputs,
             schema=self.plan.schema.json,
             truth=self.truth,
+            meta={DATA_INDEX: self.plan.index} if self.plan.index is not None else None,
         )
 
 
