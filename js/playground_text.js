@@ -52,9 +52,10 @@ export function progressText(p = {}) {
   return `${p.done}/${p.total} done · ${p.errors} errors · ${money(p.spend_usd)}${retriesText(p)}${batchesText(p)}${endText(p)}`;
 }
 
-/** One model's progress line. */
+/** One model's progress line; cells held back after its connection refused the key are counted apart. */
 export function modelProgressText(m) {
-  return `${m.done}/${m.total} · ${m.errors} errors · ${m.in_flight} in flight · ${money(m.spend_usd)}${retriesText(m)}`;
+  const held = m.not_sent ? ` · ${m.not_sent} not sent (key refused)` : "";
+  return `${m.done}/${m.total} · ${m.errors} errors · ${m.in_flight} in flight · ${money(m.spend_usd)}${retriesText(m)}${held}`;
 }
 
 const BOXES = { models: "the model choice", data: "the data", prompt: "the prompt", schema: "the schema" };

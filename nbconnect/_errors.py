@@ -2,6 +2,7 @@
 
     NbconnectError
     ├── ConfigError (also ValueError) ....... a connection, URL, template or option is wrong
+    │   ├── InvalidConnectionError .......... a connection's fields; ``errors()`` lists each field's problem
     │   ├── SchemaError ..................... a schema is malformed (DSL syntax errors carry a position)
     │   ├── TemplateError ................... a prompt template names columns the data lacks
     │   └── UnknownModelError (also LookupError)  a model reference resolves to nothing
@@ -25,10 +26,13 @@ Messages are written for people: they name what failed and how to fix it, and ne
 
 from __future__ import annotations
 
+from typing import Any
+
 __all__ = [
     "AuthenticationError",
     "BadRequestError",
     "ConfigError",
+    "InvalidConnectionError",
     "NbconnectError",
     "NetworkError",
     "NotFoundError",
@@ -54,6 +58,25 @@ class NbconnectError(Exception):
 
 class ConfigError(NbconnectError, ValueError):
     """Something the user configured is wrong; the message says what and how to fix it."""
+
+
+class InvalidConnectionError(ConfigError):
+    """A connection was given values it cannot use (``nbc.OpenAI(api_key="")``). The message lists
+    every field's problem and fix; ``errors()`` gives them one per field, in the shape of pydantic's
+    ``ValidationError.errors()`` (``type``, ``loc``, ``msg``, ``ctx``), without the values given and
+    without links, so a form can show each one under its field; ``problems`` are the message's lines."""
+
+    def __init__(self, message: str, *, errors: list[dict[str, Any]], problems: list[str]) -> None:
+        super().__init__(message)
+        self._errors = errors
+        self.problems = problems
+
+    def errors(
+        self, *, include_input: bool = False, include_url: bool = False, include_context: bool = True
+    ) -> list[dict[str, Any]]:
+        """One dict per problem; ``loc`` is ``(field,)``, or ``()`` for the connection as a whole.
+        The keyword arguments are pydantic's; the values given and links are never included."""
+        return [{k: v for k, v in e.items() if include_context or k != "ctx"} for e in self._errors]
 
 
 class SchemaError(ConfigError):

@@ -114,8 +114,7 @@ print(json.dumps({k: first_prediction[k] for k in ("task", "model_version")}))
 
 # %%
 out = Path(tempfile.mkdtemp(prefix="nbconnect-labelstudio-")) / "predictions.json"
-predictions.to_json(out)
-out.name
+predictions.to_json(out).name  # given a path, to_json returns the file it wrote (not the JSON)
 
 # %% [markdown]
 # ## Against your Label Studio

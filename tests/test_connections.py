@@ -9,6 +9,7 @@ import pytest
 from pydantic import SecretStr, ValidationError
 
 import nbconnect as nbc
+from nbconnect import ConfigError
 from nbconnect._secrets import mask
 
 PEM = "-----BEGIN PRIVATE KEY-----\nMIIEvQIBADANBgkqhkiG9w0BAQEFAASC\n-----END PRIVATE KEY-----\n"
@@ -85,7 +86,7 @@ def test_valid_construction_name_and_provider(cls, kwargs, required, name, provi
 
 @pytest.mark.parametrize(("cls", "kwargs", "required", "name", "provider", "secrets"), CASES, ids=IDS)
 def test_unknown_field_rejected(cls, kwargs, required, name, provider, secrets):
-    with pytest.raises(ValidationError) as info:
+    with pytest.raises(ConfigError) as info:
         cls(**kwargs, apikey="typo")
     assert info.value.errors()[0]["type"] == "extra_forbidden"
     assert "apikey" in str(info.value)
@@ -95,7 +96,7 @@ def test_unknown_field_rejected(cls, kwargs, required, name, provider, secrets):
 def test_each_required_field_is_required(cls, kwargs, required, name, provider, secrets):
     for field in required:
         partial = {k: v for k, v in kwargs.items() if k != field}
-        with pytest.raises(ValidationError) as info:
+        with pytest.raises(ConfigError) as info:
             cls(**partial)
         assert field in str(info.value), field
 
@@ -120,7 +121,7 @@ def test_secrets_are_secretstr_and_describe_has_none(cls, kwargs, required, name
 @pytest.mark.parametrize(("cls", "kwargs", "required", "name", "provider", "secrets"), CASES, ids=IDS)
 def test_connections_are_frozen(cls, kwargs, required, name, provider, secrets):
     conn = cls(**kwargs)
-    with pytest.raises(ValidationError):
+    with pytest.raises(ValidationError):  # assignment (not input) stays pydantic's frozen error
         conn.__setattr__(required[0], "changed")
 
 
@@ -173,9 +174,9 @@ def test_hint_is_empty_without_a_secret_and_falls_back_to_auth_token():
 
 
 def test_empty_or_whitespace_names_refused():
-    with pytest.raises(ValidationError):
+    with pytest.raises(ConfigError):
         nbc.CustomLLM(name="  ", endpoint="http://localhost:8000/v1")
-    with pytest.raises(ValidationError):
+    with pytest.raises(ConfigError):
         nbc.AzureOpenAI(deployment="", endpoint="https://r.openai.azure.com", api_key="k")
 
 
@@ -201,7 +202,7 @@ def test_openai_optional_headers_and_base_url():
     ],
 )
 def test_custom_endpoint_without_v1_shows_corrected_url(given, corrected):
-    with pytest.raises(ValidationError) as info:
+    with pytest.raises(ConfigError) as info:
         nbc.CustomLLM(name="m", endpoint=given)
     message = str(info.value)
     assert f"did you mean {corrected}?" in message
@@ -220,7 +221,7 @@ def test_custom_json_mode_values(mode):
 
 def test_custom_json_mode_default_and_bad_value():
     assert nbc.CustomLLM(name="m", endpoint="http://localhost:1/v1").json_mode == "auto"
-    with pytest.raises(ValidationError, match="json_mode"):
+    with pytest.raises(ConfigError, match="json_mode"):
         nbc.CustomLLM(name="m", endpoint="http://localhost:1/v1", json_mode="xml")
 
 
@@ -252,7 +253,7 @@ def test_vertex_explicit_project_and_location_win():
 def test_vertex_key_without_project_needs_one():
     key = sa_key()
     del key["project_id"]
-    with pytest.raises(ValidationError, match="project="):
+    with pytest.raises(ConfigError, match="project="):
         nbc.VertexAI(credentials=key)
     assert nbc.VertexAI(credentials=key, project="p").project == "p"
 
@@ -262,7 +263,7 @@ BAD_PEM = f"-----BEGIN PRIVATE KEY-----\n{SENTINEL}/+abc\n-----END PRIVATE KEY--
 
 
 def _vertex_error(credentials) -> str:
-    with pytest.raises(ValidationError) as info:
+    with pytest.raises(ConfigError) as info:
         nbc.VertexAI(credentials=credentials)
     return str(info.value)
 

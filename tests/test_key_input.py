@@ -7,9 +7,9 @@ from __future__ import annotations
 import json
 
 import pytest
-from pydantic import ValidationError
 
 import nbconnect as nbc
+from nbconnect import ConfigError
 from nbconnect._connections.providers import PROVIDERS
 from nbconnect._widgets.panel import ConnectionsPanel
 
@@ -46,7 +46,7 @@ def build(cls, field: str, value) -> nbc.Connection:
 
 def refusal(cls, field: str, value) -> str:
     """The message for ``field``: the error must be located on the field itself."""
-    with pytest.raises(ValidationError) as info:
+    with pytest.raises(ConfigError) as info:
         build(cls, field, value)
     errors = info.value.errors(include_input=False)
     assert [e["loc"] for e in errors] == [(field,)], errors

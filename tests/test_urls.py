@@ -3,9 +3,9 @@
 from __future__ import annotations
 
 import pytest
-from pydantic import ValidationError
 
 import nbconnect as nbc
+from nbconnect import ConfigError
 from nbconnect._connections.urls import check_url, is_loopback, parse_azure_openai, parse_foundry
 
 KEY = "azure-key-0123456789abcdef"
@@ -41,7 +41,7 @@ def test_http_to_loopback_is_allowed(cls, field, kwargs, path, host):
 @pytest.mark.parametrize(("cls", "field", "kwargs", "path"), ENDPOINTS, ids=IDS)
 @pytest.mark.parametrize("host", ["api.example.com", "10.0.0.5", "localhost.example.com", "127.0.0.1.nip.io"])
 def test_http_elsewhere_is_refused_with_both_fixes(cls, field, kwargs, path, host):
-    with pytest.raises(ValidationError) as info:
+    with pytest.raises(ConfigError) as info:
         cls(**kwargs, **{field: f"http://{host}{path}"})
     message = str(info.value)
     assert "allow_insecure_http=True" in message
@@ -59,7 +59,7 @@ def test_http_opt_in_works(cls, field, kwargs, path):
 @pytest.mark.parametrize(("cls", "field", "kwargs", "path"), ENDPOINTS, ids=IDS)
 @pytest.mark.parametrize("userinfo", ["user:pass@", "user@", ":p4ss@"])
 def test_credentials_in_url_are_refused(cls, field, kwargs, path, userinfo):
-    with pytest.raises(ValidationError) as info:
+    with pytest.raises(ConfigError) as info:
         cls(**kwargs, **{field: f"https://{userinfo}api.example.com{path}"}, allow_insecure_http=True)
     message = str(info.value)
     assert "user name or password" in message
@@ -76,7 +76,7 @@ def test_not_a_url(bad):
 
 def test_not_a_url_message_does_not_echo_the_value():
     # a key pasted into the endpoint field must not come back in the error
-    with pytest.raises(ValidationError) as info:
+    with pytest.raises(ConfigError) as info:
         nbc.AzureOpenAI(deployment="d", endpoint="sk-SECRET-0123456789", api_key="https://r.openai.azure.com")
     assert "SECRET" not in str(info.value)
     assert "not an http(s) URL" in str(info.value)
@@ -132,7 +132,7 @@ def test_azure_target_uri_with_matching_deployment_and_explicit_version():
 
 
 def test_azure_mismatching_deployment_refused():
-    with pytest.raises(ValidationError) as info:
+    with pytest.raises(ConfigError) as info:
         nbc.AzureOpenAI(deployment="other", endpoint=TARGET, api_key=KEY)
     message = str(info.value)
     assert "'other'" in message and "'D'" in message
@@ -160,7 +160,7 @@ def test_azure_v1_route_is_recognised():
 
 @pytest.mark.parametrize("url", ["https://r.openai.azure.com/models", "https://r.openai.azure.com/v1/chat"])
 def test_azure_non_azure_path_refused(url):
-    with pytest.raises(ValidationError) as info:
+    with pytest.raises(ConfigError) as info:
         nbc.AzureOpenAI(deployment="d", endpoint=url, api_key=KEY)
     message = str(info.value)
     assert "not an Azure OpenAI path" in message
@@ -168,7 +168,7 @@ def test_azure_non_azure_path_refused(url):
 
 
 def test_azure_target_uri_without_deployment_field_needs_one():
-    with pytest.raises(ValidationError, match="deployment"):
+    with pytest.raises(ConfigError, match="deployment"):
         nbc.AzureOpenAI(endpoint="https://r.openai.azure.com", api_key=KEY)
 
 
@@ -236,7 +236,7 @@ def test_foundry_explicit_api_version_wins():
     ],
 )
 def test_foundry_unknown_route_refused(url):
-    with pytest.raises(ValidationError) as info:
+    with pytest.raises(ConfigError) as info:
         nbc.AzureAIFoundry(model="m", endpoint=url, api_key=KEY)
     assert "not a Foundry route" in str(info.value)
     assert "/models/chat/completions?api-version=" in str(info.value)

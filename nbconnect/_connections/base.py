@@ -16,6 +16,7 @@ import httpx
 from pydantic import BaseModel, ConfigDict, PrivateAttr, SecretStr, ValidationError
 
 from .._secrets import mask
+from .invalid import invalid_connection
 
 if TYPE_CHECKING:
     from .._wire.adapter import Adapter, Verification
@@ -74,6 +75,12 @@ class Connection(BaseModel):
     It needs no setup (``"demo:<model>"`` works without an organization) and is labelled as a demo."""
 
     _source: str = PrivateAttr(default="explicit")
+
+    def __init__(self, **data: Any) -> None:
+        try:
+            super().__init__(**data)
+        except ValidationError as exc:  # nbconnect's error, in its words, every field at once
+            raise invalid_connection(type(self), data, exc) from None
 
     if TYPE_CHECKING:  # each subclass defines ``name`` as a field or a property
 

@@ -32,7 +32,7 @@ from .batch_store import BatchRecord, BatchStore
 from .cache import call_key
 from .estimate import arm_key
 from .plan import estimate_plan, per_call_estimate
-from .runner import _Outcome  # how a cell ended, recorded by the Job the same way live or batched
+from .record import Outcome  # how a cell ended, recorded by the Job the same way live or batched
 
 if TYPE_CHECKING:
     from .runner import Job
@@ -130,6 +130,12 @@ class BatchPhase:
         fresh = self._within_budget([key for key in pending if key not in attached], pending)
         for model, keys in _by_model(pending, fresh).items():
             for chunk in self._chunks(api, keys, pending):
+                ref = self.job.plan.cells[pending[chunk[0]].cells[0]].ref
+                if (refused := self.job._refusals.blocked(ref)) is not None:
+                    # an earlier submit was refused the key: every later one would be too
+                    for key in chunk:
+                        self._fail(pending[key], None, refused)
+                    continue
                 batch_id = await self._submit(api, adapter, model, chunk, pending)
                 if batch_id is not None:
                     batches.append(batch_id)
@@ -148,7 +154,7 @@ class BatchPhase:
                 hit = self.cache.get(key)
                 if hit is not None:
                     self.served.add(key)
-                    self.job._finish(i, cell, _Outcome(reply=hit), cached=True)
+                    self.job._finish(i, cell, Outcome(reply=hit), cached=True)
                     continue
                 pending[key] = _Pending(call, mode, prepared)
             pending[key].cells.append(i)
@@ -222,6 +228,7 @@ class BatchPhase:
                 self._accepted(await asyncio.wait_for(submit, SUBMIT_GRACE_S), api, conn, model, cells)
             raise
         except E.ProviderError as err:
+            self.job._refusals.note(self.job.plan.cells[pending[keys[0]].cells[0]].ref, err)
             for key in keys:
                 self._fail(pending[key], None, (str(err), err.kind))
             return None
@@ -346,13 +353,13 @@ class BatchPhase:
         self._release(item)
         self.job._spent += reply.cost_usd or 0.0
         for i in item.cells:
-            self.job._finish(i, self.job.plan.cells[i], _Outcome(reply=reply, attempts=1))
+            self.job._finish(i, self.job.plan.cells[i], Outcome(reply=reply, attempts=1))
             self.job._records[i]["_batch_id"] = batch_id
 
     def _fail(self, item: _Pending, batch_id: str | None, error: tuple[str, str]) -> None:
         self._release(item)
         for i in item.cells:
-            self.job._finish(i, self.job.plan.cells[i], _Outcome(error=error, attempts=1))
+            self.job._finish(i, self.job.plan.cells[i], Outcome(error=error, attempts=1))
             self.job._records[i]["_batch_id"] = batch_id
 
     def _give_up(

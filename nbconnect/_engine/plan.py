@@ -14,6 +14,7 @@ from .._errors import ConfigError
 from .._schema.adapt import resolve_ref
 from .._schema.schema import Schema, as_schema
 from .._store.org import Organization
+from .._wire.call import Call
 from .checks import check_constant, check_redo, select_rows
 from .estimate import Estimate, estimate_plan, per_call_estimate
 from .media import MediaStore, check_models
@@ -30,6 +31,7 @@ __all__ = [
     "as_frame",
     "estimate_plan",
     "flat_fields",
+    "keep_index",
     "make_plan",
     "per_call_estimate",
     "plan_info",
@@ -52,6 +54,21 @@ class Cell:
     settings: Settings | None = None
     parts: tuple[Any, ...] = ()  # text and media in order when the template has {image:...}
 
+    def call(self, schema: Schema, default: Settings) -> Call:
+        """This cell's request: its own settings (a variant's), else the run's ``default``."""
+        settings = self.settings or default
+        return Call(
+            model=self.ref.model,
+            user=self.user,
+            schema=schema,
+            system=self.system,
+            temperature=settings.temperature,
+            max_tokens=settings.max_tokens,
+            reasoning_effort=settings.reasoning_effort,
+            seed=self.sample,  # repeats: a seed per sample where the API takes one
+            parts=self.parts,
+        )
+
 
 @dataclass
 class Plan:
@@ -65,6 +82,7 @@ class Plan:
     system: Template | None = None  # the first variant's system template
     repeats: int = 1
     arms: list[tuple[str, str]] | None = None  # (variant, model ref) pairs; None without variants=
+    index: str | None = None  # the input column holding data='s own index (see keep_index)
 
 
 def as_frame(data: Any) -> pd.DataFrame:
@@ -191,6 +209,7 @@ def make_plan(
     repeats = check_options({"repeats": repeats})["repeats"]
     parsed_schema = as_schema(schema)
     _check_names(df.columns, parsed_schema)
+    index = keep_index(data, df, parsed_schema)
     refs = model_refs(models, org)
     pairs = resolve_arms(found, refs, arms)
     check_arm_settings(pairs)
@@ -218,7 +237,31 @@ def make_plan(
         repeats=repeats,
         system=found[0].system,
         arms=[(v.name, ref.ref) for v, ref in pairs] if named else None,
+        index=index,
     )
+
+
+#: the name a nameless index goes by, as ``DataFrame.reset_index`` names it (``level_0`` if taken)
+_INDEX_NAMES = ("index", "level_0")
+
+
+def keep_index(data: Any, df: pd.DataFrame, schema: Schema) -> str | None:
+    """Keep the user's own index (a filtered, shuffled or labelled DataFrame) as the first input
+    column of ``df``, whose rows are renumbered 0..n-1 (the row ids): the results then show it, and
+    a truth Series indexed like ``data=`` lines up by it (``Results.score``). Returns its column name
+    (the index's name, else ``index``), or None for a plain 0..n-1 index, a MultiIndex, or a name
+    that is already a column, a field or a results column (those stay numbered by position)."""
+    idx = getattr(data, "index", None)
+    if not isinstance(data, (pd.DataFrame, pd.Series)) or isinstance(idx, pd.MultiIndex):
+        return None
+    if isinstance(idx, pd.RangeIndex) and idx.start == 0 and idx.step == 1:
+        return None
+    taken = {*df.columns, *flat_fields(schema.json), ROW, "model", "connection", "provider"}
+    names = [str(idx.name)] if idx.name is not None else list(_INDEX_NAMES)
+    name = next((n for n in names if n not in taken and not n.startswith("_")), None)
+    if name is not None:
+        df.insert(0, name, idx.to_numpy())
+    return name
 
 
 def _cells(

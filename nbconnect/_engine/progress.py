@@ -8,7 +8,7 @@ from typing import Any
 
 from .options import check_options
 
-__all__ = ["ModelProgress", "Options", "Progress", "postfix", "progress_bar"]
+__all__ = ["ModelProgress", "Options", "Progress", "job_line", "postfix", "progress_bar"]
 
 
 @dataclass
@@ -48,6 +48,19 @@ class ModelProgress:
     retries: int = 0  # attempts that failed and were tried again
     wait_s: float = 0.0  # seconds spent waiting before those retries
     limit: int = 0  # calls its connection admits at once now (0 until a call of it finished)
+    not_sent: int = 0  # cells never sent because the connection refused its key (not in done/errors)
+
+    def count(self, reply: Any, *, cached: bool = False, not_sent: bool = False) -> None:
+        """One more cell of this model recorded: ``reply`` (a Reply, or None after an error)."""
+        if not_sent:  # never sent: neither done nor an error, like a cell a stop left out
+            self.not_sent += 1
+            return
+        self.done += 1
+        self.cached += cached
+        if reply is None or not reply.valid:
+            self.errors += 1
+        if reply is not None and not cached:
+            self.spend_usd += reply.cost_usd or 0.0
 
 
 @dataclass
@@ -73,15 +86,33 @@ class Progress:
     def spend_usd(self) -> float:
         return sum(m.spend_usd for m in self.models.values())
 
+    @property
+    def not_sent(self) -> int:
+        return sum(m.not_sent for m in self.models.values())
+
 
 def postfix(progress: Progress) -> str:
     """The progress bar's tail: errors and spend; retries and the tightest limit once there were any."""
     models = progress.models.values()
     text = f"errors={progress.errors} spend=${progress.spend_usd:.4f}"
+    if progress.not_sent:  # a connection refused its key: say so beside the errors
+        text += f" not_sent={progress.not_sent}"
     if retries := sum(m.retries for m in models):  # only news when something went wrong
         limits = [m.limit for m in models if m.limit]
         text += f" retries={retries}" + (f" limit={min(limits)}" if limits else "")
     return text
+
+
+def job_line(progress: Progress, *, started: bool, user_stopped: bool) -> str:
+    """A Job's repr: how many cells are done, with errors and cells not sent; its state; the models."""
+    p = progress
+    state = "not started" if not started else "finished" if p.finished else "running"
+    if user_stopped:
+        state = "stopped" if p.finished else "stopping"
+    count = f"{p.done} of {p.total} cells done" + (f", {p.errors} errors" if p.errors else "")
+    if p.not_sent:
+        count += f", {p.not_sent} not sent (credentials refused)"
+    return f"<Job: {count}, {state}; models: {', '.join(p.models)}>"
 
 
 def progress_bar(total: int) -> Any:

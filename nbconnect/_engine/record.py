@@ -3,12 +3,41 @@ system columns (``_valid``, ``_error``, tokens, cost, latency, attempts...)."""
 
 from __future__ import annotations
 
+from dataclasses import dataclass
 from typing import Any
 
+from .. import _errors as E
 from .._wire.adapter import Reply
+from .._wire.retry import GiveUp
 from .plan import Cell
 
-__all__ = ["record_row"]
+__all__ = ["BUDGET", "CANCELLED", "Outcome", "gave_up_text", "record_row", "unfinished_error"]
+
+CANCELLED = "cancelled"
+BUDGET = "budget"
+
+
+@dataclass
+class Outcome:
+    """How a cell ended: a reply, or an error ``(message, kind)``, after ``attempts`` tries (the
+    same live or batched: the Job records both alike)."""
+
+    reply: Reply | None = None
+    error: tuple[str, str] | None = None
+    attempts: int = 0
+    waited: float = 0.0
+    ticket: int = 0  # the gate's ticket of the latest attempt
+
+
+def gave_up_text(err: E.ProviderError, decision: GiveUp) -> str:
+    """The recorded error of a cell whose call the retry policy gave up on."""
+    if decision.reason == "quota" and err.retry_after is not None:
+        return (
+            f"{err}; the provider asked to wait {err.retry_after:.0f} s, longer than a run waits: "
+            "treated as an exhausted quota, not retried"
+        )
+    return str(err)
+
 
 #: the system columns a row takes from its reply (None when there is no reply)
 _FROM_REPLY = {
@@ -22,6 +51,13 @@ _FROM_REPLY = {
     "_cost_usd": "cost_usd",
     "_latency_s": "latency_s",
 }
+
+
+def unfinished_error(*, budget_hit: bool, user_stopped: bool) -> tuple[str, str]:
+    """The error of a cell a run ended without: over budget, unless the user stopped it first."""
+    if budget_hit and not user_stopped:
+        return "not run: the budget would be exceeded", BUDGET
+    return "cancelled before it finished", CANCELLED
 
 
 def _dig(value: Any, path: str) -> Any:

@@ -10,6 +10,7 @@ from dataclasses import dataclass, field
 from typing import Any
 
 from .. import _errors as E
+from .._results.cells import DATA_INDEX
 from .._results.history import save_run
 from .._results.results import Results
 from .._sync import run_sync
@@ -23,16 +24,14 @@ from .estimate import arm_key
 from .limits import Gate
 from .options import check_temperature
 from .plan import Cell, Plan, estimate_plan, flat_fields, per_call_estimate, plan_info
-from .progress import ModelProgress, Options, Progress, postfix, progress_bar
-from .record import record_row
+from .progress import ModelProgress, Options, Progress, job_line, postfix, progress_bar
+from .record import Outcome, gave_up_text, record_row, unfinished_error
+from .refusals import NOT_SENT, NotSent, Refusals
 from .variants import Settings
 
 __all__ = ["Job", "ModelProgress", "Options", "Progress"]
 
 log = logging.getLogger("nbconnect.run")
-
-CANCELLED = "cancelled"
-BUDGET = "budget"
 
 
 @dataclass
@@ -55,26 +54,6 @@ class _Shared:
     everyone: asyncio.Semaphore
     policy: RetryPolicy
     bar: Any
-
-
-@dataclass
-class _Outcome:
-    """How a cell ended: a reply, or an error ``(message, kind)``, after ``attempts`` tries."""
-
-    reply: Reply | None = None
-    error: tuple[str, str] | None = None
-    attempts: int = 0
-    waited: float = 0.0
-    ticket: int = 0  # the gate's ticket of the latest attempt
-
-
-def _gave_up(err: E.ProviderError, decision: GiveUp) -> str:
-    if decision.reason == "quota" and err.retry_after is not None:
-        return (
-            f"{err}; the provider asked to wait {err.retry_after:.0f} s, longer than a run waits: "
-            "treated as an exhausted quota, not retried"
-        )
-    return str(err)
 
 
 class Job:
@@ -128,6 +107,7 @@ class Job:
         self._reserved = 0.0
         self._worst: dict[str, float] = {}  # the dearest answered call so far, per arm (arm_key)
         self._shared: _Shared  # what every cell of a run uses; set by arun
+        self._refusals = Refusals()  # connections (or models) that refused the key: not sent to again
         self.progress = Progress(total=len(plan.cells))
         for ref in plan.models:
             self.progress.models[ref.ref] = ModelProgress()
@@ -135,13 +115,7 @@ class Job:
             self.progress.models[cell.ref.ref].total += 1
 
     def __repr__(self) -> str:
-        p = self.progress
-        errors = sum(m.errors for m in p.models.values())
-        state = "not started" if self._loop is None else "finished" if p.finished else "running"
-        if self._user_stopped:
-            state = "stopped" if p.finished else "stopping"
-        count = f"{p.done} of {p.total} cells done" + (f", {errors} errors" if errors else "")
-        return f"<Job: {count}, {state}; models: {', '.join(p.models)}>"
+        return job_line(self.progress, started=self._loop is not None, user_stopped=self._user_stopped)
 
     # -- control ------------------------------------------------------------------------------
     def stop(self) -> None:
@@ -254,15 +228,10 @@ class Job:
             self._shared.bar.close()
 
     def _mark_unfinished(self) -> None:
+        error = unfinished_error(budget_hit=self._budget_hit, user_stopped=self._user_stopped)
         for i, cell in enumerate(self.plan.cells):
             if i not in self._records:
-                kind = BUDGET if self._budget_hit and not self._user_stopped else CANCELLED
-                text = (
-                    "not run: the budget would be exceeded"
-                    if kind == BUDGET
-                    else "cancelled before it finished"
-                )
-                self._records[i] = self._record(cell, None, error=(text, kind))
+                self._records[i] = self._record(cell, None, error=error)
 
     # -- one cell ---------------------------------------------------------------------------------
     async def _run_cell(self, index: int, adapter: Adapter, gate: Gate) -> None:
@@ -272,7 +241,10 @@ class Job:
         call = self._call(cell)
         key, hit = self._cached(cell, adapter, call)
         if hit is not None:
-            self._finish(index, cell, _Outcome(reply=hit), cached=True)
+            self._finish(index, cell, Outcome(reply=hit), cached=True)
+            return
+        if (refused := self._refusals.blocked(cell.ref)) is not None:  # a cached answer still counts
+            self._finish(index, cell, Outcome(error=refused))
             return
         reserved = self._reserve(cell)
         if reserved is None:
@@ -292,18 +264,7 @@ class Job:
     def _call(self, cell: Cell) -> Call:
         """The request of one cell, the same live or in a batch."""
         opts = self.options
-        settings = cell.settings or Settings(opts.temperature, opts.max_tokens, opts.reasoning_effort)
-        return Call(
-            model=cell.ref.model,
-            user=cell.user,
-            schema=self.plan.schema,
-            system=cell.system,
-            temperature=settings.temperature,
-            max_tokens=settings.max_tokens,
-            reasoning_effort=settings.reasoning_effort,
-            seed=cell.sample,  # repeats: a seed per sample where the API takes one
-            parts=cell.parts,
-        )
+        return cell.call(self.plan.schema, Settings(opts.temperature, opts.max_tokens, opts.reasoning_effort))
 
     def _cached(self, cell: Cell, adapter: Adapter, call: Call) -> tuple[str | None, Reply | None]:
         cache = self._shared.cache
@@ -328,18 +289,23 @@ class Job:
         self._reserved += expected
         return expected
 
-    async def _attempt(self, cell: Cell, call: Call, adapter: Adapter, gate: Gate) -> _Outcome:
+    async def _attempt(self, cell: Cell, call: Call, adapter: Adapter, gate: Gate) -> Outcome:
         """Send ``call`` until it is answered or the retry policy gives up."""
-        out = _Outcome()
+        out = Outcome()
         stats = self.progress.models[cell.ref.ref]
         while True:
             out.attempts += 1
             try:
-                out.reply = await self._send(call, adapter, gate, out, stats)
+                out.reply = await self._send(call, adapter, gate, out, stats, cell)
+            except NotSent as refused:
+                out.attempts -= 1  # this one never went out
+                out.error = refused.error
+                return out
             except E.ProviderError as err:
                 decision = self._shared.policy.decide(err, out.attempts)
                 if isinstance(decision, GiveUp):
-                    out.error = (_gave_up(err, decision), err.kind)
+                    self._refusals.note(cell.ref, err)
+                    out.error = (gave_up_text(err, decision), err.kind)
                     return out
                 if decision.pause_connection:
                     gate.rate_limited(decision.delay, out.ticket)
@@ -359,9 +325,13 @@ class Job:
             return out
 
     async def _send(
-        self, call: Call, adapter: Adapter, gate: Gate, out: _Outcome, stats: ModelProgress
+        self, call: Call, adapter: Adapter, gate: Gate, out: Outcome, stats: ModelProgress, cell: Cell
     ) -> Reply:
         async with gate as ticket, self._shared.everyone:
+            # checked once admitted: a call that waited for its turn (or a retry) while another
+            # call of its connection was refused the key must not go out after it
+            if (refused := self._refusals.blocked(cell.ref)) is not None:
+                raise NotSent(refused)
             out.ticket = ticket
             stats.in_flight += 1
             try:
@@ -370,18 +340,13 @@ class Job:
                 stats.in_flight -= 1
 
     # -- records ------------------------------------------------------------------------------
-    def _finish(self, index: int, cell: Cell, outcome: _Outcome, *, cached: bool = False) -> None:
+    def _finish(self, index: int, cell: Cell, outcome: Outcome, *, cached: bool = False) -> None:
         reply = outcome.reply
         self._records[index] = self._record(
             cell, reply, attempts=outcome.attempts, wait=outcome.waited, cached=cached, error=outcome.error
         )
-        stats = self.progress.models[cell.ref.ref]
-        stats.done += 1
-        stats.cached += cached
-        if reply is None or not reply.valid:
-            stats.errors += 1
-        if reply is not None and not cached:
-            stats.spend_usd += reply.cost_usd or 0.0
+        not_sent = outcome.error is not None and outcome.error[1] == NOT_SENT
+        self.progress.models[cell.ref.ref].count(reply, cached=cached, not_sent=not_sent)
         if (bar := self._shared.bar) is not None:
             bar.update(1)
             bar.set_postfix_str(postfix(self.progress), refresh=False)
@@ -418,6 +383,7 @@ class Job:
             inputs=self.plan.inputs,
             schema=self.plan.schema.json,
             truth=self.truth,
+            meta={DATA_INDEX: self.plan.index} if self.plan.index is not None else None,
         )
 
 

@@ -30,8 +30,9 @@ __all__ = [
 ]
 
 VARIANT, SAMPLE, ARM = "variant", "sample", "arm"
-#: ``_error_type`` of cells that were never sent (the runner records them so): not in any denominator
-NOT_RUN = frozenset({"cancelled", "budget", "pending"})
+#: ``_error_type`` of cells that were never sent (the runner records them so): not in any denominator.
+#: ``not_sent``: held back after the connection refused its key (the model never saw the cell)
+NOT_RUN = frozenset({"cancelled", "budget", "pending", "not_sent"})
 
 
 def arm_labels(df: pd.DataFrame) -> pd.Series:

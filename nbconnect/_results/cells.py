@@ -10,9 +10,12 @@ import pandas as pd
 from . import arms as _arms
 from . import score as _score
 
-__all__ = ["MODEL", "ROW", "Cells"]
+__all__ = ["DATA_INDEX", "MODEL", "ROW", "Cells"]
 
 ROW, MODEL = "row", "model"
+#: ``meta`` key naming the input column that holds ``data=``'s own index (when it had one): a truth
+#: Series or DataFrame lines up on it instead of the row ids
+DATA_INDEX = "data_index"
 
 
 class Cells:
@@ -35,8 +38,14 @@ class Cells:
     def _check_field(self, field: str) -> None:
         _score.check_field(field, self._fields)
 
+    @property
+    def _index(self) -> str | None:
+        """The input column holding the data's own index, if the run kept one."""
+        name = self._meta.get(DATA_INDEX)
+        return name if name in self._inputs else None
+
     def _truth_keys(self, truth: Any, field: str | None) -> dict[str, pd.Series]:
         truth = self._truth if truth is None else truth
         return _score.truth_keys(
-            truth, field, self._df, self._inputs, self._fields, self._kinds, self._schema
+            truth, field, self._df, self._inputs, self._fields, self._kinds, self._schema, index=self._index
         )

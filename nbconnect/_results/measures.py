@@ -42,11 +42,13 @@ class Measures(Cells):
 
         ``truth``: the name of an input column (it scores ``field``, else the only field, else the
         field its name ends or starts with: ``gold_label`` -> ``label``), a dict ``{field: column}``,
-        or a DataFrame (or Series) indexed by row id with a column per field; default ``self.truth``.
+        or a DataFrame (or Series) with a column per field, indexed like ``data=`` (a run keeps a
+        data index of its own as an input column and lines the truth up by it; otherwise, or with
+        the truth's index named ``row``, by row id); default ``self.truth``.
 
         Columns: (``arm, variant`` with variants), ``model, field, kind``, the counts ``n`` (cells
         scored: truth known, run), ``n_rows`` (distinct rows among them), ``n_valid``, ``n_failed``
-        (scored as wrong), ``n_not_run`` (left out: stopped, over budget, no cell), then
+        (scored as wrong), ``n_not_run`` (left out: stopped, over budget, key refused, no cell), then
         ``accuracy, macro_precision, macro_recall, macro_f1, mae, jaccard`` (NaN where a metric
         does not fit the kind), each of accuracy / macro_f1 / mae / jaccard followed by ``_se``,
         ``_ci_low``, ``_ci_high`` (95%: Wilson for accuracy, a seeded bootstrap over rows for the
@@ -69,7 +71,9 @@ class Measures(Cells):
 
     def _scored(self, scorers: Any, truth: Any) -> tuple[list, pd.DataFrame, dict]:
         resolved = _scorers.resolve(scorers, self._fields)
-        truths = _scorers.truths_for(resolved, truth, self._truth, self._df, self._inputs, self._fields)
+        truths = _scorers.truths_for(
+            resolved, truth, self._truth, self._df, self._inputs, self._fields, self._index
+        )
         return (resolved, *_scorers.score_cells(self._df, resolved, truths))
 
     def scored(self, scorers: dict[str, Any], truth: Any = None) -> pd.DataFrame:
@@ -101,7 +105,7 @@ class Measures(Cells):
     def _span_args(self, truth: Any, field: str | None, text: str | None) -> tuple[str, pd.Series, str]:
         field = _spans.pick_field(self._schema, self._fields, field)
         truth = self._truth if truth is None else truth
-        gold = _score._truths(truth, field, self._df, self._inputs, self._fields)[field]
+        gold = _score._truths(truth, field, self._df, self._inputs, self._fields, self._index)[field]
         return field, gold, _spans.pick_text(self._df, self._inputs, text)
 
     def versus(

@@ -29,6 +29,7 @@ import pandas as pd
 
 from .._errors import ConfigError
 from .._schema.walk import look_through
+from .aligned import on_rows
 
 __all__ = [
     "CATEGORICAL",
@@ -232,8 +233,15 @@ def _guess_field(column: Any, fields: list[str]) -> str:
 
 
 def _truths(
-    truth: Any, field: str | None, df: pd.DataFrame, inputs: list[str], fields: list[str]
+    truth: Any,
+    field: str | None,
+    df: pd.DataFrame,
+    inputs: list[str],
+    fields: list[str],
+    index: str | None = None,
 ) -> dict[str, pd.Series]:
+    """Raw truth per field, indexed by row id. ``index``: the input column holding data='s own index,
+    which a truth Series or DataFrame is lined up by (:func:`~.aligned.on_rows`)."""
     if field is not None:
         check_field(field, fields)
     per_row = df.drop_duplicates("row").set_index("row")
@@ -267,7 +275,7 @@ def _truths(
                 f"holds: score(truth=..., field={guess!r}) (the fields are: {listing(fields)})"
             )
         check_field(field or truth.name, fields)
-        return {field or truth.name: truth}
+        return {field or truth.name: on_rows(truth, per_row, index)}
     if isinstance(truth, pd.DataFrame):
         use = [f for f in fields if f in truth.columns and (field is None or f == field)]
         if not use:
@@ -275,6 +283,7 @@ def _truths(
                 f"no column of the truth DataFrame names a field; it has {listing(truth.columns)}, "
                 f"the fields are {listing(fields)}"
             )
+        truth = on_rows(truth, per_row, index)
         return {f: truth[f] for f in use}
     raise ConfigError(
         f"truth= must be a column name, a dict, a Series or a DataFrame, not {type(truth).__name__}"
@@ -289,13 +298,16 @@ def truth_keys(
     fields: list[str],
     kinds: dict[str, str],
     schema: dict[str, Any] | None = None,
+    *,
+    index: str | None = None,
 ) -> dict[str, pd.Series]:
     """``{field: truth as :func:`keys`, indexed by the row ids of df}`` from any form of ``truth=``:
-    an input column name, a dict ``{field: column}``, a Series or a DataFrame indexed by row id.
+    an input column name, a dict ``{field: column}``, a Series or a DataFrame indexed like data=
+    (by ``index``, the input column holding its own index, else by row id).
     With ``schema``, a truth that can never match (labels outside an enum, text for a number) warns."""
     rows = pd.Index(df["row"].unique())
     out = {}
-    for f, values in _truths(truth, field, df, inputs, fields).items():
+    for f, values in _truths(truth, field, df, inputs, fields, index).items():
         if values.index.has_duplicates:
             raise ConfigError(f"the truth for {f!r} has row ids more than once in its index")
         raw = values.reindex(rows)

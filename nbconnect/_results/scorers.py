@@ -96,21 +96,27 @@ def resolve(scorers: Any, fields: list[str]) -> list[Scorer]:
 
 
 def truths_for(
-    scorers: list[Scorer], truth: Any, default: Any, df: pd.DataFrame, inputs: list[str], fields: list[str]
+    scorers: list[Scorer],
+    truth: Any,
+    default: Any,
+    df: pd.DataFrame,
+    inputs: list[str],
+    fields: list[str],
+    index: str | None = None,
 ) -> dict[str, pd.Series]:
     """Raw truth per scored field (indexed by row id): ``truth=`` as in ``score()``; a single
     column name goes to the scored field when there is only one. Fields without truth: absent."""
     wanted = sorted({s.field for s in scorers})
     if truth is None and default is not None:
         try:
-            return truths_for(scorers, default, None, df, inputs, fields)
+            return truths_for(scorers, default, None, df, inputs, fields, index)
         except ConfigError:
             return {}  # the run's default truth fits none of these fields: reference-free
     if truth is None:
         return {}
     if isinstance(truth, str) and len(wanted) == 1:
         truth = {wanted[0]: truth}
-    return {f: t for f, t in _truths(truth, None, df, inputs, fields).items() if f in wanted}
+    return {f: t for f, t in _truths(truth, None, df, inputs, fields, index).items() if f in wanted}
 
 
 def _value(out: Any) -> tuple[float, str | None]:

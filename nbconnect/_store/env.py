@@ -9,10 +9,9 @@ from __future__ import annotations
 import os
 from collections.abc import Mapping
 
-from pydantic import ValidationError
-
 from .._connections.base import Connection
 from .._connections.providers import PROVIDERS
+from .._errors import InvalidConnectionError
 
 __all__ = ["ENV_VARIABLES", "connection_from_env", "connections_from_env"]
 
@@ -46,10 +45,8 @@ def connections_from_env(environ: Env | None = None) -> tuple[list[Connection], 
     for cls in PROVIDERS.values():
         try:
             conn = connection_from_env(cls, env)
-        except ValidationError as exc:
-            reasons = "; ".join(
-                f"{'.'.join(map(str, e['loc'])) or 'value'}: {e['msg']}" for e in exc.errors()
-            )
+        except InvalidConnectionError as exc:
+            reasons = "; ".join(exc.problems)
             problems[cls.title] = f"{', '.join(cls.env_variables())} are set but not usable: {reasons}"
             continue
         if conn is not None:

@@ -18,11 +18,10 @@ from pathlib import Path
 from typing import Any
 
 from filelock import FileLock, Timeout
-from pydantic import ValidationError
 
 from .._connections.base import Connection
 from .._connections.providers import PROVIDERS
-from .._errors import StoreError
+from .._errors import InvalidConnectionError, StoreError
 from .._paths import config_path
 
 __all__ = ["default_store_path", "locked", "read_store", "write_store"]
@@ -96,7 +95,7 @@ def read_store(path: Path) -> dict[str, Connection]:
             raise StoreError(f"{path}: entry {i} ({cls.title}) has no 'fields' object; it was left as it is")
         try:
             conn = cls(**fields)
-        except ValidationError as exc:
+        except InvalidConnectionError as exc:
             raise StoreError(f"{path}: entry {i} ({cls.title}) is invalid: {exc}") from None
         conn._source = "store"
         out[conn.name] = conn

@@ -15,11 +15,10 @@ from pathlib import Path
 from typing import Any, ClassVar
 
 import traitlets as t
-from pydantic import ValidationError
 
 from .._connections.base import Connection
 from .._connections.providers import PROVIDERS
-from .._errors import OrganizationRuleError
+from .._errors import InvalidConnectionError, OrganizationRuleError
 from .._secrets import mask, scrub
 from .._store.org import Organization
 from .._wire.verification import Verification
@@ -132,8 +131,8 @@ class ConnectionsPanel(Widget):
             return {"ok": False, "error": "Check the highlighted field.", "errors": {"credentials": message}}
         try:
             conn = cls(**data)
-        except ValidationError as exc:
-            found = form_errors(cls, data, exc)
+        except InvalidConnectionError as exc:
+            found = form_errors(cls, exc)
             secrets = [v for k, v in data.items() if k in cls.secret_fields and isinstance(v, str)]
             errors = {k: scrub(v, secrets) for k, v in found.items()}
             return {

@@ -1,5 +1,6 @@
 """The ConnectionsPanel's forms: one spec per provider from its pydantic fields, and validation errors
-worded for the form (every field's problem at once, by its field, in the form's own words).
+worded for the form (every field's problem at once, by its field, in the form's own words; the
+connection classes' InvalidConnectionError already lists them per field).
 
 The connection classes stay the one source of truth for what a provider asks; this module only
 translates their JSON Schema and their errors for a person filling in the form.
@@ -9,12 +10,12 @@ from __future__ import annotations
 
 import functools
 import re
-from typing import Annotated, Any
-
-from pydantic import TypeAdapter, ValidationError
+from typing import Any
 
 from .._connections.base import Connection
-from .._connections.urls import InsecureHttpError, check_url
+from .._connections.invalid import URL_FIELDS
+from .._connections.urls import InsecureHttpError
+from .._errors import InvalidConnectionError
 
 __all__ = ["URL_FIELDS", "FormErrors", "form_errors", "form_spec", "label"]
 
@@ -35,8 +36,6 @@ _LABELS = {
     "batch_bucket": "Batch bucket (gs://…)",
     "storage_url": "Cloud Storage URL",
 }
-
-URL_FIELDS = frozenset({"endpoint", "base_url", "storage_url"})
 
 
 def _field_spec(cls: type[Connection], name: str, prop: dict[str, Any], required: bool) -> dict[str, Any]:
@@ -115,66 +114,14 @@ class FormErrors(dict[str, str]):
         self.show = []
 
 
-def form_errors(cls: type[Connection], data: dict[str, Any], exc: ValidationError) -> FormErrors:
-    """Every field's problem at once, worded for the form.
-
-    pydantic stops at the first failing model-level check (the endpoint's, which runs before the
-    fields), so a form fixed one error per press would keep finding the next. Each field is also
-    checked on its own, and each URL field with the same rule the class applies.
-    """
-    names = list(cls.model_fields)
+def form_errors(cls: type[Connection], exc: InvalidConnectionError) -> FormErrors:
+    """Every field's problem at once (the error lists them by field, each model-level one on the
+    field it names: see ``_connections/invalid.py``), worded for the form; the first per field."""
     errors = FormErrors()
-    for name, err in _model_errors(exc, names):
+    for err in exc.errors():
+        name = str(err["loc"][0]) if err["loc"] else "_form"
         errors.setdefault(name, _worded(cls, name, err, errors))
-    for name in names:
-        if name in errors:
-            continue
-        if name not in data:
-            if cls.model_fields[name].is_required():
-                errors[name] = "required"
-            continue
-        err = _alone(cls, name, data)
-        if err is not None:
-            errors[name] = _worded(cls, name, err, errors)
     return errors
-
-
-def _model_errors(exc: ValidationError, fields: list[str]) -> list[tuple[str, dict[str, Any]]]:
-    """(field, error) pairs; model-level checks name their field first ("endpoint is empty")."""
-    out = []
-    for err in exc.errors(include_input=False, include_url=False):
-        message = _text(err)
-        loc = err["loc"][0] if err["loc"] else None
-        if loc not in fields:
-            loc = next(
-                (
-                    f
-                    for f in sorted(fields, key=len, reverse=True)
-                    if re.match(rf"(the key has no )?{f}\b", message)
-                ),
-                None,
-            ) or next((f for f in fields if f"{f}=" in message), "_form")
-        out.append((str(loc), err))
-    return out
-
-
-def _alone(cls: type[Connection], name: str, data: dict[str, Any]) -> dict[str, Any] | None:
-    """The first error of field ``name`` validated by itself (URL fields by the URL rule too)."""
-    try:
-        _adapter(cls, name).validate_python(data[name])
-        if name in URL_FIELDS and isinstance(data[name], str):
-            check_url(data[name], field=name, allow_insecure_http=bool(data.get("allow_insecure_http")))
-    except ValidationError as exc:
-        return exc.errors(include_input=False, include_url=False)[0]
-    except ValueError as exc:
-        return {"type": "value_error", "msg": str(exc), "ctx": {"error": exc}}
-    return None
-
-
-@functools.cache
-def _adapter(cls: type[Connection], name: str) -> TypeAdapter[Any]:
-    info = cls.model_fields[name]
-    return TypeAdapter(Annotated[info.annotation, info])
 
 
 def _text(err: dict[str, Any]) -> str:

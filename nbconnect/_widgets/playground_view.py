@@ -55,12 +55,21 @@ def batch_estimate(est: Any) -> dict[str, Any]:
     }
 
 
+#: why a run left cells out, by the ``_error_type`` of those cells, first match wins
+_ENDED = (
+    ("budget reached", {"budget"}),
+    ("stopped", {"cancelled", "pending"}),
+    ("key refused", {"not_sent"}),
+)
+
+
 def answered_counts(results: Results) -> dict[str, Any]:
     """How many cells there are, were answered (sent and replied to, well or not), were not run
-    (stopped, over budget, still pending) and are valid; ``ended``: why cells were not run."""
+    (stopped, over budget, still pending, held back after a refused key) and are valid; ``ended``:
+    why cells were not run."""
     kinds = results.df["_error_type"]
     not_run = kinds.isin(NOT_RUN)
-    ended = "budget reached" if (kinds == "budget").any() else "stopped" if not_run.any() else ""
+    ended = next((why for why, these in _ENDED if kinds.isin(these).any()), "")
     return {
         "cells": len(kinds),
         "answered": int((~not_run).sum()),

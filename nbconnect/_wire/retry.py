@@ -17,6 +17,9 @@ One home for what used to be spread over the error classes, the HTTP helpers and
   ``[1 - jitter, 1]`` so workers that failed together do not retry together.
 - **Pausing.** A rate limit that will be retried pauses the connection (every worker waits the
   delay out); other retryable failures only delay their own cell.
+- **Refusals.** A refused credential (401, Gemini's ``API_KEY_INVALID``) will refuse every later
+  call of its connection too, and a 403 every later call of that model on it: :func:`refusal_scope`
+  says which, so the engine stops sending there instead of collecting one refusal per cell.
 
 Pure and synchronous: the engine calls ``policy.decide(error, attempt)`` and acts on the answer.
 """
@@ -34,7 +37,17 @@ from typing import Any
 
 from .. import _errors as E
 
-__all__ = ["Decision", "GiveUp", "Retry", "RetryPolicy", "hint_from", "parse_duration"]
+__all__ = [
+    "CONNECTION",
+    "MODEL",
+    "Decision",
+    "GiveUp",
+    "Retry",
+    "RetryPolicy",
+    "hint_from",
+    "parse_duration",
+    "refusal_scope",
+]
 
 log = logging.getLogger("nbconnect.retry")
 
@@ -96,6 +109,24 @@ class RetryPolicy:
         """The wait after failed attempt ``attempt`` when the provider gave no hint."""
         full = min(self.base * 2 ** (attempt - 1), self.cap)
         return full * (1.0 - self.jitter * self._rng.random())
+
+
+CONNECTION, MODEL = "connection", "model"
+
+
+def refusal_scope(error: E.ProviderError) -> str | None:
+    """What a failure that will not clear by itself rules out: :data:`CONNECTION` for refused
+    credentials (every call of the connection carries the same key), :data:`MODEL` for a 403 (the
+    key is good but may not use this model or feature: Anthropic and OpenAI say so per model, so
+    the connection's other models may still answer), ``None`` for anything else, or when the
+    provider said a retry may succeed."""
+    if error.retryable:
+        return None
+    if isinstance(error, E.AuthenticationError):
+        return CONNECTION
+    if isinstance(error, E.PermissionDeniedError):
+        return MODEL
+    return None
 
 
 # -- hints ---------------------------------------------------------------------------------------

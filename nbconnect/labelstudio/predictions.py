@@ -19,7 +19,7 @@ import json
 import math
 from collections.abc import Callable, Iterable
 from pathlib import Path
-from typing import TYPE_CHECKING, Any
+from typing import TYPE_CHECKING, Any, overload
 
 import pandas as pd
 
@@ -45,12 +45,20 @@ class Predictions(list):
     def __repr__(self) -> str:
         return f"<Predictions: {len(self)} items, {len(self.notes)} notes>"
 
-    def to_json(self, path: str | Path | None = None) -> str:
-        """The JSON text; written to ``path`` as well when given."""
+    @overload
+    def to_json(self, path: None = None) -> str: ...
+    @overload
+    def to_json(self, path: str | Path) -> Path: ...
+    def to_json(self, path: str | Path | None = None) -> str | Path:
+        """The JSON text, or, given ``path``, the file written (UTF-8) as a Path, as
+        ``Results.save`` and ``Results.report`` return theirs: a notebook cell ending in
+        ``preds.to_json("p.json")`` then shows the file's name, not thousands of lines of JSON."""
         text = json.dumps(list(self), ensure_ascii=False, indent=1)
-        if path is not None:
-            Path(path).write_text(text, encoding="utf-8")
-        return text
+        if path is None:
+            return text
+        out = Path(path).expanduser()
+        out.write_text(text, encoding="utf-8")
+        return out
 
 
 def _region_id(*parts: Any) -> str:

@@ -86,6 +86,8 @@ test("the words for estimate, progress, cell details and summary cells", () => {
   assert.equal(progressText({}), "");
   assert.equal(progressText({ total: 2, done: 2, errors: 1, spend_usd: 0, finished: true }), "2/2 done · 1 errors · $0 · finished");
   assert.equal(modelProgressText({ total: 3, done: 0, errors: 0, in_flight: 0, spend_usd: null }), "0/3 · 0 errors · 0 in flight · –");
+  assert.equal(modelProgressText({ total: 9, done: 2, errors: 2, in_flight: 0, spend_usd: 0, not_sent: 7 }),
+    "2/9 · 2 errors · 0 in flight · $0 · 7 not sent (key refused)");
   const text = cellDetailText({ latency_s: 1.23456, attempts: 2, wait_s: 0.5, input_tokens: 5, output_tokens: null, cost_usd: null,
     enforcement: "json_object", cached: true, error: "bad json", raw: "{" });
   assert.equal(text, "latency 1.235 s · attempts 2 · waited 0.500 s · tokens 5→ · – · json_object · cached\nerror: bad json\n{");

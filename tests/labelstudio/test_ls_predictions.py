@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import json
+from pathlib import Path
 
 import pytest
 
@@ -166,6 +167,15 @@ def test_without_a_task_id_rows_become_new_tasks_with_predictions(tmp_path):
     path = tmp_path / "p.json"
     preds.to_json(path)
     assert json.loads(path.read_text()) == list(preds)
+
+
+def test_to_json_returns_the_text_or_the_path_it_wrote(tmp_path):
+    preds = results([("demo:a", dict(FULL))], inputs=("text", "left", "right")).to_labelstudio(CONFIG)
+    text = preds.to_json()
+    assert isinstance(text, str) and json.loads(text) == list(preds)
+    written = preds.to_json(str(tmp_path / "p.json"))  # a str path, as a notebook passes it
+    assert written == tmp_path / "p.json" and isinstance(written, Path)  # the file, not the JSON again
+    assert written.read_text(encoding="utf-8") == text
 
 
 def test_results_without_any_control_field_are_refused():
