@@ -7,7 +7,6 @@ import json
 import threading
 
 import pandas as pd
-import pydantic
 import pytest
 from _batch_jobs import lose_after_submission
 
@@ -176,7 +175,7 @@ def test_with_a_bucket_the_estimate_prices_vertex_at_batch_prices(server, tmp_pa
     ],
 )
 def test_a_bad_bucket_is_refused_with_the_fix_before_any_request(server, bucket, said):
-    with pytest.raises(pydantic.ValidationError) as err:
+    with pytest.raises(nbc.ConfigError) as err:
         vertex_org(server, bucket=bucket)
     text = str(err.value)
     assert said in text and "batch_bucket='gs://your-bucket'" in text
