@@ -13,7 +13,8 @@ import numpy as np
 import pandas as pd
 
 from .._errors import ConfigError
-from .score import keys, listing
+from .kinds import keys
+from .score import listing
 
 __all__ = [
     "ARM",

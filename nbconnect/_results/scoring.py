@@ -28,7 +28,8 @@ import pandas as pd
 
 from . import stats
 from .arms import ARM, VARIANT, arm_labels, ran
-from .score import CATEGORICAL, jaccard, keys, score_field
+from .kinds import CATEGORICAL, keys
+from .score import jaccard, score_field
 
 __all__ = ["INTERVAL_METRICS", "VALID_COLUMNS", "readable", "score_arms", "valid_interval"]
 
