@@ -75,15 +75,17 @@ for check in org.verify().values():
 # %% [markdown]
 # ## Connections from environment variables
 #
-# `org.add_from_env()` reads the variables the official SDKs read:
+# `org.add_from_env()` reads the variables the official SDKs read, plus one of nbconnect's own
+# (`NBCONNECT_VERTEX_BATCH_BUCKET`: the Cloud Storage bucket Vertex AI batch runs go through).
+# The ones after "+" are optional:
 #
 # | provider | variables |
 # |---|---|
 # | OpenAI | `OPENAI_API_KEY` (+ `OPENAI_BASE_URL`, `OPENAI_ORG_ID`, `OPENAI_PROJECT_ID`) |
 # | Anthropic | `ANTHROPIC_API_KEY` (+ `ANTHROPIC_BASE_URL`) |
 # | Gemini | `GOOGLE_API_KEY` or `GEMINI_API_KEY` |
-# | Vertex AI | `GOOGLE_APPLICATION_CREDENTIALS` (+ `GOOGLE_CLOUD_PROJECT`, `GOOGLE_CLOUD_LOCATION`) |
-# | Azure OpenAI | `AZURE_OPENAI_API_KEY`, `AZURE_OPENAI_ENDPOINT`, `AZURE_OPENAI_DEPLOYMENT` (+ `OPENAI_API_VERSION`) |
+# | Vertex AI | `GOOGLE_APPLICATION_CREDENTIALS` (+ `GOOGLE_CLOUD_PROJECT` or `GCLOUD_PROJECT`, `GOOGLE_CLOUD_LOCATION`, `NBCONNECT_VERTEX_BATCH_BUCKET`) |
+# | Azure OpenAI | `AZURE_OPENAI_API_KEY`, `AZURE_OPENAI_ENDPOINT` (+ `AZURE_OPENAI_DEPLOYMENT` unless the endpoint is its target URI, `OPENAI_API_VERSION`) |
 # | Azure AI Foundry | `AZURE_AI_CHAT_ENDPOINT`, `AZURE_AI_CHAT_KEY`, `AZURE_AI_CHAT_MODEL` |
 #
 # What it finds stays in memory, marked as coming from the environment, unless `save=True`;

@@ -3,10 +3,13 @@
 from __future__ import annotations
 
 import json
+import re
+from pathlib import Path
 
 import pytest
 
 import nbconnect as nbc
+from nbconnect._connections.providers import PROVIDERS
 from nbconnect._store.env import ENV_VARIABLES
 
 PEM = "-----BEGIN PRIVATE KEY-----\nMIIEvQIBADANBgkqhkiG9w0BAQEFAASC\n-----END PRIVATE KEY-----\n"
@@ -190,6 +193,41 @@ def test_every_documented_variable_is_listed():
         "AZURE_OPENAI_ENDPOINT",
         "AZURE_OPENAI_DEPLOYMENT",
     } <= listed
+
+
+# -- the hand-written copies of these facts ----------------------------------------------------
+REPO = Path(__file__).resolve().parents[1]
+VARIABLE = re.compile(r"`([A-Z][A-Z0-9_]+)`")
+DISCOVERED = {cls.title: cls for cls in PROVIDERS.values() if cls.env_vars}
+
+
+def _required(cls) -> set[str]:
+    return {name for field in cls.env_required for name in cls.env_vars[field]}
+
+
+def test_notebook_01s_table_lists_exactly_the_variables_each_class_reads():
+    # the table (notebooks/01-connect.py, the .ipynb's source) copies the classes' env_vars by hand:
+    # a variable added to a class, or one the table invents, must show up here
+    lines = (REPO / "notebooks" / "01-connect.py").read_text().splitlines()
+    start = lines.index("# | provider | variables |") + 2  # past the header and its |---| line
+    rows = {}
+    for line in lines[start:]:
+        if not line.startswith("# |"):
+            break
+        title, cell = (part.strip() for part in line.removeprefix("# ").strip("|").split("|"))
+        rows[title] = cell
+    assert set(rows) == set(DISCOVERED)
+    for title, cls in DISCOVERED.items():
+        required, _, optional = rows[title].partition("(+")  # "(+ ...)": the optional ones
+        assert set(VARIABLE.findall(required)) == _required(cls), title
+        assert set(VARIABLE.findall(optional)) == set(cls.env_variables()) - _required(cls), title
+
+
+def test_the_readmes_list_names_exactly_the_variables_the_classes_read():
+    text = (REPO / "README.md").read_text()
+    start = text.index("Environment variables read by `org.add_from_env()`:")
+    listed = VARIABLE.findall(text[start : text.index("They never override", start)])
+    assert set(listed) == {name for cls in DISCOVERED.values() for name in cls.env_variables()}
 
 
 # -- never overriding, never saving unasked ----------------------------------------------------

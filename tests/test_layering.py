@@ -111,3 +111,16 @@ def test_the_browser_form_holds_no_provider_table():
         quoted = rf"[\"'`]{provider}[\"'`]"
         assert not re.search(rf"(===?|!==?|case)\s*{quoted}|{quoted}\s*:|\b{provider}\s*:", js), provider
     assert "deployment" not in js  # the rule's words come as spec.rule
+
+
+#: a module grown past this is split along a real seam (CONTEXT/DEVELOP: modules of about 400 lines)
+MAX_MODULE_LINES = 410
+
+
+def test_no_module_of_the_package_outgrows_the_size_limit():
+    sizes = {
+        p.relative_to(PACKAGE).as_posix(): len(p.read_text().splitlines()) for p in PACKAGE.rglob("*.py")
+    }
+    assert len(sizes) > 50  # the package itself was read, not an empty folder
+    over = {name: n for name, n in sizes.items() if n > MAX_MODULE_LINES}
+    assert not over, f"split these along a seam (at most {MAX_MODULE_LINES} lines each): {over}"

@@ -9,7 +9,7 @@ import pandas as pd
 import pytest
 from _reference import fast_macro_f1
 
-from nbconnect._results import score as _score
+from nbconnect._results import kinds as _kinds
 from nbconnect._results.results import Results
 
 sklearn_metrics = pytest.importorskip("sklearn.metrics")
@@ -233,7 +233,7 @@ def test_field_kinds_follow_refs_and_nullable_types():
             "what": {},
         },
     }
-    kinds = _score.field_kinds(schema, ["mood", "score", "address.zip", "free", "what", "missing"])
+    kinds = _kinds.field_kinds(schema, ["mood", "score", "address.zip", "free", "what", "missing"])
     assert kinds == {
         "mood": "enum",
         "score": "number",
@@ -258,7 +258,7 @@ def test_field_kinds_follow_refs_and_nullable_types():
     ],
 )
 def test_cast_field(values, kind, dtype, back):
-    out, _ = _score.cast_field(pd.Series(values, dtype=object), kind)
+    out, _ = _kinds.cast_field(pd.Series(values, dtype=object), kind)
     assert str(out.dtype) == dtype
     got = out.tolist()
     assert len(got) == len(back)

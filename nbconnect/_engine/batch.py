@@ -26,13 +26,14 @@ from .._wire.adapter import Adapter, Call, Prepared, Reply
 from .._wire.batch.base import STATES, TERMINAL, VALIDATING, BatchAPI, BatchStatus
 from .._wire.http import scrub
 from .._wire.lookup import adapter_for
-from .._wire.retry import GiveUp, RetryPolicy
+from .._wire.retry import CONNECTION, GiveUp, RetryPolicy, refusal_scope
 from .batch_routes import BATCH, annotate_estimate, routes
 from .batch_store import BatchRecord, BatchStore
 from .cache import call_key
 from .estimate import arm_key
 from .plan import estimate_plan, per_call_estimate
 from .record import Outcome  # how a cell ended, recorded by the Job the same way live or batched
+from .refusals import not_collected
 
 if TYPE_CHECKING:
     from .runner import Job
@@ -254,19 +255,19 @@ class BatchPhase:
         for batch_id in waiting:
             self._open[batch_id] = api
             self.states.setdefault(batch_id, VALIDATING)
+        refused: E.ProviderError | None = None  # the key refused polling one batch: the others too
         while waiting:
             changed = False
             for batch_id in list(waiting):
-                try:
-                    status = await self._retry(lambda b=batch_id: api.status(b))
-                except E.ProviderError as err:
-                    self._give_up(api, batch_id, pending, err)
+                status = refused or await self._attempt(lambda b=batch_id: api.status(b))
+                if isinstance(status, E.ProviderError):
+                    self._give_up(api, batch_id, pending, status)
                     waiting.remove(batch_id)
+                    refused = status if refusal_scope(status) == CONNECTION else refused
                     continue
                 changed |= self.states.get(batch_id) != status.state
                 self.states[batch_id] = status.state
-                counts = {"total": status.total, "finished": status.finished, "failed": status.failed}
-                self.store.update(batch_id, status.state, counts)
+                self.store.update(batch_id, status.state, status.counts())
                 if status.state in TERMINAL:
                     await self._collect(api, adapter, batch_id, status, pending)
                     waiting.remove(batch_id)
@@ -276,6 +277,13 @@ class BatchPhase:
                 await asyncio.sleep(delay)
                 delay = opts.batch_poll if changed else min(delay * POLL_GROWTH, opts.batch_poll * POLL_CAP)
 
+    async def _attempt(self, send: Any) -> Any:
+        """``await self._retry(send)``, or the provider error it ended with."""
+        try:
+            return await self._retry(send)
+        except E.ProviderError as err:
+            return err
+
     async def _collect(
         self,
         api: BatchAPI,
@@ -284,10 +292,9 @@ class BatchPhase:
         status: BatchStatus,
         pending: dict[str, _Pending],
     ) -> None:
-        try:
-            lines = await self._retry(lambda: api.results(status))
-        except E.ProviderError as err:  # the batch stays uncollected: a later run re-attaches to it
-            self._give_up(api, batch_id, pending, err)
+        lines = await self._attempt(lambda: api.results(status))
+        if isinstance(lines, E.ProviderError):  # unless the provider forgot it, a later run re-attaches
+            self._give_up(api, batch_id, pending, lines)
             return
         mine = self.store.cells(batch_id)
         seen: set[str] = set()
@@ -311,16 +318,12 @@ class BatchPhase:
                 text = (
                     f"batch {batch_id} ended {status.state} without a readable result for this request{why}"
                 )
-                self._fail(
-                    item,
-                    batch_id,
-                    (text, f"batch_{status.state}" if status.state != "done" else "batch_missing"),
-                )
-        counts = {"total": status.total, "finished": status.finished, "failed": status.failed}
+                kind = f"batch_{status.state}" if status.state != "done" else "batch_missing"
+                self._fail(item, batch_id, (text, kind))
         # a batch holding cells of another run (another limit=, other rows) stays remembered, so the
         # run that wants them re-attaches instead of paying for them again
         whole = all(key in pending or key in self.served for key in here)
-        self.store.update(batch_id, status.state, counts, collected=whole)
+        self.store.update(batch_id, status.state, status.counts(), collected=whole)
 
     def _reply(self, adapter: Adapter, item: _Pending, body: Any) -> Reply:
         """A result line's body read exactly as the live answer would be, priced at batch prices."""
@@ -365,19 +368,19 @@ class BatchPhase:
     def _give_up(
         self, api: BatchAPI, batch_id: str, pending: dict[str, _Pending], err: E.ProviderError
     ) -> None:
-        """Record this run's cells of a batch that cannot be read. A failure the API says may pass
-        (``BatchAPI.keeps``: a transient one, or Vertex's bucket refusing to be read) keeps the batch
-        remembered (the next run re-attaches); any other (the provider no longer knows it, the key
-        may not read it) lets it go, so the next run sends those cells anew."""
+        """Record this run's cells of a batch that cannot be read. Unless the provider no longer
+        knows it (``BatchAPI.keeps``), the batch stays in the cache database and its cells are
+        recorded not collected yet (a refused key says so with its fix): the next run re-attaches
+        instead of paying for them again. A batch the provider forgot is let go: sent anew."""
         mine = self.store.cells(batch_id)
         if api.keeps(err):
-            text = f"batch {batch_id} could not be read ({err}); run again later to collect it"
+            error = not_collected(api.adapter.conn, batch_id, err)
         else:
-            text = f"batch {batch_id} is lost ({err}); run again to send these cells anew"
+            error = (f"batch {batch_id} is lost ({err}); run again to send these cells anew", err.kind)
             self.store.update(batch_id, "lost", {}, collected=True)
         for key in mine.values():
             if key in pending:
-                self._fail(pending[key], batch_id, (text, err.kind))
+                self._fail(pending[key], batch_id, error)
         self._open.pop(batch_id, None)
 
     def _show(self) -> None:

@@ -9,6 +9,10 @@ cell is recorded as not sent (``_error_type`` :data:`NOT_SENT`, one of the kinds
 *not run*, like a stopped or over-budget cell: the model never saw it, so it is neither right nor
 wrong), with the connection's own fix. Other connections go on. ``redo=`` resends those cells once
 the key is fixed, as it does every cell without a valid result.
+
+A batch the provider accepted is different: it is already paid for (or will be, once it runs),
+so a key refused while *polling* it must not lose it. :func:`not_collected` words such a batch's
+cells: kept, with the fix, and that the next run collects them instead of paying again.
 """
 
 from __future__ import annotations
@@ -16,17 +20,19 @@ from __future__ import annotations
 import logging
 from typing import TYPE_CHECKING
 
-from .._wire.retry import CONNECTION, refusal_scope
+from .._wire.retry import CONNECTION, MODEL, refusal_scope
 
 if TYPE_CHECKING:
     from .. import _errors as E
+    from .._connections.base import Connection
     from .refs import ModelRef
 
-__all__ = ["NOT_SENT", "NotSent", "Refusals"]
+__all__ = ["NOT_COLLECTED", "NOT_SENT", "NotSent", "Refusals", "not_collected"]
 
 log = logging.getLogger("nbconnect.run")
 
 NOT_SENT = "not_sent"
+NOT_COLLECTED = "not_collected"  # in a batch the cache database keeps: the next run collects it
 _REDO = "then run again with redo= set to these results, to send only the cells without a valid answer"
 
 
@@ -85,4 +91,29 @@ def _model_text(ref: ModelRef, error: E.ProviderError) -> str:
         f"not sent: the {conn.title} connection '{conn.name}' may not use {ref.model} "
         f"({_status(error)}: {error.message.rstrip('. ')}), so nothing more was sent for that model. "
         f"Fix: give the key access to it (or {conn.key_fix}); {_REDO}"
+    )
+
+
+def not_collected(conn: Connection, batch_id: str, error: E.ProviderError) -> tuple[str, str]:
+    """The error of a cell whose batch could not be read with ``error`` but is kept: what went
+    wrong (the key refused while polling, with the connection's fix), and that the next run (or
+    ``nbc.resume``) collects the same batch rather than paying for its cells again."""
+    scope = refusal_scope(error)
+    hint = f" ({conn.hint})" if conn.hint else ""
+    if scope == CONNECTION:
+        what = (
+            f"the {conn.title} connection '{conn.name}' did not accept its credentials{hint} while "
+            f"polling batch {batch_id} ({_status(error)})"
+        )
+        fix = f"Fix: {conn.key_fix}; then run"
+    elif scope == MODEL:
+        what = f"the {conn.title} connection's key{hint} was refused reading batch {batch_id} ({error})"
+        fix = f"Fix: give the key that access (or {conn.key_fix}); then run"
+    else:
+        what, fix = f"batch {batch_id} could not be read ({error})", "Run"
+    return (
+        f"not collected yet: {what}. The batch is kept (the provider may still be running it). "
+        f"{fix} again later, or nbc.resume() with the run's arguments, to collect these cells "
+        "without paying for them again",
+        NOT_COLLECTED,
     )

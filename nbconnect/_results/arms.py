@@ -13,7 +13,8 @@ import numpy as np
 import pandas as pd
 
 from .._errors import ConfigError
-from .score import keys, listing
+from .kinds import keys
+from .score import listing
 
 __all__ = [
     "ARM",
@@ -31,8 +32,9 @@ __all__ = [
 
 VARIANT, SAMPLE, ARM = "variant", "sample", "arm"
 #: ``_error_type`` of cells that were never sent (the runner records them so): not in any denominator.
-#: ``not_sent``: held back after the connection refused its key (the model never saw the cell)
-NOT_RUN = frozenset({"cancelled", "budget", "pending", "not_sent"})
+#: ``not_sent``: held back after the connection refused its key (the model never saw the cell);
+#: ``not_collected``: in a provider batch kept for the next run, which collects its answer
+NOT_RUN = frozenset({"cancelled", "budget", "pending", "not_sent", "not_collected"})
 
 
 def arm_labels(df: pd.DataFrame) -> pd.Series:

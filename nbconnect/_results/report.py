@@ -21,7 +21,7 @@ import numpy as np
 import pandas as pd
 
 from .._version import __version__
-from . import score as _score
+from . import kinds as _kinds
 from . import svg
 from .arms import arm_labels
 from .io import output_file
@@ -225,7 +225,7 @@ def _comparison(results: Results, field: str, truths: dict[str, pd.Series], max_
     wide = results.compare(field, inputs=False)
     arms = list(wide.columns)
     kind = results._kinds[field]
-    keys = {a: _score.keys(wide[a], kind) for a in arms}
+    keys = {a: _kinds.keys(wide[a], kind) for a in arms}
     truth_keys = truths[field].reindex(wide.index).to_numpy() if field in truths else None
     df = results.df.assign(arm=arm_labels(results.df))
     errors = df.loc[~df["_valid"]].drop_duplicates(["row", "arm"]).set_index(["row", "arm"])["_error_type"]

@@ -25,9 +25,9 @@ from . import arms as _arms
 from . import checks as _checks
 from . import history as _history
 from . import io as _results_io
+from . import kinds as _kinds
 from . import plot as _plot
 from . import report as _report
-from . import score as _score
 from .arms import NOT_RUN, SAMPLE, VARIANT
 from .cells import MODEL, ROW
 from .measures import Measures
@@ -153,11 +153,11 @@ class Results(Views, Measures):
             cols[VARIANT] = _text(df[VARIANT])
         if SAMPLE in df:
             cols[SAMPLE] = df[SAMPLE].astype("int64")
-        self._kinds = _score.field_kinds(self._schema, self._fields)
+        self._kinds = _kinds.field_kinds(self._schema, self._fields)
         for name, (dtype, default) in SYSTEM.items():
             cols[name] = _system_column(df.get(name, empty), dtype, default)
         for name in self._fields:
-            cast = _score.cast_field(df.get(name, empty), self._kinds[name], cols["_valid"])
+            cast = _kinds.cast_field(df.get(name, empty), self._kinds[name], cols["_valid"])
             cols[name], self._kinds[name] = cast
         self._df = pd.DataFrame(cols, columns=order)
         extra = sorted(set(self._df[MODEL].dropna().unique()) - set(self._models), key=str)

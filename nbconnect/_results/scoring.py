@@ -2,8 +2,9 @@
 
 For one arm and one field, over the rows whose truth is known:
 
-- cells *not run* (``_error_type`` cancelled / budget / pending / not_sent, or no cell at all for a row) are
-  left out and counted in ``n_not_run``: a partial run must never look like a bad model;
+- cells *not run* (``_error_type`` cancelled / budget / pending / not_sent / not_collected, or no cell
+  at all for a row) are left out and counted in ``n_not_run``: a partial run must never look like a
+  bad model;
 - *failed* cells (provider error, invalid answer) stay in, as wrong, and are counted in
   ``n_failed``;
 - ``n`` counts the scored cells and ``n_rows`` the distinct rows among them; with repeats
@@ -27,7 +28,8 @@ import pandas as pd
 
 from . import stats
 from .arms import ARM, VARIANT, arm_labels, ran
-from .score import CATEGORICAL, jaccard, keys, score_field
+from .kinds import CATEGORICAL, keys
+from .score import jaccard, score_field
 
 __all__ = ["INTERVAL_METRICS", "VALID_COLUMNS", "readable", "score_arms", "valid_interval"]
 

@@ -32,7 +32,8 @@ from .._errors import ConfigError
 from .._schema.walk import look_through
 from . import stats
 from .arms import ARM, VARIANT, arm_labels, ran
-from .score import _node, listing
+from .kinds import field_node
+from .score import listing
 from .scoring import _interval_text
 
 __all__ = [
@@ -70,7 +71,7 @@ class Span:
 
 def is_span_field(schema: Any, field: str) -> bool:
     """True when the schema makes ``field`` a list of objects with ``text`` and ``label``."""
-    node = _node(schema, field) if isinstance(schema, dict) else None
+    node = field_node(schema, field) if isinstance(schema, dict) else None
     if not isinstance(node, dict) or node.get("type") != "array":
         return False
     items = look_through(node.get("items"), schema)

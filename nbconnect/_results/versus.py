@@ -26,7 +26,8 @@ import pandas as pd
 from .._errors import ConfigError
 from . import stats
 from .arms import arm_labels, check_arm, ran
-from .score import keys, listing
+from .kinds import keys
+from .score import listing
 
 __all__ = ["VERSUS_COLUMNS", "agreement_pairs", "correct_by_row", "versus", "versus_table"]
 

@@ -9,6 +9,7 @@ import pandas as pd
 
 from .._errors import ConfigError
 from . import arms as _arms
+from . import kinds as _kinds
 from . import score as _score
 from . import versus as _versus
 from .arms import SAMPLE
@@ -29,7 +30,7 @@ class Views(Cells):
         the most common valid answer to ``field`` (or the first cell when none is valid)."""
         df = self._df.assign(arm=_arms.arm_labels(self._df))
         if SAMPLE in df and df.duplicated([ROW, "arm"]).any():
-            keys = _score.keys(df[field], self._kinds[field])
+            keys = _kinds.keys(df[field], self._kinds[field])
             pick = _arms.representatives(
                 df[ROW].to_numpy(), df["arm"].to_numpy(), keys, df["_valid"].to_numpy()
             )
@@ -80,7 +81,7 @@ class Views(Cells):
         cells = self._per_row(field)
         wide = self._wide(cells, field)
         valid = self._wide(cells, "_valid").fillna(False).astype(bool)
-        cols = {m: (_score.keys(wide[m], kind), valid[m].to_numpy()) for m in wide.columns}
+        cols = {m: (_kinds.keys(wide[m], kind), valid[m].to_numpy()) for m in wide.columns}
         if truth is not None:
             k = self._truth_keys(truth, field)[field].reindex(wide.index).to_numpy()
             cols["truth"] = (k, pd.notna(k))

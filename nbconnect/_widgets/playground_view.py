@@ -60,13 +60,14 @@ _ENDED = (
     ("budget reached", {"budget"}),
     ("stopped", {"cancelled", "pending"}),
     ("key refused", {"not_sent"}),
+    ("batch not collected yet", {"not_collected"}),
 )
 
 
 def answered_counts(results: Results) -> dict[str, Any]:
     """How many cells there are, were answered (sent and replied to, well or not), were not run
-    (stopped, over budget, still pending, held back after a refused key) and are valid; ``ended``:
-    why cells were not run."""
+    (stopped, over budget, still pending, held back after a refused key, in a batch not collected yet)
+    and are valid; ``ended``: why cells were not run."""
     kinds = results.df["_error_type"]
     not_run = kinds.isin(NOT_RUN)
     ended = next((why for why, these in _ENDED if kinds.isin(these).any()), "")

@@ -66,6 +66,10 @@ class BatchStatus:
     message: str | None = None  # why a batch failed as a whole
     body: dict[str, Any] = field(default_factory=dict)  # the provider's status object (inline results)
 
+    def counts(self) -> dict[str, int]:
+        """The line counts the cache database keeps beside the state."""
+        return {"total": self.total, "finished": self.finished, "failed": self.failed}
+
 
 @dataclass
 class LineResult:
@@ -133,9 +137,12 @@ class BatchAPI(ABC):
         return len(json.dumps(line, ensure_ascii=False).encode()) + 1
 
     def keeps(self, err: E.ProviderError) -> bool:
-        """Whether a batch whose status or results failed with ``err`` is still worth re-attaching
-        to on the next run (otherwise it is let go, and its cells are sent anew)."""
-        return err.retryable
+        """Whether a batch whose status or results failed with ``err`` stays remembered, so the next
+        run re-attaches to it (otherwise it is let go, and its cells are sent, and paid for, anew).
+        Only the provider saying it no longer knows the batch (404: deleted, past its retention)
+        lets it go: a refused key, a network failure or an outage says nothing about the batch,
+        which the provider may still be running and will bill once whoever collects it."""
+        return not isinstance(err, E.NotFoundError)
 
     async def call(self, prepared: Prepared) -> Any:
         """Send a JSON request through the adapter and return the decoded answer."""

@@ -252,9 +252,9 @@ class VertexBatch(BatchAPI):
             log.warning("could not delete %s from the batch bucket: %s", name, err)
 
     def keeps(self, err: E.ProviderError) -> bool:
-        # the bucket refused to be read (a role missing, say): the job's output is still there,
-        # so keep the batch for the run after the fix instead of paying for its cells again
-        return err.retryable or bool(getattr(err, "from_storage", False))
+        # any failure of the bucket (a role missing, an object not found under a changed prefix)
+        # leaves the job itself known to Vertex: keep it for the run after the fix
+        return super().keeps(err) or bool(getattr(err, "from_storage", False))
 
     async def cancel(self, batch_id: str) -> None:
         await self.call(Prepared("POST", self._job_url(batch_id) + ":cancel", None, {}))
