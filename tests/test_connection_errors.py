@@ -115,3 +115,18 @@ def test_environment_and_store_problems_use_the_same_words(tmp_path):
     with pytest.raises(nbc.StoreError, match="OpenAI: api_key is empty") as info:
         read_store(path)
     assert "pydantic" not in str(info.value)
+
+
+@pytest.mark.parametrize("form", ["dict", "path"])
+def test_a_valid_key_given_as_a_dict_or_a_path_is_not_blamed_for_another_fields_problem(form, tmp_path):
+    # each field is also checked alone; the key's own loader must run there too, or a dict or a
+    # file path (both valid) reads as "credentials should be a valid string"
+    key = dict(GOOD["vertex"]["credentials"])
+    given: object = key
+    if form == "path":
+        given = tmp_path / "key.json"
+        given.write_text(json.dumps(key))
+    with pytest.raises(nbc.ConfigError) as info:
+        nbc.VertexAI(credentials=given, batch_bucket="gs://My_Bucket")
+    assert {e["loc"] for e in info.value.errors()} == {("batch_bucket",)}
+    assert "credentials" not in str(info.value)

@@ -81,7 +81,12 @@ def _named_in(message: str, fields: list[str]) -> str | None:
 def _alone(cls: type[Connection], name: str, data: dict[str, Any]) -> dict[str, Any] | None:
     """The first error of field ``name`` validated by itself (URL fields by the URL rule too)."""
     try:
-        _adapter(cls, name).validate_python(data[name])
+        value = data[name]
+        for check in _field_checks(cls, name, "before"):  # a key file's path or dict becomes its text
+            value = check(value)
+        value = _adapter(cls, name).validate_python(value)
+        for check in _field_checks(cls, name, "after"):
+            check(value)
         if name in URL_FIELDS and isinstance(data[name], str):
             check_url(data[name], field=name, allow_insecure_http=bool(data.get("allow_insecure_http")))
     except ValidationError as exc:
@@ -89,6 +94,12 @@ def _alone(cls: type[Connection], name: str, data: dict[str, Any]) -> dict[str, 
     except ValueError as exc:
         return {"type": "value_error", "msg": str(exc), "ctx": {"error": exc}}
     return None
+
+
+def _field_checks(cls: type[Connection], name: str, mode: str) -> list[Any]:
+    """The class's own ``field_validator`` checks of ``name`` that run in ``mode`` (bound, value only)."""
+    decorators = cls.__pydantic_decorators__.field_validators.values()
+    return [getattr(cls, d.cls_var_name) for d in decorators if name in d.info.fields and d.info.mode == mode]
 
 
 @functools.cache
