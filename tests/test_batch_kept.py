@@ -15,6 +15,8 @@ from _batch_jobs import lose_after_submission
 
 import nbconnect as nbc
 from nbconnect._engine.api import resume, run, start
+from nbconnect._engine.progress import postfix
+from nbconnect._engine.runner import run_job_blocking
 from nbconnect._widgets.playground_view import answered_counts
 from nbconnect.testing import FakeProvider, Fault
 
@@ -132,3 +134,17 @@ def test_a_network_failure_while_polling_keeps_the_batch(server, tmp_path):
     server.batch_clock.advance(hours=2)
     again = run(TEMPLATE, **kw).df
     assert again["_valid"].all() and server.batches.created == 1
+
+
+def test_cells_of_a_kept_batch_are_counted_apart_from_errors_in_progress_and_the_job(tmp_path):
+    # the cells wait in a batch the next run collects: progress must not call them model errors
+    with FakeProvider(api_keys={OLD}) as server:
+        server.batches.latency = 3600.0
+        kw = run_kw(server, tmp_path, "openai", OLD)
+        lose_after_submission(start(TEMPLATE, **kw), kw["cache"], batches=1)
+        server.api_keys = {NEW}
+        job = start(TEMPLATE, **kw)
+        run_job_blocking(job)
+        assert job.progress.errors == 0 and job.progress.not_collected == len(TEXTS)
+        assert f"{len(TEXTS)} in a batch kept for the next run to collect" in repr(job)
+        assert f"not_collected={len(TEXTS)}" in postfix(job.progress)

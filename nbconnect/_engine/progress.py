@@ -49,11 +49,14 @@ class ModelProgress:
     wait_s: float = 0.0  # seconds spent waiting before those retries
     limit: int = 0  # calls its connection admits at once now (0 until a call of it finished)
     not_sent: int = 0  # cells never sent because the connection refused its key (not in done/errors)
+    not_collected: int = 0  # cells of a batch kept for the next run (its poll failed): not errors either
 
-    def count(self, reply: Any, *, cached: bool = False, not_sent: bool = False) -> None:
-        """One more cell of this model recorded: ``reply`` (a Reply, or None after an error)."""
-        if not_sent:  # never sent: neither done nor an error, like a cell a stop left out
-            self.not_sent += 1
+    def count(self, reply: Any, *, cached: bool = False, left: str | None = None) -> None:
+        """One more cell of this model recorded: ``reply`` (a Reply, or None after an error);
+        ``left`` names why a cell has no answer that is not the model's fault ("not_sent": never
+        sent, like a cell a stop left out; "not_collected": in a batch the next run collects)."""
+        if left in ("not_sent", "not_collected"):
+            setattr(self, left, getattr(self, left) + 1)
             return
         self.done += 1
         self.cached += cached
@@ -90,6 +93,10 @@ class Progress:
     def not_sent(self) -> int:
         return sum(m.not_sent for m in self.models.values())
 
+    @property
+    def not_collected(self) -> int:
+        return sum(m.not_collected for m in self.models.values())
+
 
 def postfix(progress: Progress) -> str:
     """The progress bar's tail: errors and spend; retries and the tightest limit once there were any."""
@@ -97,6 +104,8 @@ def postfix(progress: Progress) -> str:
     text = f"errors={progress.errors} spend=${progress.spend_usd:.4f}"
     if progress.not_sent:  # a connection refused its key: say so beside the errors
         text += f" not_sent={progress.not_sent}"
+    if progress.not_collected:  # a batch's poll failed: kept for the next run
+        text += f" not_collected={progress.not_collected}"
     if retries := sum(m.retries for m in models):  # only news when something went wrong
         limits = [m.limit for m in models if m.limit]
         text += f" retries={retries}" + (f" limit={min(limits)}" if limits else "")
@@ -112,6 +121,8 @@ def job_line(progress: Progress, *, started: bool, user_stopped: bool) -> str:
     count = f"{p.done} of {p.total} cells done" + (f", {p.errors} errors" if p.errors else "")
     if p.not_sent:
         count += f", {p.not_sent} not sent (credentials refused)"
+    if p.not_collected:
+        count += f", {p.not_collected} in a batch kept for the next run to collect"
     return f"<Job: {count}, {state}; models: {', '.join(p.models)}>"
 
 

@@ -26,7 +26,7 @@ from .options import check_temperature
 from .plan import Cell, Plan, estimate_plan, flat_fields, per_call_estimate, plan_info
 from .progress import ModelProgress, Options, Progress, job_line, postfix, progress_bar
 from .record import Outcome, gave_up_text, record_row, unfinished_error
-from .refusals import NOT_SENT, NotSent, Refusals
+from .refusals import NotSent, Refusals
 from .variants import Settings
 
 __all__ = ["Job", "ModelProgress", "Options", "Progress"]
@@ -345,8 +345,8 @@ class Job:
         self._records[index] = self._record(
             cell, reply, attempts=outcome.attempts, wait=outcome.waited, cached=cached, error=outcome.error
         )
-        not_sent = outcome.error is not None and outcome.error[1] == NOT_SENT
-        self.progress.models[cell.ref.ref].count(reply, cached=cached, not_sent=not_sent)
+        left = outcome.error[1] if outcome.error is not None else None
+        self.progress.models[cell.ref.ref].count(reply, cached=cached, left=left)
         if (bar := self._shared.bar) is not None:
             bar.update(1)
             bar.set_postfix_str(postfix(self.progress), refresh=False)
