@@ -11,14 +11,11 @@ from .._errors import ConfigError
 from .._results.results import Results
 from .._store.org import Organization
 from .._version import __version__
-from .._wire.http import start_warm_up
 from .checks import check_truth
 from .options import check_options
 from .plan import Estimate, estimate_plan, flat_fields, make_plan, plan_info
 from .runner import Job, Options, Progress, run_job_blocking
 from .variants import Settings
-
-start_warm_up()  # the first run's imports, loaded while the user writes their next cell
 
 __all__ = ["arun", "estimate", "resume", "run", "settings", "start", "with_settings"]
 

@@ -9,6 +9,7 @@ from __future__ import annotations
 import functools
 import ipaddress
 import ssl
+import threading
 import urllib.request
 from typing import Any
 
@@ -91,9 +92,10 @@ def client_shards(workers: int) -> int:
 
 def warm_up() -> None:
     """Import and build what the first request needs (aiohttp, the TLS context, jsonschema): about
-    0.2 s on a quiet machine, more on a busy one. Called in a background thread when nbconnect is
-    imported, so a notebook's first run does not pay it while the user reads their next cell; a
-    run started sooner waits on Python's import lock for what is still loading, nothing worse."""
+    0.2 s on a quiet machine, more on a busy one. Run in a background thread by
+    :func:`start_warm_up`, so a notebook's first run does not pay it while the user writes their
+    next cell; a run started sooner waits on Python's import lock for what is still loading,
+    nothing worse."""
     try:
         from .._schema import lazy
         from . import aio  # noqa: F401  (imported for its side effect: aiohttp loaded)
@@ -104,9 +106,20 @@ def warm_up() -> None:
         pass
 
 
-def start_warm_up() -> None:
-    import threading
+_warm_up_lock = threading.Lock()
+_warm_up_started = False
 
+
+def start_warm_up() -> None:
+    """Start :func:`warm_up` in a daemon thread, once per process; later calls return at once.
+
+    Called when an ``Organization`` is made (see there why), never at import: importing a
+    library should not start threads."""
+    global _warm_up_started
+    with _warm_up_lock:
+        if _warm_up_started:
+            return
+        _warm_up_started = True
     threading.Thread(target=warm_up, name="nbconnect-warm-up", daemon=True).start()
 
 
