@@ -92,3 +92,36 @@ def test_the_first_use_warms_up_once_in_the_background(tmp_path, use):
     assert out["loaded"]  # the first use loaded what a run needs...
     assert out["warmed"] == ["nbconnect-warm-up"]  # ...in its own thread, once for all three uses
     assert out["started"] == 1
+
+
+# The warm-up is held until the run has had a second to go ahead without it; the run must not.
+_RUN_DURING_WARM_UP = (
+    _WATCH_THREADS
+    + """
+import nbconnect as nbc
+from nbconnect._wire import http
+order, gate = [], threading.Event()
+def _held():
+    gate.wait()
+    order.append("warmed")
+http.warm_up = _held
+
+org = nbc.Organization.demo()
+run = threading.Thread(target=lambda: (
+    nbc.run("Say {t}", data=[{"t": "a"}], schema="label: a|b", models=["demo:demo-fast"], org=org,
+            cache=False, progress=False),
+    order.append("ran"),
+))
+run.start()
+run.join(1.0)
+gate.set()
+run.join(60)
+print(json.dumps({"order": order}))
+"""
+)
+
+
+def test_a_run_started_during_the_warm_up_waits_for_it_instead_of_racing_it(tmp_path):
+    # Racing it, the run does the same imports beside it and both end later. (Without the wait,
+    # this demo run ends within the second it is given, before the warm-up.)
+    assert run_python(_RUN_DURING_WARM_UP, tmp_path) == {"order": ["warmed", "ran"]}

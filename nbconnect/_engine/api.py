@@ -11,6 +11,7 @@ from .._errors import ConfigError
 from .._results.results import Results
 from .._store.org import Organization
 from .._version import __version__
+from .._wire.http import wait_for_warm_up
 from .checks import check_truth
 from .options import check_options
 from .plan import Estimate, estimate_plan, flat_fields, make_plan, plan_info
@@ -77,12 +78,14 @@ def start(
     is ever resized. ``await job.arun()`` runs it; ``job.stop()`` ends it early from any thread;
     ``job.results`` shows what has finished. :func:`run` and :func:`arun` are this plus running it.
     """
+    org = _org(org)  # the first Organization starts the warm-up...
+    wait_for_warm_up()  # ...which a run finishes before its own imports instead of racing it
     plan = make_plan(
         template,
         data=data,
         schema=schema,
         models=models,
-        org=_org(org),
+        org=org,
         system=system,
         limit=limit,
         sample=sample,

@@ -34,6 +34,7 @@ __all__ = [
     "start_warm_up",
     "transport_error",
     "user_agent",
+    "wait_for_warm_up",
     "warm_up",
 ]
 
@@ -107,7 +108,7 @@ def warm_up() -> None:
 
 
 _warm_up_lock = threading.Lock()
-_warm_up_started = False
+_warm_up_thread: threading.Thread | None = None
 
 
 def start_warm_up() -> None:
@@ -115,12 +116,20 @@ def start_warm_up() -> None:
 
     Called when an ``Organization`` is made (see there why), never at import: importing a
     library should not start threads."""
-    global _warm_up_started
+    global _warm_up_thread
     with _warm_up_lock:
-        if _warm_up_started:
-            return
-        _warm_up_started = True
-    threading.Thread(target=warm_up, name="nbconnect-warm-up", daemon=True).start()
+        if _warm_up_thread is None:
+            _warm_up_thread = threading.Thread(target=warm_up, name="nbconnect-warm-up", daemon=True)
+            _warm_up_thread.start()
+
+
+def wait_for_warm_up(timeout: float = 10.0) -> None:
+    """Wait for a warm-up still under way (a run started right after the first Organization): a
+    run that imports the same modules beside it only trades the GIL with it, import by import,
+    and ends later than either alone. ``timeout`` only guards against a hung import."""
+    thread = _warm_up_thread
+    if thread is not None and thread is not threading.current_thread():
+        thread.join(timeout)
 
 
 def new_client(
