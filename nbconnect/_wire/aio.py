@@ -79,7 +79,8 @@ def _close_now(session: aiohttp.ClientSession) -> None:
     Nothing on that loop will run again: aiohttp's close() returns early on a closed loop, and
     asyncio closes a transport's socket only in a callback of its loop. So run that callback
     (``_call_connection_lost``) here and mark the connector closed; no public API closes a
-    transport synchronously or lists a connector's connections."""
+    transport synchronously or lists a connector's connections (tests/test_sockets_closed.py
+    fails if aiohttp or asyncio rename these internals)."""
     connector = session.connector
     if connector is None or connector.closed:
         return

@@ -119,8 +119,9 @@ def start_warm_up() -> None:
     global _warm_up_thread
     with _warm_up_lock:
         if _warm_up_thread is None:
-            _warm_up_thread = threading.Thread(target=warm_up, name="nbconnect-warm-up", daemon=True)
-            _warm_up_thread.start()
+            thread = threading.Thread(target=warm_up, name="nbconnect-warm-up", daemon=True)
+            thread.start()
+            _warm_up_thread = thread  # only once started: wait_for_warm_up may join it at once
 
 
 def wait_for_warm_up(timeout: float = 10.0) -> None:

@@ -109,7 +109,7 @@ class FakeProvider(Answering):
         """Start serving (the context manager calls this). Returns self."""
         if self._thread is not None:
             raise RuntimeError("FakeProvider is already running")
-        loop = asyncio.new_event_loop()
+        loop = asyncio.SelectorEventLoop()  # everywhere: accepting uses add_reader (see _listen)
         thread = threading.Thread(target=self._run, args=(loop,), name="FakeProvider", daemon=True)
         thread.start()
         self._loop, self._thread = loop, thread
