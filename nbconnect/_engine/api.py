@@ -11,14 +11,12 @@ from .._errors import ConfigError
 from .._results.results import Results
 from .._store.org import Organization
 from .._version import __version__
-from .._wire.http import start_warm_up
+from .._wire.http import wait_for_warm_up
 from .checks import check_truth
 from .options import check_options
 from .plan import Estimate, estimate_plan, flat_fields, make_plan, plan_info
 from .runner import Job, Options, Progress, run_job_blocking
 from .variants import Settings
-
-start_warm_up()  # the first run's imports, loaded while the user writes their next cell
 
 __all__ = ["arun", "check_keywords", "estimate", "resume", "run", "settings", "start", "with_settings"]
 
@@ -94,12 +92,14 @@ def start(
         >>> job
         <Job: 80 of 80 cells done, finished; models: demo:demo-careful>
     """
+    org = _org(org)  # the first Organization starts the warm-up...
+    wait_for_warm_up()  # ...which a run finishes before its own imports instead of racing it
     plan = make_plan(
         template,
         data=data,
         schema=schema,
         models=models,
-        org=_org(org),
+        org=org,
         system=system,
         limit=limit,
         sample=sample,

@@ -15,6 +15,7 @@ from .._connections.base import Connection
 from .._connections.providers import Demo
 from .._errors import OrganizationRuleError, UnknownModelError
 from .._sync import run_sync
+from .._wire.http import start_warm_up
 from .env import connections_from_env
 from .store import default_store_path, locked, read_store, write_store
 
@@ -84,6 +85,10 @@ class Organization:
         self._lock = threading.RLock()
         for conn in connections:
             self.add(conn)
+        # What the first run imports (aiohttp, TLS, jsonschema) loads in the background from here:
+        # an organization comes before any run (the user's, a widget's, or the one run() makes),
+        # usually a cell earlier, while a run() call would have no time left to hide it in.
+        start_warm_up()
 
     @classmethod
     def demo(cls, **demo_options) -> Organization:

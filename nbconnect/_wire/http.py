@@ -9,6 +9,7 @@ from __future__ import annotations
 import functools
 import ipaddress
 import ssl
+import threading
 import urllib.request
 from typing import Any
 
@@ -33,6 +34,7 @@ __all__ = [
     "start_warm_up",
     "transport_error",
     "user_agent",
+    "wait_for_warm_up",
     "warm_up",
 ]
 
@@ -91,9 +93,10 @@ def client_shards(workers: int) -> int:
 
 def warm_up() -> None:
     """Import and build what the first request needs (aiohttp, the TLS context, jsonschema): about
-    0.2 s on a quiet machine, more on a busy one. Called in a background thread when nbconnect is
-    imported, so a notebook's first run does not pay it while the user reads their next cell; a
-    run started sooner waits on Python's import lock for what is still loading, nothing worse."""
+    0.2 s on a quiet machine, more on a busy one. Run in a background thread by
+    :func:`start_warm_up`, so a notebook's first run does not pay it while the user writes their
+    next cell; a run started sooner waits on Python's import lock for what is still loading,
+    nothing worse."""
     try:
         from .._schema import lazy
         from . import aio  # noqa: F401  (imported for its side effect: aiohttp loaded)
@@ -104,10 +107,30 @@ def warm_up() -> None:
         pass
 
 
-def start_warm_up() -> None:
-    import threading
+_warm_up_lock = threading.Lock()
+_warm_up_thread: threading.Thread | None = None
 
-    threading.Thread(target=warm_up, name="nbconnect-warm-up", daemon=True).start()
+
+def start_warm_up() -> None:
+    """Start :func:`warm_up` in a daemon thread, once per process; later calls return at once.
+
+    Called when an ``Organization`` is made (see there why), never at import: importing a
+    library should not start threads."""
+    global _warm_up_thread
+    with _warm_up_lock:
+        if _warm_up_thread is None:
+            thread = threading.Thread(target=warm_up, name="nbconnect-warm-up", daemon=True)
+            thread.start()
+            _warm_up_thread = thread  # only once started: wait_for_warm_up may join it at once
+
+
+def wait_for_warm_up(timeout: float = 10.0) -> None:
+    """Wait for a warm-up still under way (a run started right after the first Organization): a
+    run that imports the same modules beside it only trades the GIL with it, import by import,
+    and ends later than either alone. ``timeout`` only guards against a hung import."""
+    thread = _warm_up_thread
+    if thread is not None and thread is not threading.current_thread():
+        thread.join(timeout)
 
 
 def new_client(

@@ -13,6 +13,7 @@ import asyncio
 import contextlib
 import json
 import secrets
+import socket
 import threading
 from collections import deque
 from collections.abc import Coroutine, Iterable, Iterator, Mapping, Sequence
@@ -90,9 +91,9 @@ class FakeProvider(Answering):
         self._gate: asyncio.Event | None = None  # set while holding(): answers wait for it
         self._loop: asyncio.AbstractEventLoop | None = None
         self._thread: threading.Thread | None = None
-        self._server: asyncio.AbstractServer | None = None
+        self._listener: socket.socket | None = None
         self._tasks: set[asyncio.Task] = set()
-        self._writers: set[asyncio.StreamWriter] = set()  # every open connection, started or not
+        self._sockets: set[socket.socket] = set()  # every accepted connection not yet closed
         self._account_pem: str | None = None
         self.oauth: TokenEndpoint = TokenEndpoint(self)
         """Google's OAuth2 token endpoint at ``POST /token`` (Vertex service-account grants)."""
@@ -113,7 +114,7 @@ class FakeProvider(Answering):
         """Start serving (the context manager calls this). Returns self."""
         if self._thread is not None:
             raise RuntimeError("FakeProvider is already running")
-        loop = asyncio.new_event_loop()
+        loop = asyncio.SelectorEventLoop()  # everywhere: accepting uses add_reader (see _listen)
         thread = threading.Thread(target=self._run, args=(loop,), name="FakeProvider", daemon=True)
         thread.start()
         self._loop, self._thread = loop, thread
@@ -135,7 +136,7 @@ class FakeProvider(Answering):
         finally:
             loop.call_soon_threadsafe(loop.stop)
             thread.join(timeout=10)
-            self._loop = self._thread = self._server = None
+            self._loop = self._thread = self._listener = None
 
     close = stop
 
@@ -146,15 +147,15 @@ class FakeProvider(Answering):
         self.stop()
 
     def __repr__(self) -> str:
-        where = self.url if self._server is not None else "stopped"
+        where = self.url if self._listener is not None else "stopped"
         return f"<FakeProvider {where} requests={self.count()}>"
 
     @property
     def port(self) -> int:
         """The port served on (only while running)."""
-        if self._server is None:
+        if self._listener is None:
             raise RuntimeError("FakeProvider is not running; use `with FakeProvider() as server:`")
-        return self._server.sockets[0].getsockname()[1]
+        return self._listener.getsockname()[1]
 
     @property
     def url(self) -> str:
@@ -236,34 +237,60 @@ class FakeProvider(Answering):
             loop.run_until_complete(loop.shutdown_asyncgens())
             loop.close()
 
+    # Accepting is ours, not asyncio.start_server's: on Python 3.11 a connection accepted in the
+    # loop tick that runs Server.close() is dropped half made (its transport's Server._attach
+    # asserts the server is open, and the error is swallowed), and one whose accept task has not
+    # run when the loop stops is dropped too; either socket is then closed by the GC, with a
+    # ResourceWarning in whatever test runs at that moment. Here every socket is in
+    # ``self._sockets`` from the instant accept() returns, so shutdown closes it at any stage.
     async def _listen(self) -> None:
-        self._server = await asyncio.start_server(
-            self._accept, "127.0.0.1", self._port, limit=1 << 20, backlog=1024
-        )
+        listener = socket.create_server(("127.0.0.1", self._port), backlog=1024)
+        listener.setblocking(False)
+        asyncio.get_running_loop().add_reader(listener, self._accept, listener)
+        self._listener = listener
 
-    def _accept(self, reader: asyncio.StreamReader, writer: asyncio.StreamWriter) -> Any:
-        # Called synchronously as the connection is made: the writer is known even if the loop stops
-        # before its task starts, so shutdown can close its socket instead of leaving it to the GC.
-        self._writers.add(writer)
-        return self._connection(reader, writer)
+    def _accept(self, listener: socket.socket) -> None:
+        loop = asyncio.get_running_loop()
+        for _ in range(256):  # what is waiting, but bounded so requests in progress get their turn
+            try:
+                sock, _ = listener.accept()
+            except (BlockingIOError, InterruptedError):
+                return
+            except ConnectionAbortedError:  # the client gave up while queued
+                continue
+            except OSError:  # out of file descriptors: pause, as asyncio's own server does
+                loop.remove_reader(listener)
+                loop.call_later(0.1, self._resume_accepting, listener)
+                return
+            self._sockets.add(sock)
+            task = loop.create_task(self._connection(sock))
+            self._tasks.add(task)
+            task.add_done_callback(self._tasks.discard)
+
+    def _resume_accepting(self, listener: socket.socket) -> None:
+        if self._listener is listener:  # not shut down meanwhile
+            asyncio.get_running_loop().add_reader(listener, self._accept, listener)
 
     async def _shutdown(self) -> None:
-        if self._server is not None:
-            self._server.close()
+        listener, self._listener = self._listener, None
+        if listener is not None:
+            asyncio.get_running_loop().remove_reader(listener)  # nothing is accepted after this
+            listener.close()
         for task in list(self._tasks):
             task.cancel()
         await asyncio.gather(*self._tasks, return_exceptions=True)
-        for writer in list(self._writers):  # connections whose task never started
-            writer.close()
-        self._writers.clear()
-        if self._server is not None:
-            await self._server.wait_closed()
+        for sock in list(self._sockets):  # connections whose task was cancelled before it began
+            sock.close()
+        self._sockets.clear()
         await asyncio.sleep(0)  # let transports run their connection_lost callbacks
 
-    async def _connection(self, reader: asyncio.StreamReader, writer: asyncio.StreamWriter) -> None:
-        task = asyncio.current_task()
-        if task is not None:
-            self._tasks.add(task)
+    async def _connection(self, sock: socket.socket) -> None:
+        try:
+            reader, writer = await asyncio.open_connection(sock=sock, limit=1 << 20)
+        except (OSError, asyncio.CancelledError):
+            sock.close()  # reset before it was set up, or shut down: nobody to answer
+            self._sockets.discard(sock)
+            return
         conn = HttpConnection(reader, writer)
         try:
             while True:
@@ -279,8 +306,7 @@ class FakeProvider(Answering):
             with contextlib.suppress(Exception):
                 await conn.send_last(Reply(500, body.encode(), {"content-type": "application/json"}))
         finally:
-            self._tasks.discard(task)
-            self._writers.discard(writer)
+            self._sockets.discard(sock)
             writer.close()
             with contextlib.suppress(Exception, asyncio.CancelledError):
                 await writer.wait_closed()
