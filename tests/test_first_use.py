@@ -116,7 +116,7 @@ def test_repr_names_the_verdicts_of_a_judge(reviews):
     verdicts = nbc.judge(
         res, rubric="faithful", field="summary", models=["demo:demo-careful"], progress=False
     )
-    assert repr(verdicts).startswith("<Verdicts: ")
+    assert repr(verdicts) == "<Verdicts: 3 cells (3 rows × 1 model), 100.0% valid; models: demo:demo-careful>"
 
 
 # -- a mistyped keyword names the function the user called, and the closest option ---------------
@@ -276,6 +276,7 @@ def test_repr_of_a_job_before_during_and_after(reviews):
     async def go():
         task = asyncio.ensure_future(job.arun())
         while job.progress.done < 3:
+            assert not task.done(), "the job ended before 3 cells were done"  # fail, don't hang
             await asyncio.sleep(0.005)
         seen.append(repr(job))
         job.stop()
