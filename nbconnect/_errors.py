@@ -113,6 +113,9 @@ class ProviderError(NbconnectError):
     """
 
     retryable: bool = False
+    from_storage: bool = False
+    """The failure was the batch's Cloud Storage bucket, not the model API: it says nothing about
+    the key or the model (no refusal follows), and the batch job itself is still known."""
 
     def __init__(
         self,

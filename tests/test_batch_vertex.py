@@ -340,3 +340,15 @@ async def test_identical_requests_in_one_job_get_one_answer_each(server):
         assert all(ln.error is None and ln.body["candidates"] for ln in lines)
     finally:
         await adapter.aclose()
+
+
+def test_whole_numbers_are_matched_exactly_and_fractions_through_a_32_bit_echo():
+    from nbconnect._wire.batch.vertex import request_digest
+
+    def body(seed: int, temperature: float) -> dict:
+        return {"contents": [], "generationConfig": {"seed": seed, "temperature": temperature}}
+
+    # seeds differing in the 7th digit are two requests: their answers must not be swapped
+    assert request_digest(body(1234567, 0.7)) != request_digest(body(1234568, 0.7))
+    # the echo of 0.7 rounded to 32 bits (0.699999988079071) is still the same request
+    assert request_digest(body(1234567, 0.7)) == request_digest(body(1234567, 0.699999988079071))

@@ -148,3 +148,12 @@ def test_a_refused_batch_upload_is_not_tried_again_for_every_batch(tmp_path):
 )
 def test_which_failures_rule_out_a_connection_or_a_model(err, scope):
     assert refusal_scope(err) == scope
+
+
+def test_a_bucket_that_refuses_is_no_refusal_of_the_key_or_the_model():
+    # a 403 from the Vertex batch bucket (a storage role missing) must not stop the model's live
+    # cells as if the key could not use the model
+    denied = E.PermissionDeniedError("Cloud Storage: forbidden", provider="vertex", status=403)
+    assert refusal_scope(denied) == MODEL
+    denied.from_storage = True
+    assert refusal_scope(denied) is None

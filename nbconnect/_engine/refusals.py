@@ -110,7 +110,8 @@ def not_collected(conn: Connection, batch_id: str, error: E.ProviderError) -> tu
         what = f"the {conn.title} connection's key{hint} was refused reading batch {batch_id} ({error})"
         fix = f"Fix: give the key that access (or {conn.key_fix}); then run"
     else:
-        what, fix = f"batch {batch_id} could not be read ({error})", "Run"
+        what = f"batch {batch_id} could not be read ({error})"
+        fix = "Once that is fixed (or has passed), run"  # a bucket's role, a network failure
     return (
         f"not collected yet: {what}. The batch is kept (the provider may still be running it). "
         f"{fix} again later, or nbc.resume() with the run's arguments, to collect these cells "

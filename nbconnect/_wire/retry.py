@@ -120,7 +120,7 @@ def refusal_scope(error: E.ProviderError) -> str | None:
     key is good but may not use this model or feature: Anthropic and OpenAI say so per model, so
     the connection's other models may still answer), ``None`` for anything else, or when the
     provider said a retry may succeed."""
-    if error.retryable:
+    if error.retryable or error.from_storage:  # a bucket's role missing is not the model's refusal
         return None
     if isinstance(error, E.AuthenticationError):
         return CONNECTION

@@ -133,7 +133,7 @@ def storage_error(adapter: Adapter, resp: httpx.Response, account: str) -> E.Pro
     bucket = re.search(r"/b/([^/?]+)", resp.request.url.path)
     fix = storage_fix(resp.status_code, bucket[1] if bucket else "?", account, said)
     err = adapter.http_error(resp, f"Cloud Storage: {said}; {fix}", cls=None, body=body, code=None)
-    err.from_storage = True  # type: ignore[attr-defined]  # read by VertexBatch.keeps
+    err.from_storage = True
     return err
 
 

@@ -93,7 +93,10 @@ def _canonical(value: Any) -> Any:
     if isinstance(value, list):
         return [_canonical(v) for v in value]
     if isinstance(value, float | int) and not isinstance(value, bool):
-        number = float(f"{float(value):.6g}")
+        number = float(value)
+        if number.is_integer() and abs(number) < 2**53:  # a whole number is kept exact: seeds and
+            return int(number)  # limits that differ in the 7th digit are different requests
+        number = float(f"{number:.6g}")  # a fraction: the echo may be rounded to 32 bits
         return int(number) if number.is_integer() and abs(number) < 2**53 else number
     return value
 
@@ -254,7 +257,7 @@ class VertexBatch(BatchAPI):
     def keeps(self, err: E.ProviderError) -> bool:
         # any failure of the bucket (a role missing, an object not found under a changed prefix)
         # leaves the job itself known to Vertex: keep it for the run after the fix
-        return super().keeps(err) or bool(getattr(err, "from_storage", False))
+        return super().keeps(err) or err.from_storage
 
     async def cancel(self, batch_id: str) -> None:
         await self.call(Prepared("POST", self._job_url(batch_id) + ":cancel", None, {}))
