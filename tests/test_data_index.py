@@ -99,3 +99,13 @@ def test_an_index_with_repeated_labels_refuses_a_series_but_not_a_column():
     assert res.score(truth="gold_sentiment")["n"].eq(6).all()
     with pytest.raises(nbc.ConfigError, match="more than once"):
         res.score(truth=doubled["gold_sentiment"].iloc[:3], field="sentiment")
+
+
+@pytest.mark.parametrize("name", ["sample", "variant"])
+def test_an_index_named_like_a_results_column_stays_positional_instead_of_failing_after_the_run(name):
+    # keeping it as a column would pay for every call, then be refused when Results is built
+    data = nbc.data.reviews().head(4).set_index(pd.Index([7, 3, 5, 1], name=name))
+    res = nbc.run("Sentiment: {text}", data=data, schema="sentiment: positive|negative|neutral",
+                  models=["demo:demo-fast"], org=nbc.Organization.demo(), repeats=2,
+                  progress=False, cache=False, save=False)  # fmt: skip
+    assert len(res.df) == 8 and res.df["_valid"].all()

@@ -11,6 +11,7 @@ from typing import Any
 import pandas as pd
 
 from .._errors import ConfigError
+from .._results.results import RESERVED
 from .._schema.adapt import resolve_ref
 from .._schema.schema import Schema, as_schema
 from .._store.org import Organization
@@ -256,7 +257,7 @@ def keep_index(data: Any, df: pd.DataFrame, schema: Schema) -> str | None:
         return None
     if isinstance(idx, pd.RangeIndex) and idx.start == 0 and idx.step == 1:
         return None
-    taken = {*df.columns, *flat_fields(schema.json), ROW, "model", "connection", "provider"}
+    taken = {*df.columns, *flat_fields(schema.json), *RESERVED}
     names = [str(idx.name)] if idx.name is not None else list(_INDEX_NAMES)
     name = next((n for n in names if n not in taken and not n.startswith("_")), None)
     if name is not None:

@@ -34,7 +34,7 @@ from .measures import Measures
 from .score import listing as _listing
 from .views import Views
 
-__all__ = ["NOT_RUN", "SYSTEM", "Results"]
+__all__ = ["NOT_RUN", "RESERVED", "SYSTEM", "Results"]
 
 IDENT = ("model", "connection", "provider")
 #: bookkeeping columns: dtype, and the value a row dict may leave out
@@ -57,6 +57,8 @@ SYSTEM: dict[str, tuple[str, Any]] = {
     "_raw": ("object", None),
     "_batch_id": ("object", None),  # the provider batch that answered the cell (batch=True runs)
 }
+#: the column names Results keeps for itself: no input, field or kept index may take one
+RESERVED = frozenset({ROW, *IDENT, VARIANT, SAMPLE, *SYSTEM})
 
 
 def _text(values: pd.Series) -> pd.Series:
@@ -142,8 +144,7 @@ class Results(Views, Measures):
         self._schema = getattr(schema, "json", schema)  # an nbconnect Schema works as well as its dict
         self._truth, self._meta = truth, dict(meta or {})
         order = _order(df.columns, self._inputs, self._fields)
-        reserved = {ROW, *IDENT, VARIANT, SAMPLE, *SYSTEM}
-        _checks.check_names(df, order, reserved, self._inputs, self._fields, self._models)
+        _checks.check_names(df, order, set(RESERVED), self._inputs, self._fields, self._models)
         df = df.reset_index(drop=True)
         empty = pd.Series([None] * len(df), dtype=object)
         cols: dict[str, pd.Series] = {ROW: df[ROW].astype("int64")}
